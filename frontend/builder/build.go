@@ -1,0 +1,188 @@
+// Package builder is the gateway glue: it reads the description through
+// dockerui, runs the pipeline per target platform and solves the LLB.
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/containerd/platforms"
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/strata-build/strata/frontend/detect"
+	"github.com/strata-build/strata/frontend/pipeline"
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
+	"github.com/strata-build/strata/llb"
+)
+
+// Build is the frontend's gateway entry point.
+func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "YAML")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = withSource(err, src.SourceMap) }()
+
+	s, err := pipeline.Parse(src.Filename, src.Data)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := detectionContext(ctx, bc, s)
+	if err != nil {
+		return nil, err
+	}
+	buildPlatform := platforms.DefaultSpec()
+	if len(bc.BuildPlatforms) > 0 {
+		buildPlatform = bc.BuildPlatforms[0]
+	}
+	planFor := func(ctx context.Context, target ocispecs.Platform) (*plan.Plan, error) {
+		return pipeline.Plan(ctx, s, fsys, buildPlatform, target)
+	}
+
+	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		ListTargets: func(ctx context.Context) (*targets.List, error) {
+			p, err := planFor(ctx, buildPlatform)
+			if err != nil {
+				return nil, err
+			}
+			return targetList(p), nil
+		},
+	}); err != nil || ok {
+		return res, err
+	}
+
+	ctxOpts, err := newContexts(ctx, bc)
+	if err != nil {
+		return nil, err
+	}
+	epoch, err := sourceDateEpoch(ctx, bc)
+	if err != nil {
+		return nil, err
+	}
+	images := newImageResolver(bc, c)
+	caps := c.BuildOpts().LLBCaps
+
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+		target := buildPlatform
+		if platform != nil {
+			target = *platform
+		}
+		p, err := planFor(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		res, err := llb.Convert(ctx, p, llb.Options{
+			Target:         bc.Target,
+			BuildPlatform:  buildPlatform,
+			TargetPlatform: target,
+			BuildArgs:      bc.BuildArgs,
+			Context:        ctxOpts.state,
+			Images:         images,
+			CacheNS:        bc.CacheIDNamespace,
+			NoCache:        bc.IsNoCache,
+			Epoch:          epoch,
+			SourceMap:      src.SourceMap,
+			Labels:         bc.Labels,
+		})
+		if err != nil {
+			return nil, err
+		}
+		def, err := res.State.Marshal(ctx, bk.Platform(target), bk.WithCaps(caps))
+		if err != nil {
+			return nil, fmt.Errorf("failed to marshal LLB: %w", err)
+		}
+		// BuildKit does not apply the client's cache imports to a
+		// frontend's own solves: pass them on every one.
+		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := r.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: epoch}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// detectionContext transfers only the files providers read, so a context
+// with a huge .git or node_modules costs nothing to plan.
+func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec) (source.FS, error) {
+	st, err := bc.MainContext(ctx,
+		bk.IncludePatterns(detect.Patterns(s)),
+		bk.SharedKeyHint("strata-detect"),
+		dockerui.WithInternalName("load files for detection"))
+	if err != nil {
+		return nil, err
+	}
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := bc.GatewayClient().Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, fmt.Errorf("failed to load the build context: %w", err)
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	return &refFS{ref: ref}, nil
+}
+
+func targetList(p *plan.Plan) *targets.List {
+	l := &targets.List{}
+	for _, t := range p.Targets {
+		l.Targets = append(l.Targets, targets.Target{Name: t.Name, Default: t.Default, Description: t.Description})
+	}
+	return l
+}
+
+// sourceDateEpoch honours SOURCE_DATE_EPOCH, else a git or http context's time.
+func sourceDateEpoch(ctx context.Context, bc *dockerui.Client) (*time.Time, error) {
+	if v, ok := bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok && v != "" {
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", v)
+		}
+		t := time.Unix(sec, 0).UTC()
+		return &t, nil
+	}
+	return bc.ResolveMainContextSourceDateEpoch(ctx)
+}
+
+// withSource attaches the offending description line to a spec error, so
+// buildx prints it as it does for Dockerfiles.
+func withSource(err error, sm *bk.SourceMap) error {
+	var se *spec.Error
+	if err == nil || !errors.As(err, &se) || se.Pos.IsZero() || se.File != sm.Filename {
+		return err
+	}
+	line := int32(se.Pos.Line)
+	return errdefs.WithSource(err, &errdefs.Source{
+		Info: &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: sm.Definition.ToPB()},
+		Ranges: []*pb.Range{{
+			Start: &pb.Position{Line: line, Character: int32(se.Pos.Column)},
+			End:   &pb.Position{Line: line, Character: int32(se.Pos.Column)},
+		}},
+	})
+}

@@ -1,0 +1,29 @@
+// Package pipeline runs the front half of Strata: description → typed spec →
+// provider → build plan. The gateway and the CLI share it.
+package pipeline
+
+import (
+	"context"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/strata-build/strata/frontend/detect"
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+// Parse reads a description, allowing a section per known provider.
+func Parse(file string, data []byte) (*spec.Spec, error) {
+	return spec.Parse(file, data, detect.Names())
+}
+
+// Plan picks the provider and plans the app for one target platform.
+func Plan(ctx context.Context, s *spec.Spec, fsys source.FS, build, target ocispecs.Platform) (*plan.Plan, error) {
+	p, detected, err := detect.Select(ctx, s, fsys)
+	if err != nil {
+		return nil, err
+	}
+	return p.Plan(ctx, provider.Input{Spec: s, Context: fsys, Build: build, Target: target, Detected: detected})
+}

@@ -1,0 +1,291 @@
+// Package golang plans Go services: a download step keyed on go.mod/go.sum
+// only, a cross-compiling build on the build platform with shared module and
+// build caches, and a small non-root runtime image.
+package golang
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/containerd/platforms"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+// settings is the `go:` section of the description.
+type settings struct {
+	Version spec.Value[string]   `yaml:"version"`
+	Main    spec.Value[string]   `yaml:"main"`
+	Binary  spec.Value[string]   `yaml:"binary"`
+	Ldflags spec.Value[string]   `yaml:"ldflags"`
+	Tags    spec.Value[[]string] `yaml:"tags"`
+	Cgo     spec.Value[bool]     `yaml:"cgo"`
+}
+
+// Paths inside the builder. GOMODCACHE and GOCACHE are set explicitly so the
+// cache mounts hold them whatever the builder image says.
+const (
+	srcDir     = "/src"
+	modCache   = "/go/pkg/mod"
+	buildCache = "/root/.cache/go-build"
+	outDir     = "/out"
+	netrcPath  = "/root/.netrc"
+	sshSock    = "/run/strata/ssh-agent.sock"
+)
+
+// Cache ids are namespaced so they never meet another frontend's caches.
+const (
+	modCacheID   = "strata/go/mod"
+	buildCacheID = "strata/go/build"
+)
+
+// proxyArgs pass through from --build-arg to the steps that fetch modules.
+var proxyArgs = []string{"GOFLAGS", "GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "GOSUMDB"}
+
+// cgoModules need cgo: depending on one turns cgo on unless the user says.
+var cgoModules = []string{
+	"github.com/mattn/go-sqlite3",
+	"github.com/confluentinc/confluent-kafka-go",
+	"github.com/confluentinc/confluent-kafka-go/v2",
+}
+
+type Provider struct{}
+
+func New() Provider { return Provider{} }
+
+func (Provider) Name() string { return "go" }
+
+func (Provider) Patterns() []string {
+	return []string{"go.mod", "go.work", "*.go", "cmd/*/*.go"}
+}
+
+func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
+	for _, f := range []string{"go.mod", "go.work"} {
+		if ok, err := source.Exists(ctx, fsys, f); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, error) {
+	s := in.Spec
+	var cfg settings
+	if err := s.Sections["go"].Decode(&cfg); err != nil {
+		return nil, err
+	}
+	mod, err := readModule(ctx, in.Context)
+	if err != nil {
+		return nil, err
+	}
+	r := &resolver{spec: s, cfg: cfg, mod: mod, in: in}
+	if in.Detected != "" {
+		r.set("app", "go", in.Detected)
+	} else {
+		r.set("app", "go", provider.From(s, s.App.Pos))
+	}
+	if err := r.resolve(ctx); err != nil {
+		return nil, err
+	}
+	return r.plan(), nil
+}
+
+// resolver turns settings, go.mod and defaults into concrete choices,
+// recording where each came from.
+type resolver struct {
+	spec *spec.Spec
+	cfg  settings
+	mod  *module
+	in   provider.Input
+
+	settings []plan.Setting
+	version  goVersion
+	builder  string
+	main     string
+	binary   string
+	cgo      bool
+	base     string
+	// builderPlatform is where compiles run: the build platform, unless cgo
+	// needs the target's own C toolchain.
+	builderPlatform plan.Platform
+}
+
+func (r *resolver) set(key, value, from string) {
+	r.settings = append(r.settings, plan.Setting{Key: key, Value: value, Source: from})
+}
+
+func (r *resolver) at(pos spec.Pos) string { return provider.From(r.spec, pos) }
+
+func (r *resolver) errorf(pos spec.Pos, key, hint, format string, a ...any) error {
+	return r.spec.Errorf(pos, key, hint, fmt.Sprintf(format, a...))
+}
+
+func (r *resolver) resolve(ctx context.Context) error {
+	if err := r.resolveVersion(); err != nil {
+		return err
+	}
+	if err := r.resolveMain(ctx); err != nil {
+		return err
+	}
+	r.resolveCgo()
+	if err := r.resolveBase(); err != nil {
+		return err
+	}
+	r.builder = "golang:" + r.versionTag()
+	if r.cgo {
+		// Pin the Debian release the glibc runtimes below are built from.
+		r.builder += "-bookworm"
+	}
+	r.set("builder", r.builder, "go version and cgo")
+	r.builderPlatform = plan.BuildPlatform
+	if r.cgo && platforms.Format(r.in.Build) != platforms.Format(r.in.Target) {
+		r.builderPlatform = plan.TargetPlatform
+		r.set("builder platform", platforms.Format(r.in.Target), "cgo needs a C toolchain for the target: compiles run emulated")
+	}
+	if r.cfg.Ldflags.Set {
+		r.set("ldflags", r.cfg.Ldflags.V, r.at(r.cfg.Ldflags.Pos))
+	}
+	if r.cfg.Tags.Set {
+		r.set("tags", strings.Join(r.cfg.Tags.V, ","), r.at(r.cfg.Tags.Pos))
+	}
+	return nil
+}
+
+func (r *resolver) versionTag() string {
+	switch {
+	case r.cfg.Version.Set:
+		return r.version.String()
+	case r.mod.Toolchain != nil:
+		return r.version.String()
+	}
+	return r.version.minor()
+}
+
+func (r *resolver) resolveVersion() error {
+	req := r.mod.Go
+	if r.mod.Toolchain != nil && r.mod.Toolchain.satisfies(req) {
+		req = *r.mod.Toolchain
+	}
+	if r.cfg.Version.Set {
+		v, err := parseGoVersion(r.cfg.Version.V)
+		if err != nil {
+			return r.errorf(r.cfg.Version.Pos, "go.version", "write a Go release such as 1.26 or 1.26.8", "%v", err)
+		}
+		if !v.satisfies(r.mod.Go) {
+			return r.errorf(r.cfg.Version.Pos, "go.version", fmt.Sprintf("raise go.version to %s or remove it to use the go.mod version", r.mod.Go.minor()),
+				"go %s is older than go %s that %s requires", v, r.mod.Go, r.mod.GoSrc)
+		}
+		r.version = v
+		r.set("go version", v.String(), r.at(r.cfg.Version.Pos))
+		return nil
+	}
+	if r.mod.Toolchain != nil {
+		r.version = *r.mod.Toolchain
+		r.set("go version", r.version.String(), r.mod.ToolchainSrc+" (toolchain)")
+		return nil
+	}
+	r.version = req
+	r.set("go version", r.version.minor(), r.mod.GoSrc+" (newest "+r.version.minor()+".x)")
+	return nil
+}
+
+func (r *resolver) resolveMain(ctx context.Context) error {
+	if r.cfg.Main.Set {
+		m := r.cfg.Main.V
+		if msg := spec.CheckContextPath(m); msg != "" && path.Clean(m) != "." {
+			return r.errorf(r.cfg.Main.Pos, "go.main", "name a package directory such as ./cmd/api", "%s", msg)
+		}
+		if path.Clean(m) != "." && !strings.HasPrefix(m, "./") {
+			m = "./" + path.Clean(m)
+		}
+		r.main = m
+		r.set("main package", m, r.at(r.cfg.Main.Pos))
+	} else {
+		mains, err := mainPackages(ctx, r.in.Context)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(mains) == 1:
+			r.main = mains[0]
+			r.set("main package", r.main, "detected: the only main package")
+		case len(mains) > 1 && mains[0] == ".":
+			r.main = "."
+			r.set("main package", ".", "detected: main package at the root (also "+strings.Join(mains[1:], ", ")+")")
+		case len(mains) > 1:
+			return r.errorf(r.spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: "+mains[0]+"}` to one of "+strings.Join(mains, ", "),
+				"several main packages and none at the root")
+		default:
+			return r.errorf(r.spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: ./path/to/cmd}`",
+				"no main package at the root or under cmd/")
+		}
+	}
+	r.binary = r.cfg.Binary.V
+	switch {
+	case r.cfg.Binary.Set:
+		if strings.ContainsAny(r.binary, "/\\") || r.binary == "" || r.binary == "." || r.binary == ".." {
+			return r.errorf(r.cfg.Binary.Pos, "go.binary", "use a plain file name such as api", "%q is not a file name", r.binary)
+		}
+		r.set("binary", r.binary, r.at(r.cfg.Binary.Pos))
+		return nil
+	case r.main != ".":
+		r.binary = path.Base(r.main)
+	case r.mod.Path != "":
+		r.binary = path.Base(r.mod.Path)
+	default:
+		r.binary = "app"
+	}
+	r.set("binary", r.binary, "from the main package")
+	return nil
+}
+
+func (r *resolver) resolveCgo() {
+	if r.cfg.Cgo.Set {
+		r.cgo = r.cfg.Cgo.V
+		r.set("cgo", fmt.Sprint(r.cgo), r.at(r.cfg.Cgo.Pos))
+		return
+	}
+	for _, req := range r.mod.Requires {
+		for _, c := range cgoModules {
+			if req == c {
+				r.cgo = true
+				r.set("cgo", "true", "go.mod requires "+c+", which needs cgo")
+				return
+			}
+		}
+	}
+	r.set("cgo", "false", "default: a static binary")
+}
+
+// bases maps `run.base` names to images; cgo binaries need glibc.
+func (r *resolver) resolveBase() error {
+	b := r.spec.Run.Base
+	name := b.Or("distroless")
+	switch name {
+	case "distroless":
+		r.base = "gcr.io/distroless/static-debian12"
+		if r.cgo {
+			r.base = "gcr.io/distroless/base-debian12"
+		}
+	case "debian-slim":
+		r.base = "debian:bookworm-slim"
+	case "alpine", "scratch":
+		if r.cgo {
+			return r.errorf(b.Pos, "run.base", "use distroless or debian-slim, which have glibc, or set `go: {cgo: false}`",
+				"a cgo binary needs glibc, which %s does not have", name)
+		}
+		r.base = name
+		if name == "alpine" {
+			r.base = "alpine:3.22"
+		}
+	default:
+		r.base = name
+	}
+	r.set("runtime base", r.base, r.at(b.Pos))
+	return nil
+}

@@ -1,0 +1,111 @@
+package golang
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/strata-build/strata/frontend/source"
+)
+
+// module is what Strata needs from go.mod (and go.work when present).
+type module struct {
+	Path string
+	// Go is the version the module requires, and where that was read.
+	Go    goVersion
+	GoSrc string
+	// Toolchain is set when a toolchain line names an exact release.
+	Toolchain    *goVersion
+	ToolchainSrc string
+	Requires     []string
+	// Workspace lists go.work members (their directories), nil without go.work.
+	Workspace []string
+}
+
+// dependencyFiles are the only files the download step sees.
+func (m *module) dependencyFiles() []string {
+	files := []string{"go.mod", "go.sum"}
+	if m.Workspace != nil {
+		files = append(files, "go.work", "go.work.sum")
+		for _, dir := range m.Workspace {
+			if dir == "." {
+				continue
+			}
+			files = append(files, path.Join(dir, "go.mod"), path.Join(dir, "go.sum"))
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+func readModule(ctx context.Context, fsys source.FS) (*module, error) {
+	m := &module{}
+	modData, err := fsys.ReadFile(ctx, "go.mod", 0)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err == nil {
+		f, err := modfile.ParseLax("go.mod", modData, nil)
+		if err != nil {
+			return nil, fmt.Errorf("go.mod: %w", err)
+		}
+		if f.Module != nil {
+			m.Path = f.Module.Mod.Path
+		}
+		for _, r := range f.Require {
+			m.Requires = append(m.Requires, r.Mod.Path)
+		}
+		if err := m.setVersions("go.mod", f.Go, f.Toolchain); err != nil {
+			return nil, err
+		}
+	}
+
+	workData, err := fsys.ReadFile(ctx, "go.work", 0)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err == nil {
+		w, err := modfile.ParseWork("go.work", workData, nil)
+		if err != nil {
+			return nil, fmt.Errorf("go.work: %w", err)
+		}
+		m.Workspace = []string{}
+		for _, u := range w.Use {
+			m.Workspace = append(m.Workspace, path.Clean(u.Path))
+		}
+		// go.work governs the toolchain in workspace mode.
+		if err := m.setVersions("go.work", w.Go, w.Toolchain); err != nil {
+			return nil, err
+		}
+	}
+	if modData == nil && workData == nil {
+		return nil, errors.New("neither go.mod nor go.work found at the root of the build context")
+	}
+	if m.GoSrc == "" {
+		return nil, fmt.Errorf("go.mod has no `go` line: run `go mod edit -go=<version>`")
+	}
+	return m, nil
+}
+
+func (m *module) setVersions(file string, g *modfile.Go, tc *modfile.Toolchain) error {
+	if g != nil {
+		v, err := parseGoVersion(g.Version)
+		if err != nil {
+			return fmt.Errorf("%s line %d: %w", file, g.Syntax.Start.Line, err)
+		}
+		m.Go, m.GoSrc = v, fmt.Sprintf("%s line %d", file, g.Syntax.Start.Line)
+	}
+	if tc != nil && tc.Name != "default" {
+		v, err := parseGoVersion(tc.Name)
+		if err != nil {
+			return fmt.Errorf("%s line %d: toolchain: %w", file, tc.Syntax.Start.Line, err)
+		}
+		m.Toolchain, m.ToolchainSrc = &v, fmt.Sprintf("%s line %d", file, tc.Syntax.Start.Line)
+	}
+	return nil
+}

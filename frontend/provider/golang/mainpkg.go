@@ -1,0 +1,86 @@
+package golang
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/strata-build/strata/frontend/source"
+)
+
+// headBytes is enough of a .go file to see its build constraints and
+// package clause.
+const headBytes = 4096
+
+// mainPackages lists the main packages Strata looks for without walking the
+// context: the root and each cmd/<name>.
+func mainPackages(ctx context.Context, fsys source.FS) ([]string, error) {
+	var found []string
+	if ok, err := isMain(ctx, fsys, "."); err != nil {
+		return nil, err
+	} else if ok {
+		found = append(found, ".")
+	}
+	entries, err := fsys.ReadDir(ctx, "cmd")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !e.IsDir {
+			continue
+		}
+		dir := path.Join("cmd", e.Name)
+		if ok, err := isMain(ctx, fsys, dir); err != nil {
+			return nil, err
+		} else if ok {
+			found = append(found, "./"+dir)
+		}
+	}
+	return found, nil
+}
+
+func isMain(ctx context.Context, fsys source.FS, dir string) (bool, error) {
+	entries, err := fsys.ReadDir(ctx, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	for _, e := range entries {
+		if e.IsDir || !strings.HasSuffix(e.Name, ".go") || strings.HasSuffix(e.Name, "_test.go") {
+			continue
+		}
+		head, err := fsys.ReadFile(ctx, path.Join(dir, e.Name), headBytes)
+		if err != nil {
+			return false, err
+		}
+		if name, ok := packageName(head); ok {
+			return name == "main", nil
+		}
+	}
+	return false, nil
+}
+
+// packageName reads the package clause of a file head, skipping files that
+// are never built (//go:build ignore, as code generators use).
+func packageName(head []byte) (string, bool) {
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if bytes.HasPrefix(t, []byte("//go:build")) && bytes.Contains(t, []byte("ignore")) {
+			return "", false
+		}
+		if bytes.HasPrefix(t, []byte("package ")) {
+			break
+		}
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "", head, parser.PackageClauseOnly)
+	if err != nil || f.Name == nil {
+		return "", false
+	}
+	return f.Name.Name, true
+}

@@ -1,0 +1,37 @@
+// Package provider is the contract between the pipeline and one ecosystem
+// (go, node, python …): detect the app, read its section of the
+// description, and produce a build plan.
+package provider
+
+import (
+	"context"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+// Provider knows one ecosystem.
+type Provider interface {
+	// Name is the `app:` value and the key of the provider's section.
+	Name() string
+	// Patterns are the context paths Detect and Plan may read, so the
+	// frontend transfers only those (never a whole node_modules or .git).
+	Patterns() []string
+	// Detect reports whether the context holds an app of this ecosystem.
+	Detect(ctx context.Context, fsys source.FS) (bool, error)
+	// Plan turns the description and the context into a build plan.
+	Plan(ctx context.Context, in Input) (*plan.Plan, error)
+}
+
+// Input is what a provider plans from.
+type Input struct {
+	Spec    *spec.Spec
+	Context source.FS
+	// Build is the platform steps run on; Target the platform of the image.
+	Build, Target ocispecs.Platform
+	// Detected says the app kind was detected rather than written.
+	Detected string
+}

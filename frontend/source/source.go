@@ -1,0 +1,132 @@
+// Package source is the read-only view of the build context that detection
+// uses. The frontend backs it with a narrowed BuildKit local source, the CLI
+// with a directory, tests with a map; all record nothing beyond reads.
+package source
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Entry is one directory entry.
+type Entry struct {
+	Name  string
+	IsDir bool
+}
+
+// FS reads files of the build context. Paths are slash-separated and
+// relative to the context root. A missing file gives fs.ErrNotExist.
+type FS interface {
+	// ReadFile reads at most limit bytes (all when limit <= 0).
+	ReadFile(ctx context.Context, name string, limit int) ([]byte, error)
+	ReadDir(ctx context.Context, dir string) ([]Entry, error)
+}
+
+// Exists reports whether name can be read.
+func Exists(ctx context.Context, fsys FS, name string) (bool, error) {
+	_, err := fsys.ReadFile(ctx, name, 1)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Dir is a directory on the local disk.
+type Dir string
+
+func (d Dir) ReadFile(_ context.Context, name string, limit int) ([]byte, error) {
+	f, err := os.Open(filepath.Join(string(d), filepath.FromSlash(name)))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	}
+	n := int(st.Size())
+	if limit > 0 && limit < n {
+		n = limit
+	}
+	buf := make([]byte, n)
+	m, err := f.Read(buf)
+	if err != nil && m == 0 && n > 0 {
+		return nil, err
+	}
+	return buf[:m], nil
+}
+
+func (d Dir) ReadDir(_ context.Context, dir string) ([]Entry, error) {
+	des, err := os.ReadDir(filepath.Join(string(d), filepath.FromSlash(dir)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(des))
+	for _, de := range des {
+		out = append(out, Entry{Name: de.Name(), IsDir: de.IsDir()})
+	}
+	return out, nil
+}
+
+// Map is an in-memory context for tests. It counts reads per path so tests
+// can assert that detection stays inside what it asked for.
+type Map struct {
+	Files map[string]string
+	Reads map[string]int
+}
+
+func (m *Map) note(p string) {
+	if m.Reads == nil {
+		m.Reads = map[string]int{}
+	}
+	m.Reads[p]++
+}
+
+func (m *Map) ReadFile(_ context.Context, name string, limit int) ([]byte, error) {
+	name = path.Clean(name)
+	m.note(name)
+	s, ok := m.Files[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	}
+	if limit > 0 && limit < len(s) {
+		s = s[:limit]
+	}
+	return []byte(s), nil
+}
+
+func (m *Map) ReadDir(_ context.Context, dir string) ([]Entry, error) {
+	dir = path.Clean(dir)
+	m.note(dir + "/")
+	seen := map[string]bool{}
+	var out []Entry
+	prefix := dir + "/"
+	if dir == "." {
+		prefix = ""
+	}
+	for p := range m.Files {
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		rest := strings.TrimPrefix(p, prefix)
+		name, _, isDir := strings.Cut(rest, "/")
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, Entry{Name: name, IsDir: isDir})
+		}
+	}
+	if len(out) == 0 && dir != "." {
+		return nil, &fs.PathError{Op: "readdir", Path: dir, Err: fs.ErrNotExist}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}

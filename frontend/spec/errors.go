@@ -1,0 +1,84 @@
+package spec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Pos is a 1-based line and column in the description file.
+type Pos struct {
+	Line   int
+	Column int
+}
+
+// IsZero reports whether the position is unknown (a default, not written by the user).
+func (p Pos) IsZero() bool { return p.Line == 0 }
+
+// Error is a problem in the description: it names the file, the line and the
+// key, and carries a hint on how to fix it.
+type Error struct {
+	File string
+	Pos  Pos
+	Key  string // dotted path such as "go.main"
+	Msg  string
+	Hint string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if !e.Pos.IsZero() {
+		fmt.Fprintf(&b, ":%d:%d", e.Pos.Line, e.Pos.Column)
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Suggest returns a "did you mean" hint for a misspelt word, or a list of the
+// allowed words when none is close.
+func Suggest(got string, allowed []string) string {
+	best, bestDist := "", 3
+	for _, a := range allowed {
+		if d := distance(strings.ToLower(got), strings.ToLower(a)); d < bestDist {
+			best, bestDist = a, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean `%s`?", best)
+	}
+	sorted := append([]string(nil), allowed...)
+	sort.Strings(sorted)
+	return "expected one of: " + strings.Join(sorted, ", ")
+}
+
+// distance is the Levenshtein edit distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

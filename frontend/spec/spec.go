@@ -1,0 +1,261 @@
+// Package spec reads a Strata description: YAML in the file buildx names
+// (the `# syntax=` line is a YAML comment) into typed settings that remember
+// the line they were written on.
+package spec
+
+import (
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Spec is the part of a description shared by every ecosystem. Each
+// provider's own section (`go:`, `node:` …) stays raw until the provider
+// decodes it with Section.Decode.
+type Spec struct {
+	File     string
+	App      Value[string]
+	Args     []Arg
+	Run      Run
+	Sections map[string]*Section
+}
+
+// Arg is a declared build arg with its default.
+type Arg struct {
+	Name    string
+	Default string
+	Pos     Pos
+}
+
+// Run describes the runtime image.
+type Run struct {
+	Base Value[string]            `yaml:"base"`
+	Cmd  Value[[]string]          `yaml:"cmd"`
+	Port Value[int]               `yaml:"port"`
+	Env  Value[map[string]string] `yaml:"env"`
+	Copy Value[[]string]          `yaml:"copy"`
+	User Value[string]            `yaml:"user"`
+}
+
+// Section is a provider's part of the description, decoded by the provider.
+type Section struct {
+	Key string
+	Pos Pos
+	n   *yaml.Node
+	d   *decoder
+}
+
+// Decode fills out (a pointer to a struct with `yaml` tags and Value fields).
+func (s *Section) Decode(out any) error {
+	if s == nil {
+		return nil
+	}
+	return s.d.into(s.Key, s.n, reflectValue(out))
+}
+
+// Errorf reports a problem found by a provider at a position of its section.
+func (s *Spec) Errorf(pos Pos, key, hint, msg string) *Error {
+	return &Error{File: s.File, Pos: pos, Key: key, Msg: msg, Hint: hint}
+}
+
+var dockerfileInstruction = regexp.MustCompile(`(?i)^(FROM|RUN|COPY|ADD|ARG|ENV|WORKDIR|CMD|ENTRYPOINT|EXPOSE|USER|LABEL)\s`)
+
+// Parse reads a description. sections are the provider keys allowed at the
+// top level (one per ecosystem). An empty description (comments only) gives
+// an empty Spec: the app is then detected from the build context.
+func Parse(file string, data []byte, sections []string) (*Spec, error) {
+	s := &Spec{File: file, Sections: map[string]*Section{}}
+	if line, ok := firstInstruction(data); ok {
+		return nil, &Error{File: file, Pos: Pos{Line: line, Column: 1},
+			Msg:  "this line is a Dockerfile instruction, but a Strata description is YAML",
+			Hint: "remove the `# syntax=` line to build this file with the Dockerfile frontend"}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlError(file, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return s, nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return s, nil
+	}
+	d := &decoder{file: file, args: map[string]bool{}}
+	for _, a := range BuiltinArgs {
+		d.args[a] = true
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, d.errorf(root, "", "start with `app: <name>` or settings such as `run:`", "the description must be a mapping of keys, got %s", describe(root))
+	}
+
+	top := append([]string{"app", "args", "run"}, sections...)
+	nodes := map[string][2]*yaml.Node{}
+	for i := 0; i < len(root.Content); i += 2 {
+		k := root.Content[i]
+		if _, dup := nodes[k.Value]; dup {
+			return nil, d.errorf(k, k.Value, "remove one of the two", "duplicate key")
+		}
+		if !contains(top, k.Value) {
+			return nil, d.errorf(k, k.Value, Suggest(k.Value, top), "unknown key")
+		}
+		nodes[k.Value] = [2]*yaml.Node{k, root.Content[i+1]}
+	}
+
+	// args first: every other string may refer to them.
+	if kv, ok := nodes["args"]; ok {
+		args, err := d.declareArgs(kv[1])
+		if err != nil {
+			return nil, err
+		}
+		s.Args = args
+	}
+	if kv, ok := nodes["app"]; ok {
+		if err := s.App.decodeNode(d, "app", kv[1]); err != nil {
+			return nil, err
+		}
+		if !contains(sections, s.App.V) {
+			return nil, d.errorf(kv[1], "app", Suggest(s.App.V, sections), "unknown app %q", s.App.V)
+		}
+	}
+	if kv, ok := nodes["run"]; ok {
+		if err := d.into("run", kv[1], reflectValue(&s.Run)); err != nil {
+			return nil, err
+		}
+		if err := s.Run.validate(d); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range sections {
+		if kv, ok := nodes[name]; ok {
+			s.Sections[name] = &Section{Key: name, Pos: posOf(kv[0]), n: kv[1], d: d}
+		}
+	}
+	if s.App.Set && len(s.Sections) > 0 {
+		for name, sec := range s.Sections {
+			if name != s.App.V {
+				return nil, &Error{File: file, Pos: sec.Pos, Key: name,
+					Msg:  "settings for " + name + " but `app: " + s.App.V + "`",
+					Hint: "remove the `" + name + ":` section or change `app:`"}
+			}
+		}
+	}
+	return s, nil
+}
+
+func (d *decoder) declareArgs(n *yaml.Node) ([]Arg, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, d.errorf(n, "args", "write args as a mapping, e.g. `args: {VERSION: dev}`", "expected a mapping, got %s", describe(n))
+	}
+	var out []Arg
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !argName.MatchString(k.Value) {
+			return nil, d.errorf(k, "args."+k.Value, "use letters, digits and _", "%q is not a valid arg name", k.Value)
+		}
+		if d.args[k.Value] {
+			hint := "remove one of the two"
+			if contains(BuiltinArgs, k.Value) {
+				hint = "BuildKit sets it for every build; remove it"
+			}
+			return nil, d.errorf(k, "args."+k.Value, hint, "arg declared twice")
+		}
+		def := ""
+		if !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+			if v.Kind != yaml.ScalarNode {
+				return nil, d.errorf(v, "args."+k.Value, "an arg's default is a single value", "expected a string, got %s", describe(v))
+			}
+			if refs, _ := References(v.Value); len(refs) > 0 {
+				return nil, d.errorf(v, "args."+k.Value, "write the default value itself", "an arg default cannot refer to other args")
+			}
+			def = v.Value
+		}
+		d.args[k.Value] = true
+		out = append(out, Arg{Name: k.Value, Default: def, Pos: posOf(k)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (r *Run) validate(d *decoder) error {
+	if r.Port.Set && (r.Port.V < 1 || r.Port.V > 65535) {
+		return &Error{File: d.file, Pos: r.Port.Pos, Key: "run.port", Msg: strconv.Itoa(r.Port.V) + " is not a port", Hint: "use a number from 1 to 65535"}
+	}
+	for k := range r.Env.V {
+		if !argName.MatchString(k) {
+			return &Error{File: d.file, Pos: r.Env.Pos, Key: "run.env." + k, Msg: "not a valid environment variable name", Hint: "use letters, digits and _"}
+		}
+	}
+	for i, p := range r.Copy.V {
+		if err := CheckContextPath(p); err != "" {
+			return &Error{File: d.file, Pos: r.Copy.Pos, Key: "run.copy[" + strconv.Itoa(i) + "]", Msg: err, Hint: "name a file or directory inside the build context, e.g. ./migrations"}
+		}
+	}
+	if r.Base.Set && strings.TrimSpace(r.Base.V) == "" {
+		return &Error{File: d.file, Pos: r.Base.Pos, Key: "run.base", Msg: "empty base image", Hint: "use distroless, debian-slim, alpine, scratch or an image reference"}
+	}
+	return nil
+}
+
+// CheckContextPath says what is wrong with a path that must stay inside the
+// build context, or "" when nothing is.
+func CheckContextPath(p string) string {
+	switch {
+	case p == "":
+		return "empty path"
+	case path.IsAbs(p):
+		return "absolute path " + p
+	case path.Clean(p) == "." || path.Clean(p) == "..":
+		return "path " + p + " names the whole context or above it"
+	case strings.HasPrefix(path.Clean(p), "../"):
+		return "path " + p + " leaves the build context"
+	}
+	return ""
+}
+
+// firstInstruction finds a Dockerfile instruction on the first non-comment
+// line: the user put `# syntax=` on a Dockerfile by mistake.
+func firstInstruction(data []byte) (int, bool) {
+	for i, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		return i + 1, dockerfileInstruction.MatchString(t)
+	}
+	return 0, false
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+func yamlError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{File: file, Msg: msg, Hint: "the description is YAML: check indentation and quoting"}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		e.Pos = Pos{Line: line, Column: 1}
+		e.Msg = strings.TrimSpace(strings.Replace(msg, m[0]+":", "", 1))
+	}
+	return e
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// PosOrZero is the section's position, or the zero Pos for a missing section.
+func (s *Section) PosOrZero() Pos {
+	if s == nil {
+		return Pos{}
+	}
+	return s.Pos
+}
