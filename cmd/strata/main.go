@@ -1,0 +1,96 @@
+// Command strata is the Strata CLI: `strata plan` shows what the frontend
+// will build for a directory, `strata version` prints the release.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/containerd/platforms"
+
+	"github.com/strata-build/strata/frontend/pipeline"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/internal/version"
+)
+
+const usage = `usage:
+  strata plan [-f FILE] [--platform OS/ARCH] [--json] [DIR]   show the resolved build plan
+  strata version                                             print the version
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "strata:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("no command\n" + usage)
+	}
+	switch args[0] {
+	case "version":
+		_, err := fmt.Fprintln(out, "strata", version.Version)
+		return err
+	case "plan":
+		return planCmd(args[1:], out)
+	case "help", "-h", "--help":
+		_, err := io.WriteString(out, usage)
+		return err
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+func planCmd(args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("plan", flag.ContinueOnError)
+	file := fl.String("f", "Dockerfile", "description file, relative to DIR unless absolute")
+	platform := fl.String("platform", "", "target platform (default: this machine's)")
+	asJSON := fl.Bool("json", false, "print the plan as JSON")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	dir := "."
+	if fl.NArg() > 1 {
+		return errors.New("plan takes one directory")
+	} else if fl.NArg() == 1 {
+		dir = fl.Arg(0)
+	}
+	path := *file
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		data = nil // no description: detect everything
+	} else if err != nil {
+		return err
+	}
+	build := platforms.DefaultSpec()
+	target := build
+	if *platform != "" {
+		if target, err = platforms.Parse(*platform); err != nil {
+			return err
+		}
+	}
+	s, err := pipeline.Parse(*file, data)
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir), build, target)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
+	}
+	return p.WriteText(out)
+}

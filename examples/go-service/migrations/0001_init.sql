@@ -1,0 +1,1 @@
+CREATE TABLE greetings (id TEXT PRIMARY KEY, said_at TIMESTAMP NOT NULL);
