@@ -135,6 +135,10 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 			s.Sections[name] = &Section{Key: name, Pos: posOf(kv[0]), n: kv[1], d: d}
 		}
 	}
+	if !s.App.Set && len(s.Sections) > 1 {
+		return nil, &Error{File: file, Pos: posOf(root), Key: "app",
+			Msg: "settings for several apps", Hint: "say which one to build with `app: <name>`"}
+	}
 	if s.App.Set && len(s.Sections) > 0 {
 		for name, sec := range s.Sections {
 			if name != s.App.V {
@@ -237,6 +241,9 @@ func yamlError(file string, err error) error {
 	e := &Error{File: file, Msg: msg, Hint: "the description is YAML: check indentation and quoting"}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if strings.Contains(msg, "did not find expected") {
+			line++ // the parser reports where the open flow started, 0-based
+		}
 		e.Pos = Pos{Line: line, Column: 1}
 		e.Msg = strings.TrimSpace(strings.Replace(msg, m[0]+":", "", 1))
 	}

@@ -50,7 +50,7 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 		return nil, err
 	}
 	if err == nil {
-		f, err := modfile.ParseLax("go.mod", modData, nil)
+		f, err := modfile.Parse("go.mod", modData, nil)
 		if err != nil {
 			return nil, fmt.Errorf("go.mod: %w", err)
 		}

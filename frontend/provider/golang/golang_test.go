@@ -1,0 +1,297 @@
+package golang
+
+import (
+	"context"
+	"errors"
+	"path"
+	"strings"
+	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+var (
+	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	armv7 = ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
+)
+
+func planFor(t *testing.T, desc string, files map[string]string, target ocispecs.Platform) (*plan.Plan, *source.Map, error) {
+	t.Helper()
+	s, err := spec.Parse("Dockerfile", []byte(desc), []string{"go"})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	fsys := &source.Map{Files: files}
+	p, err := New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys, Build: amd64, Target: target})
+	return p, fsys, err
+}
+
+func setting(p *plan.Plan, key string) string {
+	for _, s := range p.Settings {
+		if s.Key == key {
+			return s.Value
+		}
+	}
+	return ""
+}
+
+func step(t *testing.T, p *plan.Plan, stage string, i int) plan.Step {
+	t.Helper()
+	s, ok := p.Stage(stage)
+	if !ok || len(s.Steps) <= i {
+		t.Fatalf("no step %d in stage %s", i, stage)
+	}
+	return s.Steps[i]
+}
+
+func env(envs []plan.Env, name string) (string, bool) {
+	for _, e := range envs {
+		if e.Name == name {
+			return e.Value, true
+		}
+	}
+	return "", false
+}
+
+const mainGo = "// Command x.\npackage main\n\nfunc main() {}\n"
+
+func TestVersion(t *testing.T) {
+	cases := []struct {
+		name, desc, gomod, version, builder, errText string
+	}{
+		{"go line gives the release line", "", "module x\n\ngo 1.26.2\n", "1.26", "golang:1.26", ""},
+		{"toolchain line is exact", "", "module x\n\ngo 1.25.0\n\ntoolchain go1.26.8\n", "1.26.8", "golang:1.26.8", ""},
+		{"go.version wins", "go:\n  version: \"1.27\"\n", "module x\n\ngo 1.26\n", "1.27", "golang:1.27", ""},
+		{"cgo pins bookworm", "go:\n  cgo: true\n", "module x\n\ngo 1.26\n", "1.26", "golang:1.26-bookworm", ""},
+		{"go.version too old", "go:\n  version: \"1.25\"\n", "module x\n\ngo 1.26.1\n", "", "", "Dockerfile:2:12: go.version: go 1.25 is older than go 1.26.1 that go.mod line 3 requires (raise go.version to 1.26"},
+		{"go.version patch too old", "go:\n  version: 1.26.0\n", "module x\n\ngo 1.26.1\n", "", "", "older than go 1.26.1"},
+		{"go.version not a version", "go:\n  version: latest\n", "module x\n\ngo 1.26\n", "", "", "\"latest\" is not a Go version"},
+		{"no go line", "", "module x\n", "", "", "no `go` line"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, _, err := planFor(t, c.desc, map[string]string{"go.mod": c.gomod, "main.go": mainGo}, amd64)
+			if c.errText != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errText) {
+					t.Fatalf("err = %v, want %q", err, c.errText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := setting(p, "go version"); got != c.version {
+				t.Errorf("version = %q, want %q", got, c.version)
+			}
+			if got := p.Stages[0].From.Image; got != c.builder {
+				t.Errorf("builder = %q, want %q", got, c.builder)
+			}
+		})
+	}
+}
+
+func TestMainPackage(t *testing.T) {
+	lib := "package lib\n"
+	cases := []struct {
+		name    string
+		files   map[string]string
+		desc    string
+		main    string
+		binary  string
+		errText string
+	}{
+		{"root", map[string]string{"main.go": mainGo}, "", ".", "svc", ""},
+		{"only cmd", map[string]string{"lib.go": lib, "cmd/api/main.go": mainGo}, "", "./cmd/api", "api", ""},
+		{"root wins over cmd", map[string]string{"main.go": mainGo, "cmd/tool/main.go": mainGo}, "", ".", "svc", ""},
+		{"ignored generator", map[string]string{"gen.go": "//go:build ignore\n\npackage main\n", "lib.go": lib, "cmd/api/main.go": mainGo}, "", "./cmd/api", "api", ""},
+		{"several", map[string]string{"cmd/a/main.go": mainGo, "cmd/b/main.go": mainGo}, "", "", "", "several main packages and none at the root (set `go: {main: ./cmd/a}` to one of ./cmd/a, ./cmd/b)"},
+		{"none", map[string]string{"lib.go": lib}, "", "", "", "no main package at the root or under cmd/"},
+		{"written", map[string]string{"cmd/a/main.go": mainGo, "cmd/b/main.go": mainGo}, "go:\n  main: cmd/b\n  binary: server\n", "./cmd/b", "server", ""},
+		{"bad binary", map[string]string{"main.go": mainGo}, "go:\n  binary: a/b\n", "", "", "go.binary: \"a/b\" is not a file name"},
+		{"main outside", map[string]string{"main.go": mainGo}, "go:\n  main: ../x\n", "", "", "leaves the build context"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.files["go.mod"] = "module example.com/svc\n\ngo 1.26\n"
+			p, _, err := planFor(t, c.desc, c.files, amd64)
+			if c.errText != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errText) {
+					t.Fatalf("err = %v, want %q", err, c.errText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := setting(p, "main package"); got != c.main {
+				t.Errorf("main = %q, want %q", got, c.main)
+			}
+			compile := step(t, p, "build", 0).Run.Args
+			if compile[len(compile)-1] != c.main || compile[len(compile)-2] != "/out/"+c.binary {
+				t.Errorf("compile args %q", compile)
+			}
+			if got := p.Image.Entrypoint; len(got) != 1 || got[0] != "/app/"+c.binary {
+				t.Errorf("entrypoint %q", got)
+			}
+		})
+	}
+}
+
+// Detection must read only what the provider declared, never walk the
+// context (node_modules and .git here would be slow to transfer).
+func TestReadsOnlyDeclaredPatterns(t *testing.T) {
+	files := map[string]string{
+		"go.mod":                    "module example.com/svc\n\ngo 1.26\n",
+		"go.sum":                    "",
+		"lib.go":                    "package svc\n",
+		"cmd/api/main.go":           mainGo,
+		"cmd/api/util.go":           "package main\n",
+		"cmd/README.md":             "docs\n",
+		"node_modules/x/index.go":   "package main\n",
+		".git/objects/aa/bb":        "blob",
+		"internal/deep/pkg/file.go": "package pkg\n",
+	}
+	_, fsys, err := planFor(t, "", files, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns := New().Patterns()
+	for p := range fsys.Reads {
+		if strings.HasSuffix(p, "/") { // a directory listing
+			dir := strings.TrimSuffix(p, "/")
+			if dir != "." && dir != "cmd" && !matchesAny(dir+"/x.go", patterns) {
+				t.Errorf("listed %s, outside %v", dir, patterns)
+			}
+			continue
+		}
+		if !matchesAny(p, patterns) {
+			t.Errorf("read %s, outside %v", p, patterns)
+		}
+	}
+}
+
+func matchesAny(p string, patterns []string) bool {
+	for _, pat := range patterns {
+		if ok, _ := path.Match(pat, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDependencyStepSeesOnlyLockfiles(t *testing.T) {
+	files := map[string]string{
+		"go.mod":       "module example.com/svc\n\ngo 1.26\n",
+		"go.work":      "go 1.26\n\nuse (\n\t.\n\t./tools\n)\n",
+		"main.go":      mainGo,
+		"tools/go.mod": "module example.com/tools\n\ngo 1.26\n",
+	}
+	p, _, err := planFor(t, "", files, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dl := step(t, p, "deps", 0)
+	if strings.Join(dl.Run.Args, " ") != "go mod download" {
+		t.Fatalf("first step is %q", dl.Run.Args)
+	}
+	var include []string
+	for _, m := range dl.Run.Mounts {
+		if m.Type == plan.BindMount {
+			include = m.From.Context.Include
+		}
+	}
+	if got, want := strings.Join(include, " "), "go.mod go.sum go.work go.work.sum tools/go.mod tools/go.sum"; got != want {
+		t.Errorf("download step sees %q, want %q", got, want)
+	}
+}
+
+func TestCrossCompileAndCaches(t *testing.T) {
+	p, _, err := planFor(t, "", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, armv7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, _ := p.Stage("deps")
+	if deps.Platform != plan.BuildPlatform {
+		t.Errorf("builder runs on %s, want the build platform", deps.Platform)
+	}
+	compile := step(t, p, "build", 0).Run
+	for name, want := range map[string]string{"GOOS": "linux", "GOARCH": "arm", "GOARM": "7", "CGO_ENABLED": "0"} {
+		if got, _ := env(compile.Env, name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if got, _ := env(deps.Env, "GOMODCACHE"); got != "/go/pkg/mod" {
+		t.Errorf("GOMODCACHE = %q", got)
+	}
+	if got, _ := env(deps.Env, "GOCACHE"); got != "/root/.cache/go-build" {
+		t.Errorf("GOCACHE = %q", got)
+	}
+	caches := map[string]string{}
+	for _, m := range compile.Mounts {
+		if m.Type == plan.CacheMount {
+			caches[m.Target] = m.CacheID
+		}
+		if m.Type == plan.SecretMount && m.ID != "netrc" {
+			t.Errorf("unexpected secret %q", m.ID)
+		}
+	}
+	if caches["/go/pkg/mod"] != "strata/go/mod" || caches["/root/.cache/go-build"] != "strata/go/build" {
+		t.Errorf("caches = %v", caches)
+	}
+	if !strings.Contains(strings.Join(compile.Args, " "), "-trimpath") {
+		t.Errorf("compile args %q lack -trimpath", compile.Args)
+	}
+	for _, a := range proxyArgs {
+		v, ok := env(compile.Env, a)
+		if !ok || v != "${"+a+"}" {
+			t.Errorf("%s not passed through: %q", a, v)
+		}
+	}
+}
+
+func TestCgo(t *testing.T) {
+	gomod := "module x\n\ngo 1.26\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n"
+	p, _, err := planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo}, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if setting(p, "cgo") != "true" || p.Stages[0].From.Image != "golang:1.26-bookworm" {
+		t.Errorf("sqlite3 should turn cgo on: %+v", p.Settings)
+	}
+	rt, _ := p.Stage("runtime")
+	if rt.From.Image != "gcr.io/distroless/base-debian12" {
+		t.Errorf("cgo runtime = %s, want a glibc distroless", rt.From.Image)
+	}
+	// cgo cross builds run on the target platform, never against a musl/glibc mismatch.
+	p, _, err = planFor(t, "go:\n  cgo: true\nrun:\n  base: debian-slim\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, armv7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deps, _ := p.Stage("deps"); deps.Platform != plan.TargetPlatform {
+		t.Errorf("cgo cross build runs on %s", deps.Platform)
+	}
+	_, _, err = planFor(t, "go:\n  cgo: true\nrun:\n  base: alpine\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, amd64)
+	var se *spec.Error
+	if !errors.As(err, &se) || se.Key != "run.base" || se.Pos.Line != 4 || !strings.Contains(se.Msg, "glibc") {
+		t.Errorf("cgo on alpine: %v", err)
+	}
+}
+
+func TestScratchGetsCACertificates(t *testing.T) {
+	p, _, err := planFor(t, "run:\n  base: scratch\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, _ := p.Stage("runtime")
+	if rt.Steps[0].Copy == nil || rt.Steps[0].Copy.From.Stage != "deps" || !strings.HasSuffix(rt.Steps[0].Copy.Dest, "ca-certificates.crt") {
+		t.Errorf("first runtime step = %+v", rt.Steps[0])
+	}
+	if p.Image.User != provider.NonRootUser {
+		t.Errorf("user = %q", p.Image.User)
+	}
+}

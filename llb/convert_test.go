@@ -1,0 +1,266 @@
+package llb_test
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/strata-build/strata/llb"
+)
+
+const service = "../examples/go-service"
+
+// The same description must always give byte-identical LLB.
+func TestDeterministic(t *testing.T) {
+	for _, target := range []string{"", "build", "test"} {
+		var first *bk.Definition
+		for i := 0; i < 5; i++ {
+			p := planDir(t, service, arm64)
+			_, def := convert(t, p, options(func(o *llb.Options) {
+				o.Target = target
+				o.TargetPlatform = arm64
+				o.BuildArgs = map[string]string{"VERSION": "1.2.3", "GOPROXY": "https://proxy.example"}
+				o.Labels = map[string]string{"b": "2", "a": "1"}
+			}))
+			if first == nil {
+				first = def
+				continue
+			}
+			if len(def.Def) != len(first.Def) {
+				t.Fatalf("target %q: %d ops, then %d", target, len(first.Def), len(def.Def))
+			}
+			for j := range def.Def {
+				if !bytes.Equal(def.Def[j], first.Def[j]) {
+					t.Fatalf("target %q: op %d differs between two conversions", target, j)
+				}
+			}
+		}
+	}
+}
+
+// dependents returns every op that (transitively) consumes root.
+func dependents(all map[digest.Digest]*pb.Op, root digest.Digest) map[digest.Digest]bool {
+	out := map[digest.Digest]bool{root: true}
+	for changed := true; changed; {
+		changed = false
+		for d, op := range all {
+			if out[d] {
+				continue
+			}
+			for _, in := range op.Inputs {
+				if out[digest.Digest(in.Digest)] {
+					out[d], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// A --build-arg that feeds the compile step must leave every op before it
+// byte-identical, the download step first of all.
+func TestBuildArgReachesOnlyCompile(t *testing.T) {
+	p := planDir(t, service, amd64)
+	_, defA := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"VERSION": "a"} }))
+	_, defB := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"VERSION": "b"} }))
+	opsA, opsB := ops(t, defA), ops(t, defB)
+
+	dlA, _ := execWith(t, opsA, "go mod download")
+	dlB, _ := execWith(t, opsB, "go mod download")
+	if dlA != dlB {
+		t.Errorf("download step changed with VERSION: %s vs %s", dlA, dlB)
+	}
+	compileA, execA := execWith(t, opsA, "go build")
+	if !strings.Contains(strings.Join(execA.Meta.Args, " "), "-X main.version=a") {
+		t.Errorf("compile args %q do not carry VERSION", execA.Meta.Args)
+	}
+	after := dependents(opsA, compileA)
+	changed := 0
+	for d := range opsA {
+		if _, same := opsB[d]; same {
+			continue
+		}
+		changed++
+		if !after[d] {
+			t.Errorf("op %s changed with VERSION but does not depend on the compile step", d)
+		}
+	}
+	if changed == 0 {
+		t.Error("VERSION changed nothing: the arg is not applied")
+	}
+	for d := range opsA {
+		if !after[d] {
+			if _, ok := opsB[d]; !ok {
+				t.Errorf("op %s before the compile step differs", d)
+			}
+		}
+	}
+}
+
+// An arg that only reaches run.env goes into the image config alone.
+func TestRuntimeOnlyArgInvalidatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeApp(t, dir, "args:\n  MODE: a\nrun:\n  env: {APP_MODE: \"${MODE}\"}\n")
+	p := planDir(t, dir, amd64)
+	resA, defA := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"MODE": "x"} }))
+	resB, defB := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"MODE": "y"} }))
+	if !slices.EqualFunc(defA.Def, defB.Def, bytes.Equal) {
+		t.Error("an arg used only in run.env changed the LLB")
+	}
+	if !slices.Contains(resA.Image.Config.Env, "APP_MODE=x") || !slices.Contains(resB.Image.Config.Env, "APP_MODE=y") {
+		t.Errorf("image env: %q / %q", resA.Image.Config.Env, resB.Image.Config.Env)
+	}
+}
+
+func TestCompileStep(t *testing.T) {
+	p := planDir(t, service, arm64)
+	_, def := convert(t, p, options(func(o *llb.Options) {
+		o.TargetPlatform = arm64
+		o.CacheNS = "team1"
+		o.BuildArgs = map[string]string{"GOPROXY": "https://proxy.example"}
+	}))
+	all := ops(t, def)
+	_, e := execWith(t, all, "go build")
+	envs := e.Meta.Env
+	for _, want := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOMODCACHE=/go/pkg/mod", "GOCACHE=/root/.cache/go-build", "GOPROXY=https://proxy.example", "GOPATH=/go"} {
+		if !slices.Contains(envs, want) {
+			t.Errorf("compile env lacks %s: %q", want, envs)
+		}
+	}
+	for _, e := range envs {
+		if strings.HasPrefix(e, "GOPRIVATE=") {
+			t.Errorf("unset pass-through arg was set: %s", e)
+		}
+	}
+	mounts := map[string]*pb.Mount{}
+	for _, m := range e.Mounts {
+		mounts[m.Dest] = m
+	}
+	if m := mounts["/go/pkg/mod"]; m == nil || m.MountType != pb.MountType_CACHE || m.CacheOpt.ID != "team1/strata/go/mod" || m.CacheOpt.Sharing != pb.CacheSharingOpt_SHARED {
+		t.Errorf("module cache mount = %v", m)
+	}
+	if m := mounts["/root/.cache/go-build"]; m == nil || m.CacheOpt.ID != "team1/strata/go/build" {
+		t.Errorf("build cache mount = %v", m)
+	}
+	if m := mounts["/src"]; m == nil || !m.Readonly || m.MountType != pb.MountType_BIND {
+		t.Errorf("source must be a read-only bind mount: %v", m)
+	}
+	if m := mounts["/out"]; m == nil || m.Output < 0 {
+		t.Errorf("binary output mount = %v", m)
+	}
+	if m := mounts["/root/.netrc"]; m == nil || m.MountType != pb.MountType_SECRET || !m.SecretOpt.Optional {
+		t.Errorf("netrc secret = %v", m)
+	}
+	// the build runs on the build platform: no emulation
+	for d, op := range all {
+		if op.GetExec() != nil && op.Platform.Architecture != "amd64" {
+			t.Errorf("exec %s runs on %s", d, op.Platform.Architecture)
+		}
+	}
+}
+
+// Runtime layers are copied onto scratch and merged (COPY --link).
+func TestRuntimeLayersAreLinked(t *testing.T) {
+	p := planDir(t, service, amd64)
+	res, def := convert(t, p, options())
+	all := ops(t, def)
+	merges, scratchCopies := 0, 0
+	for _, op := range all {
+		if m := op.GetMerge(); m != nil {
+			merges++
+		}
+		if f := op.GetFile(); f != nil && f.Actions[0].GetCopy() != nil && f.Actions[0].Input == -1 {
+			scratchCopies++
+		}
+	}
+	if merges != 2 || scratchCopies != 2 {
+		t.Errorf("want 2 merges of 2 scratch copies (binary, migrations), got %d and %d", merges, scratchCopies)
+	}
+	img := res.Image
+	if got := img.Config.Entrypoint; !slices.Equal(got, []string{"/app/api"}) {
+		t.Errorf("entrypoint %q", got)
+	}
+	if got := img.Config.Cmd; !slices.Equal(got, []string{"serve"}) {
+		t.Errorf("cmd %q (the base image's must not leak)", got)
+	}
+	if img.Config.User != "65532:65532" || img.Config.WorkingDir != "/app" {
+		t.Errorf("user %q workdir %q", img.Config.User, img.Config.WorkingDir)
+	}
+	if _, ok := img.Config.ExposedPorts["8080/tcp"]; !ok {
+		t.Errorf("ports %v", img.Config.ExposedPorts)
+	}
+	if !slices.Contains(img.Config.Env, "GIN_MODE=release") || !strings.HasPrefix(img.Config.Env[0], "PATH=") {
+		t.Errorf("env %q", img.Config.Env)
+	}
+	if img.Config.Labels["org.opencontainers.image.title"] != "api" || img.Config.Labels["org.opencontainers.image.base.name"] != "gcr.io/distroless/static-debian12" {
+		t.Errorf("labels %v", img.Config.Labels)
+	}
+	// base history, then one entry per layer Strata added
+	if len(img.History) != 3 || !strings.Contains(img.History[1].CreatedBy, "COPY --link /api /app/api") || !strings.Contains(img.History[2].CreatedBy, "/app/migrations") {
+		t.Errorf("history %+v", img.History)
+	}
+	for _, h := range img.History[1:] {
+		if h.Created == nil || !h.Created.Equal(epoch) || h.EmptyLayer {
+			t.Errorf("history entry %+v", h)
+		}
+	}
+	if img.Created == nil || !img.Created.Equal(epoch) {
+		t.Errorf("created %v", img.Created)
+	}
+	if res.BaseImage == nil || res.BaseImage.History[0].CreatedBy != "base gcr.io/distroless/static-debian12" {
+		t.Errorf("base image %+v", res.BaseImage)
+	}
+}
+
+func TestTargets(t *testing.T) {
+	p := planDir(t, service, amd64)
+	_, def := convert(t, p, options(func(o *llb.Options) { o.Target = "test" }))
+	all := ops(t, def)
+	execWith(t, all, "go test ./...")
+	for _, op := range all {
+		if src := op.GetSource(); src != nil && strings.Contains(src.Identifier, "distroless") {
+			t.Error("the test target pulls the runtime base")
+		}
+	}
+	res, def := convert(t, p, options(func(o *llb.Options) { o.Target = "build" }))
+	execWith(t, ops(t, def), "go build")
+	if res.Image.Config.WorkingDir != "/src" || !slices.Contains(res.Image.Config.Env, "GOPATH=/go") {
+		t.Errorf("build target config %+v", res.Image.Config)
+	}
+	_, err := llb.Convert(context.Background(), p, options(func(o *llb.Options) { o.Target = "tset" }))
+	if err == nil || !strings.Contains(err.Error(), "did you mean `test`?") {
+		t.Errorf("unknown target: %v", err)
+	}
+}
+
+func TestNoCache(t *testing.T) {
+	p := planDir(t, service, amd64)
+	_, def := convert(t, p, options(func(o *llb.Options) { o.NoCache = func(stage string) bool { return stage == "build" } }))
+	all := ops(t, def)
+	dl, _ := execWith(t, all, "go mod download")
+	compile, _ := execWith(t, all, "go build")
+	if def.Metadata[dl].IgnoreCache || !def.Metadata[compile].IgnoreCache {
+		t.Errorf("no-cache of stage build: download %v, compile %v", def.Metadata[dl].IgnoreCache, def.Metadata[compile].IgnoreCache)
+	}
+}
+
+// Steps carry the description line that asked for them, so a failing
+// compile points at `main:` in the Dockerfile.
+func TestStepLocations(t *testing.T) {
+	p := planDir(t, service, amd64)
+	data := []byte("x")
+	sm := bk.NewSourceMap(nil, "Dockerfile", "YAML", data)
+	_, def := convert(t, p, options(func(o *llb.Options) { o.SourceMap = sm }))
+	compile, _ := execWith(t, ops(t, def), "go build")
+	locs := def.Source.Locations[string(compile)]
+	if locs == nil || len(locs.Locations) == 0 || locs.Locations[0].Ranges[0].Start.Line != 4 {
+		t.Errorf("compile step location = %v", locs)
+	}
+}
