@@ -35,11 +35,11 @@ type Options struct {
 	// Context returns the build context narrowed by a filter.
 	Context   func(plan.ContextFilter) bk.State
 	Images    ImageResolver
-	CacheNS   string              // BUILDKIT_CACHE_MOUNT_NS
+	CacheNS   string                  // BUILDKIT_CACHE_MOUNT_NS
 	NoCache   func(stage string) bool // --no-cache / --no-cache-filter
-	Epoch     *time.Time          // SOURCE_DATE_EPOCH
-	SourceMap *bk.SourceMap       // the description, for step locations
-	Labels    map[string]string   // --label
+	Epoch     *time.Time              // SOURCE_DATE_EPOCH
+	SourceMap *bk.SourceMap           // the description, for step locations
+	Labels    map[string]string       // --label
 }
 
 // Result is the target's state and image config.
