@@ -1,0 +1,156 @@
+//go:build integration
+
+// Package integration drives Strata as users do, through the frontend image
+// named in `# syntax=`, against the real BuildKit that hack/up.sh starts.
+// Run it with hack/test.sh, which sets the test bed up and tears it down.
+package integration
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/tonistiigi/fsutil"
+)
+
+// bed is the test bed hack/lib.sh describes through the environment.
+type bed struct {
+	addr     string // buildkitd address
+	root     string // repository root
+	run      string // scratch dir for outputs
+	registry string
+}
+
+func testBed(t *testing.T) bed {
+	t.Helper()
+	b := bed{addr: os.Getenv("STRATA_BUILDKIT_ADDR"), root: os.Getenv("STRATA_ROOT"), run: os.Getenv("STRATA_RUN"), registry: os.Getenv("STRATA_REGISTRY")}
+	if b.addr == "" || b.root == "" || b.registry == "" {
+		t.Fatal("the test bed is not up: run these tests with hack/test.sh (it starts buildkitd and the registry)")
+	}
+	return b
+}
+
+func (b bed) client(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.New(context.Background(), b.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// example copies examples/<name> into a temp dir the test may edit.
+func (b bed) example(t *testing.T, name string) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join(b.root, "examples", name)
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		dt, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, dt, info.Mode())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// build is one solve through the dockerfile.v0 frontend, which follows the
+// `# syntax=` line to the Strata image, as buildctl and buildx do.
+type build struct {
+	dir      string
+	attrs    map[string]string
+	exports  []client.ExportEntry
+	cacheTo  []client.CacheOptionsEntry
+	cacheFrm []client.CacheOptionsEntry
+}
+
+// vertices maps each vertex name to whether BuildKit took it from cache.
+type vertices map[string]bool
+
+// cached looks a vertex up by a part of its name.
+func (v vertices) cached(t *testing.T, part string) bool {
+	t.Helper()
+	for name, c := range v {
+		if strings.Contains(name, part) {
+			return c
+		}
+	}
+	names := make([]string, 0, len(v))
+	for n := range v {
+		names = append(names, n)
+	}
+	t.Fatalf("no vertex named like %q among %q", part, names)
+	return false
+}
+
+func (b bed) solve(t *testing.T, c *client.Client, bu build) (vertices, error) {
+	t.Helper()
+	ctxFS, err := fsutil.NewFS(bu.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan *client.SolveStatus)
+	got := vertices{}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for st := range ch {
+			for _, v := range st.Vertexes {
+				if v.Completed != nil {
+					got[v.Name] = v.Cached
+				}
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	_, err = c.Solve(ctx, nil, client.SolveOpt{
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: bu.attrs,
+		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": ctxFS},
+		Exports:       bu.exports,
+		CacheExports:  bu.cacheTo,
+		CacheImports:  bu.cacheFrm,
+	}, ch)
+	wg.Wait()
+	return got, err
+}
+
+// ociExport writes the image as an OCI layout tarball at path.
+func ociExport(path string) []client.ExportEntry {
+	return []client.ExportEntry{{
+		Type: client.ExporterOCI,
+		Output: func(map[string]string) (io.WriteCloser, error) {
+			return os.Create(path)
+		},
+	}}
+}
+
+// command runs a tool of the test bed and returns its combined output.
+func command(t *testing.T, dir string, name string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}

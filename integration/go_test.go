@@ -1,0 +1,232 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/solver/errdefs"
+)
+
+// checkService runs the go-service image and checks that it answers, runs
+// as non-root and carries the copied migrations.
+func checkService(t *testing.T, img ociImage, wantVersion string) {
+	t.Helper()
+	cfg := img.Config.Config
+	if !slices.Equal(cfg.Entrypoint, []string{"/app/api"}) || !slices.Equal(cfg.Cmd, []string{"serve"}) {
+		t.Errorf("entrypoint %q cmd %q", cfg.Entrypoint, cfg.Cmd)
+	}
+	if cfg.User != "65532:65532" || cfg.WorkingDir != "/app" {
+		t.Errorf("user %q workdir %q", cfg.User, cfg.WorkingDir)
+	}
+	if _, ok := cfg.ExposedPorts["8080/tcp"]; !ok {
+		t.Errorf("exposed ports %v", cfg.ExposedPorts)
+	}
+	if cfg.Labels["org.opencontainers.image.title"] != "api" {
+		t.Errorf("labels %v", cfg.Labels)
+	}
+	// one history entry per layer: the base's plus binary and migrations
+	nonEmpty := 0
+	for _, h := range img.Config.History {
+		if !h.EmptyLayer {
+			nonEmpty++
+		}
+	}
+	if nonEmpty != len(img.Layers) {
+		t.Errorf("%d history entries with layers for %d layers", nonEmpty, len(img.Layers))
+	}
+	addr := freeAddr(t)
+	c := runImage(t, img, "ADDR="+addr)
+	if got := c.get(t, addr, "/"); !strings.Contains(got, "hello from go-service version="+wantVersion) {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := c.get(t, addr, "/migrations"); !strings.Contains(got, "0001_init.sql") {
+		t.Errorf("GET /migrations = %q", got)
+	}
+	if got := c.get(t, addr, "/env"); !strings.Contains(got, "GIN_MODE=release uid=65532") {
+		t.Errorf("GET /env = %q", got)
+	}
+}
+
+// 1a. buildctl, the Dockerfile's `# syntax=` line, the image runs and answers.
+func TestBuildctlBuildsAndRuns(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if msg, err := command(t, dir, "buildctl", "--addr", b.addr, "build", "--frontend", "dockerfile.v0",
+		"--local", "context=.", "--local", "dockerfile=.", "--opt", "build-arg:VERSION=1.0.0",
+		"--output", "type=oci,dest="+out); err != nil {
+		t.Fatalf("buildctl: %v\n%s", err, msg)
+	}
+	imgs := readOCI(t, out)
+	checkService(t, imgs[0], "1.0.0")
+}
+
+// 1b. `docker buildx build .` with no extra flags on the remote builder.
+func TestBuildxBuildsWithNoFlags(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	if msg, err := command(t, dir, "docker", "buildx", "build", "."); err != nil {
+		t.Fatalf("docker buildx build .: %v\n%s", err, msg)
+	} else if !strings.Contains(msg, "go mod download") || !strings.Contains(msg, "go build ./cmd/api") {
+		t.Errorf("buildx output shows no Strata steps:\n%s", msg)
+	}
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if msg, err := command(t, dir, "docker", "buildx", "build", "--output", "type=oci,dest="+out, "."); err != nil {
+		t.Fatalf("docker buildx build: %v\n%s", err, msg)
+	}
+	checkService(t, readOCI(t, out)[0], "dev")
+
+	// The description-free app: the Dockerfile is the syntax line alone.
+	minimal := b.example(t, "go-minimal")
+	out = filepath.Join(t.TempDir(), "minimal.tar")
+	if msg, err := command(t, minimal, "docker", "buildx", "build", "--output", "type=oci,dest="+out, "."); err != nil {
+		t.Fatalf("docker buildx build (detected app): %v\n%s", err, msg)
+	}
+	img := readOCI(t, out)[0]
+	if !slices.Equal(img.Config.Config.Entrypoint, []string{"/app/hello"}) || img.Config.Config.User != "65532:65532" {
+		t.Errorf("detected app config %+v", img.Config.Config)
+	}
+}
+
+// 2. A source edit and a --build-arg change leave `go mod download` cached.
+func TestRebuildKeepsDependencyStepCached(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "go-service")
+	attrs := map[string]string{"build-arg:VERSION": "1"}
+	if _, err := b.solve(t, c, build{dir: dir, attrs: attrs}); err != nil {
+		t.Fatal(err)
+	}
+
+	greet := filepath.Join(dir, "internal", "greet", "greet.go")
+	dt, err := os.ReadFile(greet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi from"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "go mod download") {
+		t.Error("editing a .go file re-ran go mod download")
+	}
+	if v.cached(t, "go build ./cmd/api") {
+		t.Error("editing a .go file did not re-run the compile step")
+	}
+
+	v, err = b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:VERSION": "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "go mod download") {
+		t.Error("changing --build-arg VERSION re-ran go mod download")
+	}
+	if v.cached(t, "go build ./cmd/api") {
+		t.Error("changing --build-arg VERSION did not reach the compile step")
+	}
+}
+
+// 3. Two platforms give an index with two manifests and native binaries.
+func TestMultiPlatform(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "go-service")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"platform": "linux/amd64,linux/arm64"}, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	imgs := readOCI(t, out)
+	machines := map[string]elf.Machine{}
+	for _, img := range imgs {
+		f, err := elf.NewFile(bytes.NewReader(img.file(t, "/app/api")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		machines[img.Platform.Architecture] = f.Machine
+	}
+	if len(imgs) != 2 || machines["amd64"] != elf.EM_X86_64 || machines["arm64"] != elf.EM_AARCH64 {
+		t.Errorf("want amd64 and arm64 binaries, got %v", machines)
+	}
+}
+
+// 4. A bad description fails with the offending line attached.
+func TestBadDescriptionPointsAtTheLine(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "go-minimal")
+	desc := "# syntax=localhost:5000/strata:dev\napp: go\ngo:\n  mian: ./cmd/api\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.solve(t, c, build{dir: dir})
+	if err == nil {
+		t.Fatal("a misspelt key built")
+	}
+	if !strings.Contains(err.Error(), "Dockerfile:4:3: go.mian: unknown key (did you mean `main`?)") {
+		t.Errorf("error = %v", err)
+	}
+	srcs := errdefs.Sources(err)
+	if len(srcs) == 0 || srcs[0].Info.Filename != "Dockerfile" || srcs[0].Ranges[0].Start.Line != 4 {
+		t.Fatalf("error carries no source location: %v", srcs)
+	}
+	var printed bytes.Buffer
+	srcs[0].Print(&printed)
+	if !strings.Contains(printed.String(), ">>>   mian: ./cmd/api") {
+		t.Errorf("printed source:\n%s", printed.String())
+	}
+
+	// the same through buildctl, as a user sees it
+	msg, err := command(t, dir, "buildctl", "--addr", b.addr, "build", "--frontend", "dockerfile.v0", "--local", "context=.", "--local", "dockerfile=.")
+	if err == nil || !strings.Contains(msg, "did you mean `main`?") || !strings.Contains(msg, ">>>") {
+		t.Errorf("buildctl output:\n%s", msg)
+	}
+}
+
+// 5. Cache exported to a local dir and imported by an empty daemon keeps
+// the dependency and compile steps cached.
+func TestCacheExportImportOnEmptyDaemon(t *testing.T) {
+	b := testBed(t)
+	cacheDir := t.TempDir()
+	dir := b.example(t, "go-service")
+	if _, err := b.solve(t, b.client(t), build{dir: dir, cacheTo: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": cacheDir, "mode": "max"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := startDaemon(t, b)
+	v, err := b.solve(t, fresh, build{dir: dir, cacheFrm: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"src": cacheDir}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "go mod download") || !v.cached(t, "go build ./cmd/api") {
+		t.Errorf("after importing the cache on an empty daemon: download cached=%v, compile cached=%v",
+			v.cached(t, "go mod download"), v.cached(t, "go build ./cmd/api"))
+	}
+}
+
+// --build-context redirects any base image Strata uses.
+func TestNamedContextRedirectsBaseImage(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "go-service")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	attrs := map[string]string{
+		"context:gcr.io/distroless/static-debian12": "docker-image://" + b.registry + "/library/debian:bookworm-slim",
+	}
+	if _, err := b.solve(t, c, build{dir: dir, attrs: attrs, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	if len(img.file(t, "/etc/debian_version")) == 0 {
+		t.Error("the runtime base was not redirected to Debian")
+	}
+}
