@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/solver/errdefs"
@@ -101,7 +103,10 @@ func TestRebuildKeepsDependencyStepCached(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
-	attrs := map[string]string{"build-arg:VERSION": "1"}
+	// Unique values: the daemon keeps results of earlier runs, and content
+	// it has seen before is rightly taken from cache.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	attrs := map[string]string{"build-arg:VERSION": "1-" + run}
 	if _, err := b.solve(t, c, build{dir: dir, attrs: attrs}); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +116,7 @@ func TestRebuildKeepsDependencyStepCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi from"), 1), 0o644); err != nil {
+	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
@@ -125,7 +130,7 @@ func TestRebuildKeepsDependencyStepCached(t *testing.T) {
 		t.Error("editing a .go file did not re-run the compile step")
 	}
 
-	v, err = b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:VERSION": "2"}})
+	v, err = b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:VERSION": "2-" + run}})
 	if err != nil {
 		t.Fatal(err)
 	}

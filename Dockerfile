@@ -1,0 +1,25 @@
+# The Strata frontend image, built with the stock dockerfile.v0 frontend
+# (hack/frontend.sh). The binary is cross-compiled on the build platform.
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+WORKDIR /src
+# Dependencies depend on go.mod/go.sum only, so this step survives source edits.
+RUN --mount=type=bind,source=go.mod,target=go.mod \
+    --mount=type=bind,source=go.sum,target=go.sum \
+    --mount=type=cache,target=/go/pkg/mod \
+    go mod download
+ARG TARGETOS TARGETARCH TARGETVARIANT
+# Declared here so a new version only reruns the compile step.
+ARG VERSION=dev
+RUN --mount=type=bind,target=. \
+    --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH GOARM=${TARGETVARIANT#v} \
+    go build -trimpath \
+      -ldflags "-s -w -X github.com/strata-build/strata/internal/version.Version=${VERSION}" \
+      -o /out/strata-frontend ./cmd/strata-frontend
+
+FROM scratch
+COPY --link --from=build /out/strata-frontend /bin/strata-frontend
+LABEL moby.buildkit.frontend.network.none="true"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+ENTRYPOINT ["/bin/strata-frontend"]

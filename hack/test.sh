@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# All tests: vet and unit tests, then the integration tests against a real
+# buildkitd + registry (daemons stopped at the end unless KEEP_UP=1).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$STRATA_ROOT"
+
+log "go vet"
+go vet ./...
+log "unit tests"
+go test ./...
+
+bash hack/install.sh
+[[ ${KEEP_UP:-0} == 1 ]] || trap 'bash hack/down.sh' EXIT
+bash hack/up.sh
+bash hack/images.sh
+bash hack/frontend.sh
+
+[[ -d integration ]] || die "no ./integration tests found"
+log "integration tests (BUILDKIT_HOST=$BUILDKIT_HOST)"
+go test -tags integration -count=1 -v ./integration/...
