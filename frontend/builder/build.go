@@ -178,8 +178,12 @@ func withSource(err error, sm *bk.SourceMap) error {
 		return err
 	}
 	line := int32(se.Pos.Line)
+	var def *pb.Definition
+	if sm.Definition != nil {
+		def = sm.Definition.ToPB()
+	}
 	return errdefs.WithSource(err, &errdefs.Source{
-		Info: &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: sm.Definition.ToPB()},
+		Info: &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: def},
 		Ranges: []*pb.Range{{
 			Start: &pb.Position{Line: line, Character: int32(se.Pos.Column)},
 			End:   &pb.Position{Line: line, Character: int32(se.Pos.Column)},

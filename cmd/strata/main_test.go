@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestPlanPrintsSettingsAndSteps(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"plan", "--platform", "linux/arm64", "../../examples/go-service"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"main package  ./cmd/api  (Dockerfile line 4)",
+		"go version    1.26  (go.mod line 3",
+		"run go mod download",
+		"mount bind /src from context[go.mod go.sum] (read-only)",
+		"mount cache /go/pkg/mod (id strata/go/mod)",
+		"mount cache /root/.cache/go-build (id strata/go/build)",
+		"env GOARCH=arm64",
+		"copy context[migrations] migrations -> /app/migrations (own layer, --link)",
+		"runtime (default)",
+		"user 65532:65532",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestPlanJSON(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"plan", "--json", "../../examples/go-minimal"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Provider string
+		Stages   []struct{ Name string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Provider != "go" || len(p.Stages) != 4 {
+		t.Errorf("plan = %+v", p)
+	}
+}
+
+func TestPlanReportsBadDescription(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "app.yaml"), []byte("# syntax=x\nrun:\n  prot: 80\n"), 0o644)
+	err := run([]string{"plan", "-f", "app.yaml", dir}, &bytes.Buffer{})
+	if err == nil || err.Error() != "app.yaml:3:3: run.prot: unknown key (did you mean `port`?)" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"version"}, &out); err != nil || !strings.HasPrefix(out.String(), "strata ") {
+		t.Errorf("version: %q %v", out.String(), err)
+	}
+	if err := run([]string{"bogus"}, &out); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Errorf("bogus command: %v", err)
+	}
+}

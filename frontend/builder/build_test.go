@@ -1,0 +1,47 @@
+package builder
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"testing"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/errdefs"
+
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+func TestWithSourceAttachesTheLine(t *testing.T) {
+	data := []byte("# syntax=x\napp: go\ngo:\n  mian: .\n")
+	sm := bk.NewSourceMap(nil, "Dockerfile", "YAML", data)
+	s, err := spec.Parse("Dockerfile", data, []string{"go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Main spec.Value[string] `yaml:"main"`
+	}
+	err = s.Sections["go"].Decode(&g)
+	wrapped := withSource(fmt.Errorf("planning: %w", err), sm)
+	srcs := errdefs.Sources(wrapped)
+	if len(srcs) != 1 || srcs[0].Info.Filename != "Dockerfile" || srcs[0].Ranges[0].Start.Line != 4 || string(srcs[0].Info.Data) != string(data) {
+		t.Fatalf("sources = %v", srcs)
+	}
+	// errors without a position, or from another file, pass unchanged
+	for _, e := range []error{errors.New("plain"), &spec.Error{File: "Dockerfile", Msg: "no position"}, &spec.Error{File: "go.mod", Pos: spec.Pos{Line: 1}}} {
+		if got := withSource(e, sm); len(errdefs.Sources(got)) != 0 {
+			t.Errorf("%v gained a source", e)
+		}
+	}
+}
+
+func TestNotExist(t *testing.T) {
+	if err := notExist("go.work", errors.New("rpc error: stat go.work: no such file or directory")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	other := errors.New("permission denied")
+	if err := notExist("x", other); err != other {
+		t.Errorf("other errors must pass unchanged: %v", err)
+	}
+}
