@@ -30,7 +30,7 @@ func Names() []string {
 func Patterns(s *spec.Spec) []string {
 	set := map[string]bool{}
 	for _, p := range Providers {
-		if chosen, ok := named(s); ok && chosen != p.Name() {
+		if chosen, _, ok := named(s); ok && chosen != p.Name() {
 			continue
 		}
 		for _, pat := range p.Patterns() {
@@ -45,23 +45,23 @@ func Patterns(s *spec.Spec) []string {
 	return out
 }
 
-// named is the provider the description asks for, if any.
-func named(s *spec.Spec) (string, bool) {
+// named is the provider the description asks for, and where it asks.
+func named(s *spec.Spec) (string, spec.Pos, bool) {
 	if s.App.Set {
-		return s.App.V, true
+		return s.App.V, s.App.Pos, true
 	}
-	for name := range s.Sections {
-		return name, true // Parse allows one section without `app:`
+	for name, sec := range s.Sections {
+		return name, sec.Pos, true // Parse allows one section without `app:`
 	}
-	return "", false
+	return "", spec.Pos{}, false
 }
 
-// Select returns the provider and, when detected, what gave it away.
+// Select returns the provider and why it was chosen (for `strata plan`).
 func Select(ctx context.Context, s *spec.Spec, fsys source.FS) (provider.Provider, string, error) {
-	if name, ok := named(s); ok {
+	if name, pos, ok := named(s); ok {
 		for _, p := range Providers {
 			if p.Name() == name {
-				return p, "", nil
+				return p, fmt.Sprintf("%s line %d", s.File, pos.Line), nil
 			}
 		}
 	}

@@ -21,9 +21,9 @@ func Parse(file string, data []byte) (*spec.Spec, error) {
 
 // Plan picks the provider and plans the app for one target platform.
 func Plan(ctx context.Context, s *spec.Spec, fsys source.FS, build, target ocispecs.Platform) (*plan.Plan, error) {
-	p, detected, err := detect.Select(ctx, s, fsys)
+	p, reason, err := detect.Select(ctx, s, fsys)
 	if err != nil {
 		return nil, err
 	}
-	return p.Plan(ctx, provider.Input{Spec: s, Context: fsys, Build: build, Target: target, Detected: detected})
+	return p.Plan(ctx, provider.Input{Spec: s, Context: fsys, Build: build, Target: target, Reason: reason})
 }

@@ -32,6 +32,7 @@ type Input struct {
 	Context source.FS
 	// Build is the platform steps run on; Target the platform of the image.
 	Build, Target ocispecs.Platform
-	// Detected says the app kind was detected rather than written.
-	Detected string
+	// Reason says why this provider was chosen: a description line or
+	// detection.
+	Reason string
 }

@@ -84,11 +84,7 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 		return nil, err
 	}
 	r := &resolver{spec: s, cfg: cfg, mod: mod, in: in}
-	if in.Detected != "" {
-		r.set("app", "go", in.Detected)
-	} else {
-		r.set("app", "go", provider.From(s, s.App.Pos))
-	}
+	r.set("app", "go", in.Reason)
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,3 @@
+module example.com/cgo-hello
+
+go 1.26
