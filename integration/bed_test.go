@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
+	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
 )
 
@@ -83,48 +84,55 @@ type build struct {
 	cacheFrm []client.CacheOptionsEntry
 }
 
-// vertices maps each vertex name to whether BuildKit took it from cache.
-type vertices map[string]bool
+// report is what the solve status stream said about each vertex, by name:
+// whether BuildKit took it from cache, and how many bytes it transferred.
+type report struct {
+	ran         map[string]bool
+	transferred map[string]int64
+}
 
 // cached looks a vertex up by a part of its name.
-func (v vertices) cached(t *testing.T, part string) bool {
+func (r report) cached(t *testing.T, part string) bool {
 	t.Helper()
-	for name, c := range v {
+	for name, ran := range r.ran {
 		if strings.Contains(name, part) {
-			return c
+			return !ran
 		}
 	}
-	names := make([]string, 0, len(v))
-	for n := range v {
+	names := make([]string, 0, len(r.ran))
+	for n := range r.ran {
 		names = append(names, n)
 	}
 	t.Fatalf("no vertex named like %q among %q", part, names)
 	return false
 }
 
-func (b bed) solve(t *testing.T, c *client.Client, bu build) (vertices, error) {
+func (b bed) solve(t *testing.T, c *client.Client, bu build) (report, error) {
 	t.Helper()
 	ctxFS, err := fsutil.NewFS(bu.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ch := make(chan *client.SolveStatus)
-	got := vertices{}
+	got := report{ran: map[string]bool{}, transferred: map[string]int64{}}
+	names := map[digest.Digest]string{}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for st := range ch {
 			for _, v := range st.Vertexes {
-				if v.Completed == nil {
-					continue
-				}
+				names[v.Digest] = v.Name
 				// A vertex that ran is reported again as cached when the
 				// result is exported: one uncached completion means it ran.
-				if prev, seen := got[v.Name]; seen {
-					got[v.Name] = prev && v.Cached
-				} else {
-					got[v.Name] = v.Cached
+				if v.Completed != nil {
+					got.ran[v.Name] = got.ran[v.Name] || !v.Cached
+				}
+			}
+			for _, s := range st.Statuses {
+				if strings.HasPrefix(s.ID, "transferring") {
+					name := names[s.Vertex]
+					got.transferred[name] = max(got.transferred[name], s.Current)
 				}
 			}
 		}

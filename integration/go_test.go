@@ -235,3 +235,83 @@ func TestNamedContextRedirectsBaseImage(t *testing.T) {
 		t.Error("the runtime base was not redirected to Debian")
 	}
 }
+
+// cgo builds on the glibc builder and runs on a glibc runtime base.
+func TestCgoBuildsAndRuns(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-cgo")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	f, err := elf.NewFile(bytes.NewReader(img.file(t, "/app/cgo-hello")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dynamic := false
+	for _, p := range f.Progs {
+		dynamic = dynamic || p.Type == elf.PT_INTERP
+	}
+	if !dynamic {
+		t.Error("a cgo binary should link glibc dynamically")
+	}
+	if got := runToExit(t, img); !strings.Contains(got, "cgo answer=42 strlen=5") {
+		t.Errorf("output %q", got)
+	}
+}
+
+// --target test runs the module's tests with the build's caches.
+func TestTestTarget(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	r, err := b.solve(t, b.client(t), build{dir: dir, attrs: map[string]string{"target": "test", "no-cache": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.cached(t, "go test ./...") {
+		t.Error("--no-cache-filter test did not re-run the tests")
+	}
+	// a failing test fails the build
+	bad := filepath.Join(dir, "internal", "greet", "greet_test.go")
+	if err := os.WriteFile(bad, []byte("package greet\n\nimport \"testing\"\n\nfunc TestFails(t *testing.T) { t.Fatal(\"broken on purpose\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.solve(t, b.client(t), build{dir: dir, attrs: map[string]string{"target": "test"}}); err == nil {
+		t.Error("a failing test passed --target test")
+	}
+}
+
+// Producing the definition reads only go.mod, go.work and a few package
+// clauses: a large .git or node_modules is never transferred for it, and
+// .git never reaches the compile step.
+func TestDetectionIgnoresLargeDirectories(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	os.Remove(filepath.Join(dir, ".dockerignore")) // .git must stay out by Strata's own doing
+	const big = 32 << 20
+	for _, p := range []string{".git/objects/pack/big.pack", "node_modules/blob/big.bin"} {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, bytes.Repeat([]byte{'x'}, big), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := b.solve(t, b.client(t), build{dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detect := r.transferred["[internal] load files for detection"]
+	if detect == 0 || detect > 1<<20 {
+		t.Errorf("detection transferred %d bytes", detect)
+	}
+	whole := r.transferred["[internal] load build context"]
+	if whole < big || whole >= 2*big {
+		t.Errorf("the compile step's context transferred %d bytes: want node_modules (%d) without .git", whole, big)
+	}
+	if deps := r.transferred["[internal] load build context go.mod go.sum"]; deps > 64<<10 {
+		t.Errorf("the download step's context transferred %d bytes", deps)
+	}
+}

@@ -22,13 +22,49 @@ import (
 // the test bed runs what it builds (there is no Docker engine here).
 type container struct {
 	id   string
-	addr string
 	out  *bytes.Buffer
 }
 
 // runImage starts the image's entrypoint under runc as the image's user,
 // with extra environment, and returns once the process runs.
 func runImage(t *testing.T, img ociImage, env ...string) *container {
+	t.Helper()
+	bundle := bundleFor(t, img, env...)
+	c := &container{id: fmt.Sprintf("strata-it-%d", time.Now().UnixNano()), out: &bytes.Buffer{}}
+	cmd := exec.Command("runc", "run", "--bundle", bundle, c.id)
+	cmd.Stdout, cmd.Stderr = c.out, c.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		exec.Command("runc", "kill", c.id, "KILL").Run()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+		exec.Command("runc", "delete", "--force", c.id).Run()
+	})
+	return c
+}
+
+// runToExit runs the image's entrypoint to completion and returns its output.
+func runToExit(t *testing.T, img ociImage) string {
+	t.Helper()
+	bundle := bundleFor(t, img)
+	id := fmt.Sprintf("strata-it-%d", time.Now().UnixNano())
+	defer exec.Command("runc", "delete", "--force", id).Run()
+	out, err := exec.Command("runc", "run", "--bundle", bundle, id).CombinedOutput()
+	if err != nil {
+		t.Fatalf("runc run: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// bundleFor unpacks the image into an OCI runtime bundle whose process is
+// the image's entrypoint, user, env and workdir.
+func bundleFor(t *testing.T, img ociImage, env ...string) string {
 	t.Helper()
 	bundle := t.TempDir()
 	rootfs := filepath.Join(bundle, "rootfs")
@@ -79,23 +115,7 @@ func runImage(t *testing.T, img ociImage, env ...string) *container {
 		t.Fatal(err)
 	}
 
-	c := &container{id: fmt.Sprintf("strata-it-%d", time.Now().UnixNano()), out: &bytes.Buffer{}}
-	cmd := exec.Command("runc", "run", "--bundle", bundle, c.id)
-	cmd.Stdout, cmd.Stderr = c.out, c.out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		exec.Command("runc", "kill", c.id, "KILL").Run()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-		}
-		exec.Command("runc", "delete", "--force", c.id).Run()
-	})
-	return c
+	return bundle
 }
 
 // freeAddr picks a loopback address nothing listens on.
