@@ -89,6 +89,7 @@ type build struct {
 type report struct {
 	ran         map[string]bool
 	transferred map[string]int64
+	warnings    []string
 }
 
 // cached looks a vertex up by a part of its name.
@@ -128,6 +129,9 @@ func (b bed) solve(t *testing.T, c *client.Client, bu build) (report, error) {
 				if v.Completed != nil {
 					got.ran[v.Name] = got.ran[v.Name] || !v.Cached
 				}
+			}
+			for _, w := range st.Warnings {
+				got.warnings = append(got.warnings, string(w.Short))
 			}
 			for _, s := range st.Statuses {
 				if strings.HasPrefix(s.ID, "transferring") {

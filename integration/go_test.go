@@ -315,3 +315,17 @@ func TestDetectionIgnoresLargeDirectories(t *testing.T) {
 		t.Errorf("the download step's context transferred %d bytes", deps)
 	}
 }
+
+// A --build-arg the description does not use is named, not dropped silently.
+func TestUnusedBuildArgWarns(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	r, err := b.solve(t, b.client(t), build{dir: dir, attrs: map[string]string{"build-arg:VERSOIN": "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "build arg VERSOIN is not used by Dockerfile (did you mean `VERSION`?)"
+	if !slices.Contains(r.warnings, want) {
+		t.Errorf("warnings %q lack %q", r.warnings, want)
+	}
+}

@@ -248,6 +248,9 @@ func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) e
 		args[i] = spec.Expand(a, c.lookup)
 	}
 	opts := []bk.RunOption{bk.Args(args)}
+	if pe := proxyEnv(c.opt.BuildArgs); pe != nil {
+		opts = append(opts, bk.WithProxy(*pe))
+	}
 	for _, e := range r.Env {
 		if v, ok := c.expand(e); ok {
 			opts = append(opts, bk.AddEnv(e.Name, v))

@@ -264,3 +264,23 @@ func TestStepLocations(t *testing.T) {
 		t.Errorf("compile step location = %v", locs)
 	}
 }
+
+// Proxy args reach every step but not the cache key; unknown args are named.
+func TestProxyAndUnusedArgs(t *testing.T) {
+	p := planDir(t, service, amd64)
+	_, plain := convert(t, p, options())
+	_, proxied := convert(t, p, options(func(o *llb.Options) {
+		o.BuildArgs = map[string]string{"HTTPS_PROXY": "http://proxy:3128", "no_proxy": "localhost"}
+	}))
+	_, e := execWith(t, ops(t, proxied), "go mod download")
+	if e.Meta.ProxyEnv == nil || e.Meta.ProxyEnv.HttpsProxy != "http://proxy:3128" || e.Meta.ProxyEnv.NoProxy != "localhost" {
+		t.Errorf("proxy env = %v", e.Meta.ProxyEnv)
+	}
+	if len(plain.Def) != len(proxied.Def) {
+		t.Fatal("proxy args changed the graph")
+	}
+	got := llb.UnusedArgs(p, map[string]string{"VERSION": "1", "VERSOIN": "2", "GOPROXY": "x", "HTTP_PROXY": "y", "BUILDKIT_INLINE_CACHE": "1", "TARGETARCH": "z"})
+	if !slices.Equal(got, []string{"VERSOIN"}) {
+		t.Errorf("unused args = %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -66,6 +67,9 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return res, err
 	}
 
+	if err := warnUnusedArgs(ctx, src, bc.BuildArgs, planFor, buildPlatform); err != nil {
+		return nil, err
+	}
 	ctxOpts, err := newContexts(ctx, bc)
 	if err != nil {
 		return nil, err
@@ -155,6 +159,30 @@ func targetList(p *plan.Plan) *targets.List {
 		l.Targets = append(l.Targets, targets.Target{Name: t.Name, Default: t.Default, Description: t.Description})
 	}
 	return l
+}
+
+// warnUnusedArgs names every --build-arg the plan does not read: nothing a
+// user passed is dropped without a word.
+func warnUnusedArgs(ctx context.Context, src *dockerui.Source, args map[string]string, planFor func(context.Context, ocispecs.Platform) (*plan.Plan, error), p ocispecs.Platform) error {
+	if len(args) == 0 {
+		return nil
+	}
+	pl, err := planFor(ctx, p)
+	if err != nil {
+		return err
+	}
+	var declared []string
+	for _, a := range pl.Args {
+		declared = append(declared, a.Name)
+	}
+	for _, name := range llb.UnusedArgs(pl, args) {
+		hint := spec.Suggest(name, declared)
+		if !strings.HasPrefix(hint, "did you mean") {
+			hint = "declare it under `args:` to use it"
+		}
+		src.Warn(ctx, fmt.Sprintf("build arg %s is not used by %s (%s)", name, src.Filename, hint), client.WarnOpts{})
+	}
+	return nil
 }
 
 // sourceDateEpoch honours SOURCE_DATE_EPOCH, else a git or http context's time.
