@@ -14,6 +14,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
@@ -62,6 +63,13 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 				return nil, err
 			}
 			return targetList(p), nil
+		},
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
+			p, err := planFor(ctx, buildPlatform)
+			if err != nil {
+				return nil, err
+			}
+			return outlineOf(p), nil
 		},
 	}); err != nil || ok {
 		return res, err
@@ -151,14 +159,6 @@ func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec) (s
 		return nil, err
 	}
 	return &refFS{ref: ref}, nil
-}
-
-func targetList(p *plan.Plan) *targets.List {
-	l := &targets.List{}
-	for _, t := range p.Targets {
-		l.Targets = append(l.Targets, targets.Target{Name: t.Name, Default: t.Default, Description: t.Description})
-	}
-	return l
 }
 
 // warnUnusedArgs names every --build-arg the plan does not read: nothing a
