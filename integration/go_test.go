@@ -329,3 +329,27 @@ func TestUnusedBuildArgWarns(t *testing.T) {
 		t.Errorf("warnings %q lack %q", r.warnings, want)
 	}
 }
+
+// buildx --call targets / outline reach the frontend's subrequests.
+func TestCallTargetsAndOutline(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	msg, err := command(t, dir, "docker", "buildx", "build", "--call", "targets", ".")
+	if err != nil {
+		t.Fatalf("--call targets: %v\n%s", err, msg)
+	}
+	for _, want := range []string{"runtime (default)", "build", "test"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("--call targets output lacks %q:\n%s", want, msg)
+		}
+	}
+	msg, err = command(t, dir, "docker", "buildx", "build", "--call", "outline", ".")
+	if err != nil {
+		t.Fatalf("--call outline: %v\n%s", err, msg)
+	}
+	for _, want := range []string{"VERSION", "dev", "GOPROXY", "netrc", "strata/go/mod"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("--call outline output lacks %q:\n%s", want, msg)
+		}
+	}
+}
