@@ -97,8 +97,8 @@ func mustJSON(t *testing.T, dt []byte, v any) {
 	}
 }
 
-// unpack applies the layers in order into dir, honouring whiteouts.
-func (img ociImage) unpack(t *testing.T, dir string) {
+// entries calls fn for every tar entry of every layer, bottom layer first.
+func (img ociImage) entries(t *testing.T, fn func(h *tar.Header, r io.Reader)) {
 	t.Helper()
 	for _, l := range img.Layers {
 		r, err := layerReader(img.blobs[l])
@@ -113,67 +113,64 @@ func (img ociImage) unpack(t *testing.T, dir string) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			name := path.Clean("/" + h.Name)
-			target := filepath.Join(dir, name)
-			base := path.Base(name)
-			if strings.HasPrefix(base, ".wh.") {
-				if base == ".wh..wh..opq" {
-					entries, _ := os.ReadDir(filepath.Dir(target))
-					for _, e := range entries {
-						os.RemoveAll(filepath.Join(filepath.Dir(target), e.Name()))
-					}
-				} else {
-					os.RemoveAll(filepath.Join(filepath.Dir(target), strings.TrimPrefix(base, ".wh.")))
-				}
-				continue
-			}
-			os.MkdirAll(filepath.Dir(target), 0o755)
-			switch h.Typeflag {
-			case tar.TypeDir:
-				os.MkdirAll(target, os.FileMode(h.Mode)&os.ModePerm)
-			case tar.TypeReg:
-				os.RemoveAll(target)
-				w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&os.ModePerm)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := io.Copy(w, tr); err != nil {
-					t.Fatal(err)
-				}
-				w.Close()
-			case tar.TypeSymlink:
-				os.RemoveAll(target)
-				os.Symlink(h.Linkname, target)
-			case tar.TypeLink:
-				os.RemoveAll(target)
-				os.Link(filepath.Join(dir, path.Clean("/"+h.Linkname)), target)
-			}
-			os.Lchown(target, h.Uid, h.Gid)
+			fn(h, tr)
 		}
 	}
 }
 
-// file returns one file of the image by reading its layers, top first.
+// unpack applies the layers in order into dir, honouring whiteouts.
+func (img ociImage) unpack(t *testing.T, dir string) {
+	t.Helper()
+	img.entries(t, func(h *tar.Header, r io.Reader) {
+		name := path.Clean("/" + h.Name)
+		target := filepath.Join(dir, name)
+		base := path.Base(name)
+		if strings.HasPrefix(base, ".wh.") {
+			if base == ".wh..wh..opq" {
+				entries, _ := os.ReadDir(filepath.Dir(target))
+				for _, e := range entries {
+					os.RemoveAll(filepath.Join(filepath.Dir(target), e.Name()))
+				}
+			} else {
+				os.RemoveAll(filepath.Join(filepath.Dir(target), strings.TrimPrefix(base, ".wh.")))
+			}
+			return
+		}
+		os.MkdirAll(filepath.Dir(target), 0o755)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			os.MkdirAll(target, os.FileMode(h.Mode)&os.ModePerm)
+		case tar.TypeReg:
+			os.RemoveAll(target)
+			w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&os.ModePerm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.Copy(w, r); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+		case tar.TypeSymlink:
+			os.RemoveAll(target)
+			os.Symlink(h.Linkname, target)
+		case tar.TypeLink:
+			os.RemoveAll(target)
+			os.Link(filepath.Join(dir, path.Clean("/"+h.Linkname)), target)
+		}
+		os.Lchown(target, h.Uid, h.Gid)
+	})
+}
+
+// file returns one file of the image; the topmost layer's copy wins.
 func (img ociImage) file(t *testing.T, name string) []byte {
 	t.Helper()
 	want := strings.TrimPrefix(path.Clean(name), "/")
 	var found []byte
-	for _, l := range img.Layers {
-		r, err := layerReader(img.blobs[l])
-		if err != nil {
-			t.Fatal(err)
+	img.entries(t, func(h *tar.Header, r io.Reader) {
+		if strings.TrimPrefix(path.Clean(h.Name), "/") == want && h.Typeflag == tar.TypeReg {
+			found, _ = io.ReadAll(r)
 		}
-		tr := tar.NewReader(r)
-		for {
-			h, err := tr.Next()
-			if err != nil {
-				break
-			}
-			if strings.TrimPrefix(path.Clean(h.Name), "/") == want && h.Typeflag == tar.TypeReg {
-				found, _ = io.ReadAll(tr)
-			}
-		}
-	}
+	})
 	if found == nil {
 		t.Fatalf("%s not in the image", name)
 	}
