@@ -21,8 +21,8 @@ import (
 // container is an image started under runc with the host network, the way
 // the test bed runs what it builds (there is no Docker engine here).
 type container struct {
-	id   string
-	out  *bytes.Buffer
+	id  string
+	out *bytes.Buffer
 }
 
 // runImage starts the image's entrypoint under runc as the image's user,
