@@ -6,8 +6,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$STRATA_ROOT"
 
-log "go vet"
+log "gofmt, go vet"
+unformatted=$(gofmt -l .)
+[[ -z $unformatted ]] || die "not gofmt-ed: $unformatted"
 go vet ./...
+go vet -tags integration ./integration/...
 log "unit tests"
 go test ./...
 
