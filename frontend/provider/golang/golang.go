@@ -152,21 +152,16 @@ func (r *resolver) resolve(ctx context.Context) error {
 	return nil
 }
 
+// versionTag is exact when the user or a toolchain line named a release,
+// else the release line of go.mod's go line.
 func (r *resolver) versionTag() string {
-	switch {
-	case r.cfg.Version.Set:
-		return r.version.String()
-	case r.mod.Toolchain != nil:
+	if r.cfg.Version.Set || r.mod.Toolchain != nil {
 		return r.version.String()
 	}
 	return r.version.minor()
 }
 
 func (r *resolver) resolveVersion() error {
-	req := r.mod.Go
-	if r.mod.Toolchain != nil && r.mod.Toolchain.satisfies(req) {
-		req = *r.mod.Toolchain
-	}
 	if r.cfg.Version.Set {
 		v, err := parseGoVersion(r.cfg.Version.V)
 		if err != nil {
@@ -185,7 +180,7 @@ func (r *resolver) resolveVersion() error {
 		r.set("go version", r.version.String(), r.mod.ToolchainSrc+" (toolchain)")
 		return nil
 	}
-	r.version = req
+	r.version = r.mod.Go
 	r.set("go version", r.version.minor(), r.mod.GoSrc+" (newest "+r.version.minor()+".x)")
 	return nil
 }
