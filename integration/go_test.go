@@ -198,23 +198,38 @@ func TestBadDescriptionPointsAtTheLine(t *testing.T) {
 	}
 }
 
-// 5. Cache exported to a local dir and imported by an empty daemon keeps
-// the dependency and compile steps cached.
+// 5. Cache exported (to a local dir, to the registry) and imported by an
+// empty daemon keeps the dependency and compile steps cached.
 func TestCacheExportImportOnEmptyDaemon(t *testing.T) {
 	b := testBed(t)
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	cacheDir := t.TempDir()
-	dir := b.example(t, "go-service")
-	if _, err := b.solve(t, b.client(t), build{dir: dir, cacheTo: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": cacheDir, "mode": "max"}}}}); err != nil {
-		t.Fatal(err)
-	}
-	fresh := startDaemon(t, b)
-	v, err := b.solve(t, fresh, build{dir: dir, cacheFrm: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"src": cacheDir}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !v.cached(t, "go mod download") || !v.cached(t, "go build ./cmd/api") {
-		t.Errorf("after importing the cache on an empty daemon: download cached=%v, compile cached=%v",
-			v.cached(t, "go mod download"), v.cached(t, "go build ./cmd/api"))
+	ref := b.registry + "/strata-it/cache:" + run
+	for _, c := range []struct {
+		name string
+		to   client.CacheOptionsEntry
+		from client.CacheOptionsEntry
+	}{
+		{"local", client.CacheOptionsEntry{Type: "local", Attrs: map[string]string{"dest": cacheDir, "mode": "max"}},
+			client.CacheOptionsEntry{Type: "local", Attrs: map[string]string{"src": cacheDir}}},
+		{"registry", client.CacheOptionsEntry{Type: "registry", Attrs: map[string]string{"ref": ref, "mode": "max"}},
+			client.CacheOptionsEntry{Type: "registry", Attrs: map[string]string{"ref": ref}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := b.example(t, "go-service")
+			if _, err := b.solve(t, b.client(t), build{dir: dir, cacheTo: []client.CacheOptionsEntry{c.to}}); err != nil {
+				t.Fatal(err)
+			}
+			fresh := startDaemon(t, b)
+			v, err := b.solve(t, fresh, build{dir: dir, cacheFrm: []client.CacheOptionsEntry{c.from}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v.cached(t, "go mod download") || !v.cached(t, "go build ./cmd/api") {
+				t.Errorf("after importing the cache on an empty daemon: download cached=%v, compile cached=%v",
+					v.cached(t, "go mod download"), v.cached(t, "go build ./cmd/api"))
+			}
+		})
 	}
 }
 
