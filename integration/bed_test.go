@@ -29,7 +29,7 @@ type bed struct {
 	registry string
 }
 
-func testBed(t *testing.T) bed {
+func testBed(t testing.TB) bed {
 	t.Helper()
 	b := bed{addr: os.Getenv("STRATA_BUILDKIT_ADDR"), root: os.Getenv("STRATA_ROOT"), run: os.Getenv("STRATA_RUN"), registry: os.Getenv("STRATA_REGISTRY")}
 	if b.addr == "" || b.root == "" || b.registry == "" {
@@ -38,7 +38,7 @@ func testBed(t *testing.T) bed {
 	return b
 }
 
-func (b bed) client(t *testing.T) *client.Client {
+func (b bed) client(t testing.TB) *client.Client {
 	t.Helper()
 	c, err := client.New(context.Background(), b.addr)
 	if err != nil {
@@ -49,7 +49,7 @@ func (b bed) client(t *testing.T) *client.Client {
 }
 
 // example copies examples/<name> into a temp dir the test may edit.
-func (b bed) example(t *testing.T, name string) string {
+func (b bed) example(t testing.TB, name string) string {
 	t.Helper()
 	dst := t.TempDir()
 	src := filepath.Join(b.root, "examples", name)
@@ -93,7 +93,7 @@ type report struct {
 }
 
 // cached looks a vertex up by a part of its name.
-func (r report) cached(t *testing.T, part string) bool {
+func (r report) cached(t testing.TB, part string) bool {
 	t.Helper()
 	for name, ran := range r.ran {
 		if strings.Contains(name, part) {
@@ -108,7 +108,7 @@ func (r report) cached(t *testing.T, part string) bool {
 	return false
 }
 
-func (b bed) solve(t *testing.T, c *client.Client, bu build) (report, error) {
+func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 	t.Helper()
 	ctxFS, err := fsutil.NewFS(bu.dir)
 	if err != nil {
@@ -170,7 +170,7 @@ func ociExport(path string) []client.ExportEntry {
 }
 
 // command runs a tool of the test bed and returns its combined output.
-func command(t *testing.T, dir string, name string, args ...string) (string, error) {
+func command(t testing.TB, dir string, name string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir

@@ -15,7 +15,7 @@ import (
 
 // startDaemon starts a second buildkitd with an empty state dir and the test
 // bed's config (registry mirrors), for tests that need a cold daemon.
-func startDaemon(t *testing.T, b bed) *client.Client {
+func startDaemon(t testing.TB, b bed) *client.Client {
 	t.Helper()
 	cfg := filepath.Join(b.run, "buildkitd.toml")
 	if _, err := os.Stat(cfg); err != nil {

@@ -27,7 +27,7 @@ type ociImage struct {
 }
 
 // readOCI reads every image (one per platform) in an OCI layout tarball.
-func readOCI(t *testing.T, tarPath string) []ociImage {
+func readOCI(t testing.TB, tarPath string) []ociImage {
 	t.Helper()
 	f, err := os.Open(tarPath)
 	if err != nil {
@@ -90,7 +90,7 @@ func blobPath(d ocispecs.Descriptor) string {
 	return path.Join("blobs", d.Digest.Algorithm().String(), d.Digest.Encoded())
 }
 
-func mustJSON(t *testing.T, dt []byte, v any) {
+func mustJSON(t testing.TB, dt []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(dt, v); err != nil {
 		t.Fatalf("decoding %T: %v", v, err)
@@ -98,7 +98,7 @@ func mustJSON(t *testing.T, dt []byte, v any) {
 }
 
 // entries calls fn for every tar entry of every layer, bottom layer first.
-func (img ociImage) entries(t *testing.T, fn func(h *tar.Header, r io.Reader)) {
+func (img ociImage) entries(t testing.TB, fn func(h *tar.Header, r io.Reader)) {
 	t.Helper()
 	for _, l := range img.Layers {
 		r, err := layerReader(img.blobs[l])
@@ -119,7 +119,7 @@ func (img ociImage) entries(t *testing.T, fn func(h *tar.Header, r io.Reader)) {
 }
 
 // unpack applies the layers in order into dir, honouring whiteouts.
-func (img ociImage) unpack(t *testing.T, dir string) {
+func (img ociImage) unpack(t testing.TB, dir string) {
 	t.Helper()
 	img.entries(t, func(h *tar.Header, r io.Reader) {
 		name := path.Clean("/" + h.Name)
@@ -162,7 +162,7 @@ func (img ociImage) unpack(t *testing.T, dir string) {
 }
 
 // file returns one file of the image; the topmost layer's copy wins.
-func (img ociImage) file(t *testing.T, name string) []byte {
+func (img ociImage) file(t testing.TB, name string) []byte {
 	t.Helper()
 	want := strings.TrimPrefix(path.Clean(name), "/")
 	var found []byte

@@ -27,7 +27,7 @@ type container struct {
 
 // runImage starts the image's entrypoint under runc as the image's user,
 // with extra environment, and returns once the process runs.
-func runImage(t *testing.T, img ociImage, env ...string) *container {
+func runImage(t testing.TB, img ociImage, env ...string) *container {
 	t.Helper()
 	bundle := bundleFor(t, img, env...)
 	c := &container{id: fmt.Sprintf("strata-it-%d", time.Now().UnixNano()), out: &bytes.Buffer{}}
@@ -50,7 +50,7 @@ func runImage(t *testing.T, img ociImage, env ...string) *container {
 }
 
 // runToExit runs the image's entrypoint to completion and returns its output.
-func runToExit(t *testing.T, img ociImage) string {
+func runToExit(t testing.TB, img ociImage) string {
 	t.Helper()
 	bundle := bundleFor(t, img)
 	id := fmt.Sprintf("strata-it-%d", time.Now().UnixNano())
@@ -64,7 +64,7 @@ func runToExit(t *testing.T, img ociImage) string {
 
 // bundleFor unpacks the image into an OCI runtime bundle whose process is
 // the image's entrypoint, user, env and workdir.
-func bundleFor(t *testing.T, img ociImage, env ...string) string {
+func bundleFor(t testing.TB, img ociImage, env ...string) string {
 	t.Helper()
 	bundle := t.TempDir()
 	rootfs := filepath.Join(bundle, "rootfs")
@@ -119,7 +119,7 @@ func bundleFor(t *testing.T, img ociImage, env ...string) string {
 }
 
 // freeAddr picks a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -130,7 +130,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // get polls the service until it answers.
-func (c *container) get(t *testing.T, addr, path string) string {
+func (c *container) get(t testing.TB, addr, path string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
