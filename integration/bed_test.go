@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
 )
@@ -82,6 +83,7 @@ type build struct {
 	exports  []client.ExportEntry
 	cacheTo  []client.CacheOptionsEntry
 	cacheFrm []client.CacheOptionsEntry
+	session  []session.Attachable
 }
 
 // report is what the solve status stream said about each vertex, by name:
@@ -154,6 +156,7 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 		Exports:       bu.exports,
 		CacheExports:  bu.cacheTo,
 		CacheImports:  bu.cacheFrm,
+		Session:       bu.session,
 	}, ch)
 	wg.Wait()
 	return got, err

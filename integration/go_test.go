@@ -3,8 +3,10 @@
 package integration
 
 import (
+	"archive/tar"
 	"bytes"
 	"debug/elf"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/moby/buildkit/solver/errdefs"
 )
 
@@ -371,5 +375,56 @@ func TestCallTargetsAndOutline(t *testing.T) {
 	msg, err = command(t, dir, "docker", "buildx", "build", "--call", "outline,format=json", ".")
 	if err != nil || !strings.Contains(msg, `"ID": "strata/go/mod"`) {
 		t.Errorf("--call outline,format=json: %v\n%s", err, msg)
+	}
+}
+
+// A --secret id=netrc reaches the steps that fetch modules and never lands
+// in a layer, even of the builder target.
+func TestNetrcSecretStaysOutOfLayers(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	const secret = "machine private.example login strata password s3cret-never-in-a-layer"
+	out := filepath.Join(t.TempDir(), "image.tar")
+	_, err := b.solve(t, b.client(t), build{
+		dir:     dir,
+		attrs:   map[string]string{"target": "build"},
+		exports: ociExport(out),
+		session: []session.Attachable{secretsprovider.FromMap(map[string][]byte{"netrc": []byte(secret)})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	found := 0
+	img.entries(t, func(h *tar.Header, r io.Reader) {
+		dt, _ := io.ReadAll(r)
+		if bytes.Contains(dt, []byte("s3cret-never-in-a-layer")) {
+			t.Errorf("the secret is in %s", h.Name)
+		}
+		if strings.HasSuffix(h.Name, "usr/local/bin/api") {
+			found++
+		}
+	})
+	if found != 1 {
+		t.Errorf("the build target holds the binary %d times", found)
+	}
+}
+
+// SOURCE_DATE_EPOCH sets the image and history times.
+func TestSourceDateEpoch(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, b.client(t), build{dir: dir, attrs: map[string]string{"build-arg:SOURCE_DATE_EPOCH": "1700000000"}, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	want := time.Unix(1700000000, 0).UTC()
+	if img.Config.Created == nil || !img.Config.Created.Equal(want) {
+		t.Errorf("created %v, want %v", img.Config.Created, want)
+	}
+	last := img.Config.History[len(img.Config.History)-1]
+	if last.Created == nil || !last.Created.Equal(want) {
+		t.Errorf("history %+v", last)
 	}
 }
