@@ -170,7 +170,7 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 	default:
 		st, cfg, err := c.opt.Images.Resolve(ctx, s.From.Image, p)
 		if err != nil {
-			return err
+			return c.imageError(s, err)
 		}
 		ss.st, ss.base = st, cfg
 		ss.img = emptyImage(p)
@@ -422,3 +422,18 @@ func stepSources(step plan.Step) []plan.Source {
 }
 
 func (c *converter) expandString(s string) string { return spec.Expand(s, c.lookup) }
+
+// imageError reports a base image that cannot be resolved at the
+// description line that chose it, when a line did.
+func (c *converter) imageError(s *plan.Stage, err error) error {
+	msg := fmt.Sprintf("image %s cannot be resolved: %v", s.From.Image, err)
+	hint := "check the name and that the registry serves it, or redirect it with --build-context " + s.From.Image + "=docker-image://<mirror>"
+	if s.From.Pos.IsZero() {
+		return fmt.Errorf("%s (%s)", msg, hint)
+	}
+	file := "Dockerfile"
+	if c.opt.SourceMap != nil {
+		file = c.opt.SourceMap.Filename
+	}
+	return &spec.Error{File: file, Pos: s.From.Pos, Key: s.From.Key, Msg: msg, Hint: hint}
+}

@@ -3,14 +3,18 @@ package llb_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/strata-build/strata/frontend/spec"
 	"github.com/strata-build/strata/llb"
 )
 
@@ -282,5 +286,26 @@ func TestProxyAndUnusedArgs(t *testing.T) {
 	got := llb.UnusedArgs(p, map[string]string{"VERSION": "1", "VERSOIN": "2", "GOPROXY": "x", "HTTP_PROXY": "y", "BUILDKIT_INLINE_CACHE": "1", "TARGETARCH": "z"})
 	if !slices.Equal(got, []string{"VERSOIN"}) {
 		t.Errorf("unused args = %q", got)
+	}
+}
+
+type missingImages struct{ fakeImages }
+
+func (m missingImages) Resolve(ctx context.Context, ref string, p ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, error) {
+	if strings.Contains(ref, "distroles") {
+		return bk.State{}, nil, errors.New("not found")
+	}
+	return m.fakeImages.Resolve(ctx, ref, p)
+}
+
+// An image that cannot be resolved is reported at the line that named it.
+func TestUnresolvableImageNamesTheLine(t *testing.T) {
+	dir := t.TempDir()
+	writeApp(t, dir, "run:\n  base: gcr.io/distroless/statc-distroles\n")
+	p := planDir(t, dir, amd64)
+	_, err := llb.Convert(context.Background(), p, options(func(o *llb.Options) { o.Images = missingImages{} }))
+	var se *spec.Error
+	if !errors.As(err, &se) || se.Key != "run.base" || se.Pos.Line != 3 || !strings.Contains(se.Msg, "not found") || !strings.Contains(se.Hint, "--build-context") {
+		t.Errorf("err = %v", err)
 	}
 }

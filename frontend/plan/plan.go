@@ -58,6 +58,19 @@ type Stage struct {
 type From struct {
 	Image string `json:"image,omitempty"`
 	Stage string `json:"stage,omitempty"`
+	// Key and Pos name the description setting that chose the image, so
+	// an image that cannot be resolved is reported at that line.
+	Key string   `json:"key,omitempty"`
+	Pos spec.Pos `json:"pos,omitzero"`
+}
+
+// FromImage starts a stage from an image; key and pos name the description
+// setting that chose it, when the user wrote one.
+func FromImage(ref, key string, pos spec.Pos) From {
+	if pos.IsZero() {
+		return From{Image: ref}
+	}
+	return From{Image: ref, Key: key, Pos: pos}
 }
 
 // Env is an environment variable; Value may hold ${NAME} references.

@@ -34,7 +34,7 @@ func (r *resolver) plan() *plan.Plan {
 func (r *resolver) depsStage() plan.Stage {
 	return plan.Stage{
 		Name:     "deps",
-		From:     plan.From{Image: r.builder},
+		From:     plan.FromImage(r.builder, "go.version", r.cfg.Version.Pos),
 		Platform: r.builderPlatform,
 		Env: []plan.Env{
 			{Name: "GOMODCACHE", Value: modCache},
@@ -115,7 +115,7 @@ func (r *resolver) testStage() plan.Stage {
 }
 
 func (r *resolver) runtimeStage() plan.Stage {
-	st := plan.Stage{Name: "runtime", From: plan.From{Image: r.base}, Platform: plan.TargetPlatform}
+	st := plan.Stage{Name: "runtime", From: plan.FromImage(r.base, "run.base", r.spec.Run.Base.Pos), Platform: plan.TargetPlatform}
 	if r.base == "scratch" {
 		// scratch has no CA bundle: take the builder's so TLS clients work.
 		st.Steps = append(st.Steps, plan.Step{
