@@ -200,6 +200,19 @@ func TestBadDescriptionPointsAtTheLine(t *testing.T) {
 	if err == nil || !strings.Contains(msg, "did you mean `main`?") || !strings.Contains(msg, ">>>") {
 		t.Errorf("buildctl output:\n%s", msg)
 	}
+
+	// an image that does not exist is reported at the line that named it
+	desc = "# syntax=localhost:5000/strata:dev\nrun:\n  base: " + b.registry + "/strata-it/no-such-image:1\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.solve(t, c, build{dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "run.base: image "+b.registry+"/strata-it/no-such-image:1 cannot be resolved") {
+		t.Errorf("missing image: %v", err)
+	}
+	if srcs := errdefs.Sources(err); len(srcs) == 0 || srcs[0].Ranges[0].Start.Line != 3 {
+		t.Errorf("missing image error carries no line: %v", srcs)
+	}
 }
 
 // 5. Cache exported (to a local dir, to the registry) and imported by an
