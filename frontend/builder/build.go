@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -48,24 +47,21 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	buildPlatform := platforms.DefaultSpec()
+	j := &job{bc: bc, c: c, src: src, spec: s, fsys: fsys, build: platforms.DefaultSpec()}
 	if len(bc.BuildPlatforms) > 0 {
-		buildPlatform = bc.BuildPlatforms[0]
-	}
-	planFor := func(ctx context.Context, target ocispecs.Platform) (*plan.Plan, error) {
-		return pipeline.Plan(ctx, s, fsys, buildPlatform, target)
+		j.build = bc.BuildPlatforms[0]
 	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(ctx context.Context) (*targets.List, error) {
-			p, err := planFor(ctx, buildPlatform)
+			p, err := j.plan(ctx, j.build)
 			if err != nil {
 				return nil, err
 			}
 			return targetList(p), nil
 		},
 		Outline: func(ctx context.Context) (*outline.Outline, error) {
-			p, err := planFor(ctx, buildPlatform)
+			p, err := j.plan(ctx, j.build)
 			if err != nil {
 				return nil, err
 			}
@@ -75,65 +71,84 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return res, err
 	}
 
-	if err := warnUnusedArgs(ctx, src, bc.BuildArgs, planFor, buildPlatform); err != nil {
+	if err := j.warnUnusedArgs(ctx); err != nil {
 		return nil, err
 	}
-	ctxOpts, err := newContexts(ctx, bc)
-	if err != nil {
+	if j.contexts, err = newContexts(ctx, bc); err != nil {
 		return nil, err
 	}
-	epoch, err := sourceDateEpoch(ctx, bc)
-	if err != nil {
+	if j.epoch, err = sourceDateEpoch(ctx, bc); err != nil {
 		return nil, err
 	}
-	images := newImageResolver(bc, c)
-	caps := c.BuildOpts().LLBCaps
-
+	j.images = newImageResolver(bc, c)
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
-		target := buildPlatform
+		target := j.build
 		if platform != nil {
 			target = *platform
 		}
-		p, err := planFor(ctx, target)
-		if err != nil {
-			return nil, err
-		}
-		res, err := llb.Convert(ctx, p, llb.Options{
-			Target:         bc.Target,
-			BuildPlatform:  buildPlatform,
-			TargetPlatform: target,
-			BuildArgs:      bc.BuildArgs,
-			Context:        ctxOpts.state,
-			Images:         images,
-			CacheNS:        bc.CacheIDNamespace,
-			NoCache:        bc.IsNoCache,
-			Epoch:          epoch,
-			SourceMap:      src.SourceMap,
-			Labels:         bc.Labels,
-		})
-		if err != nil {
-			return nil, err
-		}
-		def, err := res.State.Marshal(ctx, bk.Platform(target), bk.WithCaps(caps))
-		if err != nil {
-			return nil, fmt.Errorf("failed to marshal LLB: %w", err)
-		}
-		// BuildKit does not apply the client's cache imports to a
-		// frontend's own solves: pass them on every one.
-		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
-		if err != nil {
-			return nil, err
-		}
-		ref, err := r.SingleRef()
-		if err != nil {
-			return nil, err
-		}
-		return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: epoch}, nil
+		return j.solve(ctx, target)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// job is one build request: the description, the context and what every
+// target platform's solve shares.
+type job struct {
+	bc       *dockerui.Client
+	c        client.Client
+	src      *dockerui.Source
+	spec     *spec.Spec
+	fsys     source.FS
+	build    ocispecs.Platform
+	contexts *contexts
+	images   *imageResolver
+	epoch    *time.Time
+}
+
+func (j *job) plan(ctx context.Context, target ocispecs.Platform) (*plan.Plan, error) {
+	return pipeline.Plan(ctx, j.spec, j.fsys, j.build, target)
+}
+
+// solve plans, converts and solves the build for one target platform.
+func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.BuildResult, error) {
+	p, err := j.plan(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	res, err := llb.Convert(ctx, p, llb.Options{
+		Target:         j.bc.Target,
+		BuildPlatform:  j.build,
+		TargetPlatform: target,
+		BuildArgs:      j.bc.BuildArgs,
+		Context:        j.contexts.state,
+		Images:         j.images,
+		CacheNS:        j.bc.CacheIDNamespace,
+		NoCache:        j.bc.IsNoCache,
+		Epoch:          j.epoch,
+		SourceMap:      j.src.SourceMap,
+		Labels:         j.bc.Labels,
+	})
+	if err != nil {
+		return nil, err
+	}
+	def, err := res.State.Marshal(ctx, bk.Platform(target), bk.WithCaps(j.c.BuildOpts().LLBCaps))
+	if err != nil {
+		return nil, fmt.Errorf("failed to marshal LLB: %w", err)
+	}
+	// BuildKit does not apply the client's cache imports to a frontend's
+	// own solves: pass them on every one.
+	r, err := j.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: j.bc.CacheImports})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := r.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: j.epoch}, nil
 }
 
 // detectionContext transfers only the files providers read, so a context
@@ -163,24 +178,24 @@ func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec) (s
 
 // warnUnusedArgs names every --build-arg the plan does not read: nothing a
 // user passed is dropped without a word.
-func warnUnusedArgs(ctx context.Context, src *dockerui.Source, args map[string]string, planFor func(context.Context, ocispecs.Platform) (*plan.Plan, error), p ocispecs.Platform) error {
-	if len(args) == 0 {
+func (j *job) warnUnusedArgs(ctx context.Context) error {
+	if len(j.bc.BuildArgs) == 0 {
 		return nil
 	}
-	pl, err := planFor(ctx, p)
+	p, err := j.plan(ctx, j.build)
 	if err != nil {
 		return err
 	}
 	var declared []string
-	for _, a := range pl.Args {
+	for _, a := range p.Args {
 		declared = append(declared, a.Name)
 	}
-	for _, name := range llb.UnusedArgs(pl, args) {
-		hint := spec.Suggest(name, declared)
-		if !strings.HasPrefix(hint, "did you mean") {
-			hint = "declare it under `args:` to use it"
+	for _, name := range llb.UnusedArgs(p, j.bc.BuildArgs) {
+		hint := "declare it under `args:` to use it"
+		if near, ok := spec.Closest(name, declared); ok {
+			hint = fmt.Sprintf("did you mean `%s`?", near)
 		}
-		src.Warn(ctx, fmt.Sprintf("build arg %s is not used by %s (%s)", name, src.Filename, hint), client.WarnOpts{})
+		j.src.Warn(ctx, fmt.Sprintf("build arg %s is not used by %s (%s)", name, j.src.Filename, hint), client.WarnOpts{})
 	}
 	return nil
 }

@@ -181,9 +181,9 @@ func (d *decoder) checkRefs(key string, n *yaml.Node) error {
 			for a := range d.args {
 				declared = append(declared, a)
 			}
-			hint := Suggest(r, declared)
-			if !strings.HasPrefix(hint, "did you mean") {
-				hint = fmt.Sprintf("declare it under `args:`, e.g. `args: {%s: default}`", r)
+			hint := fmt.Sprintf("declare it under `args:`, e.g. `args: {%s: default}`", r)
+			if near, ok := Closest(r, declared); ok {
+				hint = fmt.Sprintf("did you mean `%s`?", near)
 			}
 			return d.errorf(n, key, hint, "${%s} names an undeclared arg", r)
 		}

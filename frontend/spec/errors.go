@@ -48,18 +48,24 @@ func (e *Error) Error() string {
 // Suggest returns a "did you mean" hint for a misspelt word, or a list of the
 // allowed words when none is close.
 func Suggest(got string, allowed []string) string {
+	if best, ok := Closest(got, allowed); ok {
+		return fmt.Sprintf("did you mean `%s`?", best)
+	}
+	sorted := append([]string(nil), allowed...)
+	sort.Strings(sorted)
+	return "expected one of: " + strings.Join(sorted, ", ")
+}
+
+// Closest returns the allowed word nearest to got, if one is close enough
+// to be a typo of it.
+func Closest(got string, allowed []string) (string, bool) {
 	best, bestDist := "", 3
 	for _, a := range allowed {
 		if d := distance(strings.ToLower(got), strings.ToLower(a)); d < bestDist {
 			best, bestDist = a, d
 		}
 	}
-	if best != "" {
-		return fmt.Sprintf("did you mean `%s`?", best)
-	}
-	sorted := append([]string(nil), allowed...)
-	sort.Strings(sorted)
-	return "expected one of: " + strings.Join(sorted, ", ")
+	return best, best != ""
 }
 
 // distance is the Levenshtein edit distance between a and b.
