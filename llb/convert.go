@@ -317,7 +317,10 @@ func (c *converter) source(ss *stageState, src *plan.Source) (bk.State, error) {
 	case src == nil:
 		return bk.State{}, fmt.Errorf("mount without a source")
 	case src.Context != nil:
-		return c.opt.Context(*src.Context), nil
+		return c.opt.Context(plan.ContextFilter{
+			Include: expandAll(src.Context.Include, c.expandString),
+			Exclude: expandAll(src.Context.Exclude, c.expandString),
+		}), nil
 	case src.Stage != "":
 		s, ok := c.stages[src.Stage]
 		if !ok {

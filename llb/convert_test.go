@@ -309,3 +309,27 @@ func TestUnresolvableImageNamesTheLine(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// ${NAME} works in paths too: the copied path, its include pattern and dest.
+func TestArgsInPaths(t *testing.T) {
+	dir := t.TempDir()
+	writeApp(t, dir, "args:\n  ASSETS: static\nrun:\n  copy: [\"${ASSETS}\"]\n")
+	p := planDir(t, dir, amd64)
+	_, def := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"ASSETS": "public"} }))
+	var includes []string
+	var copied *pb.FileActionCopy
+	for _, op := range ops(t, def) {
+		if src := op.GetSource(); src != nil && strings.HasPrefix(src.Identifier, "local://") && src.Attrs["local.includepattern"] != "" {
+			includes = append(includes, src.Attrs["local.includepattern"])
+		}
+		if f := op.GetFile(); f != nil && f.Actions[0].GetCopy() != nil && strings.Contains(f.Actions[0].GetCopy().Dest, "public") {
+			copied = f.Actions[0].GetCopy()
+		}
+	}
+	if !slices.Contains(includes, `["public"]`) {
+		t.Errorf("include patterns %q", includes)
+	}
+	if copied == nil || copied.Src != "/public" && copied.Src != "public" || copied.Dest != "/app/public" {
+		t.Errorf("copy %+v", copied)
+	}
+}
