@@ -441,3 +441,20 @@ func TestSourceDateEpoch(t *testing.T) {
 		t.Errorf("history %+v", last)
 	}
 }
+
+// The description can live in any file buildx names with -f.
+func TestDescriptionInAnotherFile(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-minimal")
+	desc := "# syntax=localhost:5000/strata:dev\nrun:\n  env: {FROM_FILE: strata.yaml}\n"
+	if err := os.WriteFile(filepath.Join(dir, "strata.yaml"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if msg, err := command(t, dir, "docker", "buildx", "build", "-f", "strata.yaml", "--output", "type=oci,dest="+out, "."); err != nil {
+		t.Fatalf("docker buildx build -f strata.yaml: %v\n%s", err, msg)
+	}
+	if env := readOCI(t, out)[0].Config.Config.Env; !slices.Contains(env, "FROM_FILE=strata.yaml") {
+		t.Errorf("env %q", env)
+	}
+}
