@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -209,7 +210,7 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 		case step.Run != nil:
 			err = c.run(ss, step.Run, cons)
 		case step.Copy != nil:
-			err = c.copy(ss, step.Copy, cons)
+			err = c.copy(ss, step.Copy, name, cons)
 		default:
 			err = fmt.Errorf("step %q has neither run nor copy", step.Name)
 		}
@@ -291,7 +292,7 @@ func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) e
 	return nil
 }
 
-func (c *converter) copy(ss *stageState, cp *plan.Copy, cons []bk.ConstraintsOpt) error {
+func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.ConstraintsOpt) error {
 	src, err := c.source(ss, &cp.From)
 	if err != nil {
 		return err
@@ -303,7 +304,10 @@ func (c *converter) copy(ss *stageState, cp *plan.Copy, cons []bk.ConstraintsOpt
 	})
 	if cp.Link {
 		// COPY --link: the layer is built on scratch and merged, so it does
-		// not depend on (nor get rebuilt for) the layers below it.
+		// not depend on (nor get rebuilt for) the layers below it. Both ops
+		// show as one line of progress.
+		id := platforms.Format(c.opt.TargetPlatform) + " " + name
+		cons = append(slices.Clip(cons), bk.ProgressGroup(id, name, true))
 		layer := bk.Scratch().File(action, cons...)
 		ss.st = bk.Merge([]bk.State{ss.st, layer}, cons...)
 		return nil

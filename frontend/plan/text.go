@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -45,7 +46,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 			fmt.Fprintf(b, "  %d. %s\n", i+1, step.Name)
 			switch {
 			case step.Run != nil:
-				fmt.Fprintf(b, "     run %s\n", strings.Join(step.Run.Args, " "))
+				fmt.Fprintf(b, "     run %s\n", shellWords(step.Run.Args))
 				for _, e := range step.Run.Env {
 					suffix := ""
 					if e.IfSet {
@@ -122,4 +123,16 @@ func (s *Source) describe() string {
 		return "stage " + s.Stage
 	}
 	return "nothing"
+}
+
+// shellWords joins args as a shell would need them written.
+func shellWords(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$") {
+			a = strconv.Quote(a)
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
 }
