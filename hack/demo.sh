@@ -36,3 +36,7 @@ config=$(blob "$(jq -r .config.digest <<<"$manifest")")
 	jq -r '.layers | "layers: \(length), compressed total: \(map(.size) | add) bytes",
 		(to_entries[] | "  #\(.key)  \(.value.size) bytes  \(.value.digest[7:19])")' <<<"$manifest"
 } >&2
+
+# Run it the way the test bed runs images (runc, host network) and ask it.
+log "running the image under runc"
+go run ./hack/runimage -tar "$out" -env ADDR=127.0.0.1:18080 -get http://127.0.0.1:18080/

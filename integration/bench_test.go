@@ -82,7 +82,7 @@ func BenchmarkImageSize(b *testing.B) {
 	img := readOCI(b, out)[0]
 	var size int
 	for _, l := range img.Layers {
-		size += len(img.blobs[l])
+		size += len(l)
 	}
 	b.ReportMetric(float64(size), "image-bytes")
 	b.ReportMetric(float64(len(img.Layers)), "layers")

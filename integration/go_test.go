@@ -19,11 +19,13 @@ import (
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/moby/buildkit/solver/errdefs"
+
+	"github.com/strata-build/strata/internal/imagerun"
 )
 
 // checkService runs the go-service image and checks that it answers, runs
 // as non-root and carries the copied migrations.
-func checkService(t *testing.T, img ociImage, wantVersion string) {
+func checkService(t *testing.T, img imagerun.Image, wantVersion string) {
 	t.Helper()
 	cfg := img.Config.Config
 	if !slices.Equal(cfg.Entrypoint, []string{"/app/api"}) || !slices.Equal(cfg.Cmd, []string{"serve"}) {
@@ -50,13 +52,13 @@ func checkService(t *testing.T, img ociImage, wantVersion string) {
 	}
 	addr := freeAddr(t)
 	c := runImage(t, img, "ADDR="+addr)
-	if got := c.get(t, addr, "/"); !strings.Contains(got, "hello from go-service version="+wantVersion) {
+	if got := get(t, c, addr, "/"); !strings.Contains(got, "hello from go-service version="+wantVersion) {
 		t.Errorf("GET / = %q", got)
 	}
-	if got := c.get(t, addr, "/migrations"); !strings.Contains(got, "0001_init.sql") {
+	if got := get(t, c, addr, "/migrations"); !strings.Contains(got, "0001_init.sql") {
 		t.Errorf("GET /migrations = %q", got)
 	}
-	if got := c.get(t, addr, "/env"); !strings.Contains(got, "GIN_MODE=release uid=65532") {
+	if got := get(t, c, addr, "/env"); !strings.Contains(got, "GIN_MODE=release uid=65532") {
 		t.Errorf("GET /env = %q", got)
 	}
 }
@@ -158,7 +160,7 @@ func TestMultiPlatform(t *testing.T) {
 	imgs := readOCI(t, out)
 	machines := map[string]elf.Machine{}
 	for _, img := range imgs {
-		f, err := elf.NewFile(bytes.NewReader(img.file(t, "/app/api")))
+		f, err := elf.NewFile(bytes.NewReader(imageFile(t, img, "/app/api")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +265,7 @@ func TestNamedContextRedirectsBaseImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := readOCI(t, out)[0]
-	if len(img.file(t, "/etc/debian_version")) == 0 {
+	if len(imageFile(t, img, "/etc/debian_version")) == 0 {
 		t.Error("the runtime base was not redirected to Debian")
 	}
 }
@@ -277,7 +279,7 @@ func TestCgoBuildsAndRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := readOCI(t, out)[0]
-	f, err := elf.NewFile(bytes.NewReader(img.file(t, "/app/cgo-hello")))
+	f, err := elf.NewFile(bytes.NewReader(imageFile(t, img, "/app/cgo-hello")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +411,7 @@ func TestNetrcSecretStaysOutOfLayers(t *testing.T) {
 	}
 	img := readOCI(t, out)[0]
 	found := 0
-	img.entries(t, func(h *tar.Header, r io.Reader) {
+	err = img.Entries(func(h *tar.Header, r io.Reader) error {
 		dt, _ := io.ReadAll(r)
 		if bytes.Contains(dt, []byte("s3cret-never-in-a-layer")) {
 			t.Errorf("the secret is in %s", h.Name)
@@ -417,7 +419,11 @@ func TestNetrcSecretStaysOutOfLayers(t *testing.T) {
 		if strings.HasSuffix(h.Name, "usr/local/bin/api") {
 			found++
 		}
+		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if found != 1 {
 		t.Errorf("the build target holds the binary %d times", found)
 	}
