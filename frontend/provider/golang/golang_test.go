@@ -58,6 +58,22 @@ func env(envs []plan.Env, name string) (string, bool) {
 	return "", false
 }
 
+// expectErr fails the test unless err contains want (no error when want is
+// ""), and reports whether the case ended in the expected error.
+func expectErr(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return false
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	return true
+}
+
 const mainGo = "// Command x.\npackage main\n\nfunc main() {}\n"
 
 func TestVersion(t *testing.T) {
@@ -76,14 +92,8 @@ func TestVersion(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p, _, err := planFor(t, c.desc, map[string]string{"go.mod": c.gomod, "main.go": mainGo}, amd64)
-			if c.errText != "" {
-				if err == nil || !strings.Contains(err.Error(), c.errText) {
-					t.Fatalf("err = %v, want %q", err, c.errText)
-				}
+			if expectErr(t, err, c.errText) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := setting(p, "go version"); got != c.version {
 				t.Errorf("version = %q, want %q", got, c.version)
@@ -119,14 +129,8 @@ func TestMainPackage(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.files["go.mod"] = "module example.com/svc\n\ngo 1.26\n"
 			p, _, err := planFor(t, c.desc, c.files, amd64)
-			if c.errText != "" {
-				if err == nil || !strings.Contains(err.Error(), c.errText) {
-					t.Fatalf("err = %v, want %q", err, c.errText)
-				}
+			if expectErr(t, err, c.errText) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := setting(p, "main package"); got != c.main {
 				t.Errorf("main = %q, want %q", got, c.main)
