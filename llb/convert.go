@@ -34,7 +34,7 @@ type Options struct {
 	TargetPlatform ocispecs.Platform
 	BuildArgs      map[string]string
 	// Context returns the build context narrowed by a filter.
-	Context   func(plan.ContextFilter) bk.State
+	Context   func(plan.ContextFilter) (bk.State, error)
 	Images    ImageResolver
 	CacheNS   string                  // BUILDKIT_CACHE_MOUNT_NS
 	NoCache   func(stage string) bool // --no-cache / --no-cache-filter
@@ -324,7 +324,7 @@ func (c *converter) source(ss *stageState, src *plan.Source) (bk.State, error) {
 		return c.opt.Context(plan.ContextFilter{
 			Include: expandAll(src.Context.Include, c.expandString),
 			Exclude: expandAll(src.Context.Exclude, c.expandString),
-		}), nil
+		})
 	case src.Stage != "":
 		s, ok := c.stages[src.Stage]
 		if !ok {

@@ -47,8 +47,8 @@ func (fakeImages) Resolve(_ context.Context, ref string, p ocispecs.Platform) (b
 	return bk.Image(ref, bk.Platform(p)), img, nil
 }
 
-func contextState(f plan.ContextFilter) bk.State {
-	return bk.Local("context", bk.IncludePatterns(f.Include), bk.ExcludePatterns(f.Exclude), bk.SharedKeyHint("context"), bk.SessionID("strata-test"))
+func contextState(f plan.ContextFilter) (bk.State, error) {
+	return bk.Local("context", bk.IncludePatterns(f.Include), bk.ExcludePatterns(f.Exclude), bk.SharedKeyHint("context"), bk.SessionID("strata-test")), nil
 }
 
 // planDir runs description → plan on a directory of the repository.

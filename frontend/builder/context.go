@@ -28,7 +28,7 @@ func newContexts(ctx context.Context, bc *dockerui.Client) (*contexts, error) {
 	return &contexts{bc: bc, ignore: ignore, ctx: ctx}, nil
 }
 
-func (c *contexts) state(f plan.ContextFilter) bk.State {
+func (c *contexts) state(f plan.ContextFilter) (bk.State, error) {
 	opts := []bk.LocalOption{
 		bk.ExcludePatterns(append(append([]string{}, c.ignore...), f.Exclude...)),
 		// One shared key per filter, so each keeps its own incremental copy.
@@ -44,10 +44,9 @@ func (c *contexts) state(f plan.ContextFilter) bk.State {
 	opts = append(opts, dockerui.WithInternalName(name))
 	st, err := c.bc.MainContext(c.ctx, opts...)
 	if err != nil {
-		// MainContext only fails reading .dockerignore, which newContexts did.
-		return bk.Scratch()
+		return bk.State{}, err
 	}
-	return *st
+	return *st, nil
 }
 
 func filterKey(f plan.ContextFilter) string {
