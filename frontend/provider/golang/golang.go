@@ -38,6 +38,10 @@ const (
 	sshSock    = "/run/strata/ssh-agent.sock"
 )
 
+// vendorManifest marks a vendored module: the go command then builds from
+// vendor/ and the download step is left out.
+const vendorManifest = "vendor/modules.txt"
+
 // Cache ids are namespaced so they never meet another frontend's caches.
 const (
 	modCacheID   = "strata/go/mod"
@@ -61,7 +65,7 @@ func New() Provider { return Provider{} }
 func (Provider) Name() string { return "go" }
 
 func (Provider) Patterns() []string {
-	return []string{"go.mod", "go.work", "*.go", "cmd/*/*.go"}
+	return []string{"go.mod", "go.work", "*.go", "cmd/*/*.go", vendorManifest}
 }
 
 func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
@@ -105,6 +109,7 @@ type resolver struct {
 	main     string
 	binary   string
 	cgo      bool
+	vendored bool
 	base     string
 	// builderPlatform is where compiles run: the build platform, unless cgo
 	// needs the target's own C toolchain.
@@ -129,6 +134,12 @@ func (r *resolver) resolve(ctx context.Context) error {
 		return err
 	}
 	r.resolveCgo()
+	var err error
+	if r.vendored, err = source.Exists(ctx, r.in.Context, vendorManifest); err != nil {
+		return err
+	} else if r.vendored {
+		r.set("dependencies", "vendor/", vendorManifest+" (no download step)")
+	}
 	if err := r.resolveBase(); err != nil {
 		return err
 	}

@@ -299,3 +299,29 @@ func TestScratchGetsCACertificates(t *testing.T) {
 		t.Errorf("user = %q", p.Image.User)
 	}
 }
+
+func TestVendoredModuleSkipsDownload(t *testing.T) {
+	files := map[string]string{
+		"go.mod":             "module x\n\ngo 1.26\n\nrequire github.com/google/uuid v1.6.0\n",
+		"main.go":            mainGo,
+		"vendor/modules.txt": "# github.com/google/uuid v1.6.0\n",
+	}
+	p, _, err := planFor(t, "", files, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deps, _ := p.Stage("deps"); len(deps.Steps) != 0 {
+		t.Errorf("vendored module still downloads: %+v", deps.Steps)
+	}
+	if setting(p, "dependencies") != "vendor/" {
+		t.Errorf("settings %+v", p.Settings)
+	}
+	delete(files, "vendor/modules.txt")
+	p, _, err = planFor(t, "", files, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deps, _ := p.Stage("deps"); len(deps.Steps) != 1 {
+		t.Errorf("module without vendor/ has no download step")
+	}
+}

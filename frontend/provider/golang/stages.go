@@ -32,7 +32,7 @@ func (r *resolver) plan() *plan.Plan {
 }
 
 func (r *resolver) depsStage() plan.Stage {
-	return plan.Stage{
+	st := plan.Stage{
 		Name:     "deps",
 		From:     plan.FromImage(r.builder, "go.version", r.cfg.Version.Pos),
 		Platform: r.builderPlatform,
@@ -43,18 +43,22 @@ func (r *resolver) depsStage() plan.Stage {
 			{Name: "GOTOOLCHAIN", Value: "local"},
 		},
 		Workdir: srcDir,
-		Steps: []plan.Step{{
-			Name: "go mod download",
-			Run: &plan.Run{
-				Args: []string{"go", "mod", "download"},
-				Env:  proxyEnv(),
-				Mounts: append([]plan.Mount{
-					{Type: plan.BindMount, Target: srcDir, From: &plan.Source{Context: &plan.ContextFilter{Include: r.mod.dependencyFiles()}}},
-					{Type: plan.CacheMount, Target: modCache, CacheID: modCacheID},
-				}, authMounts()...),
-			},
-		}},
 	}
+	if r.vendored {
+		return st // the go command builds from vendor/: nothing to download
+	}
+	st.Steps = []plan.Step{{
+		Name: "go mod download",
+		Run: &plan.Run{
+			Args: []string{"go", "mod", "download"},
+			Env:  proxyEnv(),
+			Mounts: append([]plan.Mount{
+				{Type: plan.BindMount, Target: srcDir, From: &plan.Source{Context: &plan.ContextFilter{Include: r.mod.dependencyFiles()}}},
+				{Type: plan.CacheMount, Target: modCache, CacheID: modCacheID},
+			}, authMounts()...),
+		},
+	}}
+	return st
 }
 
 func (r *resolver) buildStage() plan.Stage {
