@@ -173,7 +173,7 @@ func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec) (s
 	if err != nil {
 		return nil, err
 	}
-	return &refFS{ref: ref}, nil
+	return source.Cache(&refFS{ref: ref}), nil
 }
 
 // warnUnusedArgs names every --build-arg the plan does not read: nothing a

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Entry is one directory entry.
@@ -129,4 +130,55 @@ func (m *Map) ReadDir(_ context.Context, dir string) ([]Entry, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// Cache remembers what fsys returned, so planning for several platforms
+// reads each file of the context once (each read is a round trip to the
+// BuildKit daemon in the frontend).
+func Cache(fsys FS) FS {
+	return &cached{fs: fsys, files: map[fileKey]result[[]byte]{}, dirs: map[string]result[[]Entry]{}}
+}
+
+type fileKey struct {
+	name  string
+	limit int
+}
+
+type result[T any] struct {
+	v   T
+	err error
+}
+
+type cached struct {
+	fs    FS
+	mu    sync.Mutex
+	files map[fileKey]result[[]byte]
+	dirs  map[string]result[[]Entry]
+}
+
+func (c *cached) ReadFile(ctx context.Context, name string, limit int) ([]byte, error) {
+	k := fileKey{name, limit}
+	c.mu.Lock()
+	r, ok := c.files[k]
+	c.mu.Unlock()
+	if !ok {
+		r.v, r.err = c.fs.ReadFile(ctx, name, limit)
+		c.mu.Lock()
+		c.files[k] = r
+		c.mu.Unlock()
+	}
+	return r.v, r.err
+}
+
+func (c *cached) ReadDir(ctx context.Context, dir string) ([]Entry, error) {
+	c.mu.Lock()
+	r, ok := c.dirs[dir]
+	c.mu.Unlock()
+	if !ok {
+		r.v, r.err = c.fs.ReadDir(ctx, dir)
+		c.mu.Lock()
+		c.dirs[dir] = r
+		c.mu.Unlock()
+	}
+	return r.v, r.err
 }
