@@ -68,10 +68,14 @@ else
 [worker.oci]
   enabled = true
   gc = true
-  # Generous GC: warm caches are what make reruns fast.
-  reservedSpace = "10GB"
-  maxUsedSpace = "40GB"
-  minFreeSpace = "5GB"
+  # Generous GC: warm caches are what make reruns fast. One explicit policy
+  # replaces the defaults, whose first rule keeps only 512MB of cache mounts
+  # (the Go build caches of the frontend image alone are larger).
+  [[worker.oci.gcpolicy]]
+    all = true
+    reservedSpace = "10GB"
+    maxUsedSpace = "40GB"
+    minFreeSpace = "5GB"
 
 [worker.containerd]
   enabled = false
