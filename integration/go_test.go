@@ -464,3 +464,33 @@ func TestDescriptionInAnotherFile(t *testing.T) {
 		t.Errorf("env %q", env)
 	}
 }
+
+// A replace directive pointing into the context resolves in the download
+// step, which sees only lockfiles and the replacement's go.mod.
+func TestLocalReplaceBuilds(t *testing.T) {
+	b := testBed(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"Dockerfile": "# syntax=localhost:5000/strata:dev\n",
+		"go.mod":     "module example.com/app\n\ngo 1.26\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./lib\n",
+		"main.go":    "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n)\n\nfunc main() { fmt.Println(lib.Msg()) }\n",
+		"lib/go.mod": "module example.com/lib\n\ngo 1.26\n",
+		"lib/lib.go": "package lib\n\n// Msg is what the app prints.\nfunc Msg() string { return \"hello from a replaced module\" }\n",
+	}
+	for name, content := range files {
+		full := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := runToExit(t, readOCI(t, out)[0]); !strings.Contains(got, "hello from a replaced module") {
+		t.Errorf("output %q", got)
+	}
+}

@@ -325,3 +325,23 @@ func TestVendoredModuleSkipsDownload(t *testing.T) {
 		t.Errorf("module without vendor/ has no download step")
 	}
 }
+
+func TestLocalReplaces(t *testing.T) {
+	gomod := "module x\n\ngo 1.26\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./libs/lib\n"
+	p, _, err := planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo, "libs/lib/go.mod": "module example.com/lib\n"}, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var include []string
+	for _, m := range step(t, p, "deps", 0).Run.Mounts {
+		if m.Type == plan.BindMount {
+			include = m.From.Context.Include
+		}
+	}
+	if got, want := strings.Join(include, " "), "go.mod go.sum libs/lib/go.mod"; got != want {
+		t.Errorf("download step sees %q, want %q", got, want)
+	}
+	gomod = "module x\n\ngo 1.26\n\nreplace example.com/lib => ../lib\n"
+	_, _, err = planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo}, amd64)
+	expectErr(t, err, "go.mod line 5: replace example.com/lib => ../lib points outside the build context")
+}

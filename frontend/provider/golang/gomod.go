@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 
@@ -25,6 +28,9 @@ type module struct {
 	Requires     []string
 	// Workspace lists go.work members (their directories), nil without go.work.
 	Workspace []string
+	// LocalReplaces are directories that replace directives point at; the
+	// download step needs their go.mod to resolve the module graph.
+	LocalReplaces []string
 }
 
 // dependencyFiles are the only files the download step sees.
@@ -39,7 +45,11 @@ func (m *module) dependencyFiles() []string {
 			files = append(files, path.Join(dir, "go.mod"), path.Join(dir, "go.sum"))
 		}
 	}
+	for _, dir := range m.LocalReplaces {
+		files = append(files, path.Join(dir, "go.mod"))
+	}
 	sort.Strings(files)
+	files = slices.Compact(files)
 	return files
 }
 
@@ -60,6 +70,9 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 		for _, r := range f.Require {
 			m.Requires = append(m.Requires, r.Mod.Path)
 		}
+		if err := m.addLocalReplaces("go.mod", f.Replace); err != nil {
+			return nil, err
+		}
 		if err := m.setVersions("go.mod", f.Go, f.Toolchain); err != nil {
 			return nil, err
 		}
@@ -77,6 +90,9 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 		m.Workspace = []string{}
 		for _, u := range w.Use {
 			m.Workspace = append(m.Workspace, path.Clean(u.Path))
+		}
+		if err := m.addLocalReplaces("go.work", w.Replace); err != nil {
+			return nil, err
 		}
 		// go.work governs the toolchain in workspace mode.
 		if err := m.setVersions("go.work", w.Go, w.Toolchain); err != nil {
@@ -106,6 +122,23 @@ func (m *module) setVersions(file string, g *modfile.Go, tc *modfile.Toolchain) 
 			return fmt.Errorf("%s line %d: toolchain: %w", file, tc.Syntax.Start.Line, err)
 		}
 		m.Toolchain, m.ToolchainSrc = &v, fmt.Sprintf("%s line %d", file, tc.Syntax.Start.Line)
+	}
+	return nil
+}
+
+// addLocalReplaces records replace directives that point at a directory.
+// One outside the build context could never build, so it is an error.
+func (m *module) addLocalReplaces(file string, replaces []*modfile.Replace) error {
+	for _, r := range replaces {
+		if r.New.Version != "" {
+			continue // a module version, fetched like any other
+		}
+		dir := path.Clean(filepath.ToSlash(r.New.Path))
+		if path.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, "../") {
+			return fmt.Errorf("%s line %d: replace %s => %s points outside the build context (build from a directory that holds both, or vendor the module)",
+				file, r.Syntax.Start.Line, r.Old.Path, r.New.Path)
+		}
+		m.LocalReplaces = append(m.LocalReplaces, dir)
 	}
 	return nil
 }
