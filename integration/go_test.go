@@ -494,3 +494,16 @@ func TestLocalReplaceBuilds(t *testing.T) {
 		t.Errorf("output %q", got)
 	}
 }
+
+// A go.work workspace builds: members' go.mod files reach the download step.
+func TestWorkspaceBuilds(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-workspace")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := runToExit(t, readOCI(t, out)[0]); !strings.Contains(got, "hello from a Go workspace") {
+		t.Errorf("output %q", got)
+	}
+}

@@ -1,0 +1,10 @@
+// Command svc prints a greeting from its sibling module.
+package main
+
+import (
+	"fmt"
+
+	"example.com/lib"
+)
+
+func main() { fmt.Println(lib.Greeting()) }
