@@ -348,6 +348,17 @@ func TestDetectionIgnoresLargeDirectories(t *testing.T) {
 	if deps := r.transferred["[internal] load build context go.mod go.sum"]; deps > 64<<10 {
 		t.Errorf("the download step's context transferred %d bytes", deps)
 	}
+
+	// .dockerignore applies to every step's context
+	if err := os.WriteFile(filepath.Join(dir, ".dockerignore"), []byte("node_modules\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = b.solve(t, b.client(t), build{dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if whole := r.transferred["[internal] load build context"]; whole == 0 || whole >= big {
+		t.Errorf("with node_modules ignored the compile step's context still transferred %d bytes", whole)
+	}
 }
 
 // A --build-arg the description does not use is named, not dropped silently.
