@@ -345,3 +345,22 @@ func TestLocalReplaces(t *testing.T) {
 	_, _, err = planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo}, amd64)
 	expectErr(t, err, "go.mod line 5: replace example.com/lib => ../lib points outside the build context")
 }
+
+func TestDeclaredProxyArgKeepsItsDefault(t *testing.T) {
+	p, _, err := planFor(t, "args:\n  GOPROXY: https://goproxy.internal\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, a := range p.Args {
+		if a.Name == "GOPROXY" {
+			n++
+			if a.PassThrough || a.Default != "https://goproxy.internal" {
+				t.Errorf("GOPROXY arg = %+v", a)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("GOPROXY appears %d times", n)
+	}
+}

@@ -2,6 +2,7 @@ package golang
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -15,7 +16,10 @@ func (r *resolver) plan() *plan.Plan {
 		Args:     provider.Args(r.spec),
 	}
 	for _, a := range proxyArgs {
-		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
+		// A declared GOPROXY keeps its default; --build-arg still overrides it.
+		if !slices.ContainsFunc(p.Args, func(d plan.Arg) bool { return d.Name == a }) {
+			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
+		}
 	}
 	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage()}
 	p.Targets = []plan.Target{
