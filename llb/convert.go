@@ -63,6 +63,7 @@ type converter struct {
 	p      *plan.Plan
 	opt    Options
 	args   map[string]string
+	proxy  *bk.ProxyEnv // from the proxy build args, for every exec
 	stages map[string]*stageState
 }
 
@@ -80,7 +81,7 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 		}
 		target = t
 	}
-	c := &converter{p: p, opt: opt, args: argValues(p, opt), stages: map[string]*stageState{}}
+	c := &converter{p: p, opt: opt, args: argValues(p, opt), proxy: proxyEnv(opt.BuildArgs), stages: map[string]*stageState{}}
 	needed := c.needed(target.Stage)
 	for i := range p.Stages {
 		s := &p.Stages[i]
@@ -168,6 +169,7 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 		ss.st, ss.img, ss.base = parent.st, cloneImage(parent.img), parent.base
 	case s.From.Image == "scratch":
 		ss.st, ss.img = bk.Scratch().Platform(p), emptyImage(p)
+		ss.img.Created = c.opt.Epoch
 	default:
 		st, cfg, err := c.opt.Images.Resolve(ctx, s.From.Image, p)
 		if err != nil {
@@ -244,13 +246,9 @@ func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []b
 }
 
 func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) error {
-	args := make([]string, len(r.Args))
-	for i, a := range r.Args {
-		args[i] = spec.Expand(a, c.lookup)
-	}
-	opts := []bk.RunOption{bk.Args(args)}
-	if pe := proxyEnv(c.opt.BuildArgs); pe != nil {
-		opts = append(opts, bk.WithProxy(*pe))
+	opts := []bk.RunOption{bk.Args(expandAll(r.Args, c.expandString))}
+	if c.proxy != nil {
+		opts = append(opts, bk.WithProxy(*c.proxy))
 	}
 	for _, e := range r.Env {
 		if v, ok := c.expand(e); ok {
