@@ -6,6 +6,7 @@ package spec
 import (
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,7 +101,7 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 		if _, dup := nodes[k.Value]; dup {
 			return nil, d.errorf(k, k.Value, "remove one of the two", "duplicate key")
 		}
-		if !contains(top, k.Value) {
+		if !slices.Contains(top, k.Value) {
 			return nil, d.errorf(k, k.Value, Suggest(k.Value, top), "unknown key")
 		}
 		nodes[k.Value] = [2]*yaml.Node{k, root.Content[i+1]}
@@ -118,7 +119,7 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 		if err := s.App.decodeNode(d, "app", kv[1]); err != nil {
 			return nil, err
 		}
-		if !contains(sections, s.App.V) {
+		if !slices.Contains(sections, s.App.V) {
 			return nil, d.errorf(kv[1], "app", Suggest(s.App.V, sections), "unknown app %q", s.App.V)
 		}
 	}
@@ -163,7 +164,7 @@ func (d *decoder) declareArgs(n *yaml.Node) ([]Arg, error) {
 		}
 		if d.args[k.Value] {
 			hint := "remove one of the two"
-			if contains(BuiltinArgs, k.Value) {
+			if slices.Contains(BuiltinArgs, k.Value) {
 				hint = "BuildKit sets it for every build; remove it"
 			}
 			return nil, d.errorf(k, "args."+k.Value, hint, "arg declared twice")
@@ -248,15 +249,6 @@ func yamlError(file string, err error) error {
 		e.Msg = strings.TrimSpace(strings.Replace(msg, m[0]+":", "", 1))
 	}
 	return e
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // PosOrZero is the section's position, or the zero Pos for a missing section.
