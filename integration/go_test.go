@@ -514,7 +514,7 @@ func TestWorkspaceBuilds(t *testing.T) {
 	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
 		t.Fatal(err)
 	}
-	if got := runToExit(t, readOCI(t, out)[0]); !strings.Contains(got, "hello from a Go workspace") {
+	if got := runToExit(t, readOCI(t, out)[0]); !strings.Contains(got, "hello from a Go workspace (and a replaced module)") {
 		t.Errorf("output %q", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -154,26 +155,31 @@ func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.Bu
 // detectionContext transfers only the files providers read, so a context
 // with a huge .git or node_modules costs nothing to plan.
 func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec) (source.FS, error) {
-	st, err := bc.MainContext(ctx,
-		bk.IncludePatterns(detect.Patterns(s)),
-		bk.SharedKeyHint("strata-detect"),
-		dockerui.WithInternalName("load files for detection"))
+	load := func(ctx context.Context, patterns []string, key, name string) (client.Reference, error) {
+		st, err := bc.MainContext(ctx,
+			bk.IncludePatterns(patterns),
+			bk.SharedKeyHint(key),
+			dockerui.WithInternalName(name))
+		if err != nil {
+			return nil, err
+		}
+		def, err := st.Marshal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res, err := bc.GatewayClient().Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+		if err != nil {
+			return nil, fmt.Errorf("failed to load the build context: %w", err)
+		}
+		return res.SingleRef()
+	}
+	ref, err := load(ctx, detect.Patterns(s), "strata-detect", "load files for detection")
 	if err != nil {
 		return nil, err
 	}
-	def, err := st.Marshal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := bc.GatewayClient().Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
-	if err != nil {
-		return nil, fmt.Errorf("failed to load the build context: %w", err)
-	}
-	ref, err := res.SingleRef()
-	if err != nil {
-		return nil, err
-	}
-	return source.Cache(&refFS{ref: ref}), nil
+	return source.Cache(&refFS{ref: ref, fetch: func(ctx context.Context, paths []string) (client.Reference, error) {
+		return load(ctx, paths, "strata-detect-more", "load files for detection "+strings.Join(paths, " "))
+	}}), nil
 }
 
 // warnUnusedArgs names every --build-arg the plan does not read: nothing a

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,6 +28,22 @@ type FS interface {
 	// ReadFile reads at most limit bytes (all when limit <= 0).
 	ReadFile(ctx context.Context, name string, limit int) ([]byte, error)
 	ReadDir(ctx context.Context, dir string) ([]Entry, error)
+}
+
+// Fetcher is an FS narrowed to some patterns that can bring in more files
+// in one round trip, when what to read depends on what was read (the
+// members of a go.work, say).
+type Fetcher interface {
+	Fetch(ctx context.Context, paths []string) error
+}
+
+// Fetch asks fsys for paths when it needs asking; other FS types hold the
+// whole context already.
+func Fetch(ctx context.Context, fsys FS, paths []string) error {
+	if f, ok := fsys.(Fetcher); ok && len(paths) > 0 {
+		return f.Fetch(ctx, paths)
+	}
+	return nil
 }
 
 // Exists reports whether name can be read.
@@ -168,6 +185,21 @@ func (c *cached) ReadFile(ctx context.Context, name string, limit int) ([]byte, 
 		c.mu.Unlock()
 	}
 	return r.v, r.err
+}
+
+// Fetch forwards to the wrapped FS and forgets what it said of those paths.
+func (c *cached) Fetch(ctx context.Context, paths []string) error {
+	if err := Fetch(ctx, c.fs, paths); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.files {
+		if slices.Contains(paths, k.name) {
+			delete(c.files, k)
+		}
+	}
+	return nil
 }
 
 func (c *cached) ReadDir(ctx context.Context, dir string) ([]Entry, error) {

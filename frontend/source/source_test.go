@@ -31,3 +31,37 @@ func TestCacheReadsOnce(t *testing.T) {
 		t.Errorf("a limited read returned %q", dt)
 	}
 }
+
+type fetcherMap struct {
+	Map
+	calls int
+}
+
+func (f *fetcherMap) Fetch(_ context.Context, paths []string) error {
+	f.calls++
+	for _, p := range paths {
+		f.Files[p] = "fetched"
+	}
+	return nil
+}
+
+func TestCacheForgetsFetchedPaths(t *testing.T) {
+	m := &fetcherMap{Map: Map{Files: map[string]string{}}}
+	c := Cache(m)
+	ctx := context.Background()
+	if _, err := c.ReadFile(ctx, "svc/go.mod", 0); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("before fetch: %v", err)
+	}
+	if err := Fetch(ctx, c, []string{"svc/go.mod"}); err != nil {
+		t.Fatal(err)
+	}
+	if dt, err := c.ReadFile(ctx, "svc/go.mod", 0); err != nil || string(dt) != "fetched" {
+		t.Errorf("after fetch: %q %v", dt, err)
+	}
+	if m.calls != 1 {
+		t.Errorf("fetch reached the FS %d times", m.calls)
+	}
+	if err := Fetch(ctx, &Map{}, []string{"x"}); err != nil {
+		t.Errorf("a plain FS needs no fetch: %v", err)
+	}
+}

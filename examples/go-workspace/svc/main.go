@@ -1,10 +1,11 @@
-// Command svc prints a greeting from its sibling module.
+// Command svc prints a greeting from its sibling modules.
 package main
 
 import (
 	"fmt"
 
 	"example.com/lib"
+	"example.com/third"
 )
 
-func main() { fmt.Println(lib.Greeting()) }
+func main() { fmt.Println(lib.Greeting() + third.Suffix()) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -363,4 +364,59 @@ func TestDeclaredProxyArgKeepsItsDefault(t *testing.T) {
 	if n != 1 {
 		t.Errorf("GOPROXY appears %d times", n)
 	}
+}
+
+// fetchMap is a context narrowed like the frontend's: files outside it
+// exist only once fetched.
+type fetchMap struct {
+	source.Map
+	hidden  map[string]string
+	fetched []string
+}
+
+func (f *fetchMap) Fetch(_ context.Context, paths []string) error {
+	for _, p := range paths {
+		f.fetched = append(f.fetched, p)
+		if dt, ok := f.hidden[p]; ok {
+			f.Files[p] = dt
+		}
+	}
+	return nil
+}
+
+func TestWorkspaceMembersReplaces(t *testing.T) {
+	fsys := &fetchMap{
+		Map: source.Map{Files: map[string]string{
+			"go.work":     "go 1.26\n\nuse ./svc\n",
+			"svc/main.go": mainGo,
+		}},
+		hidden: map[string]string{
+			"svc/go.mod": "module example.com/svc\n\ngo 1.26\n\nreplace example.com/third => ../third\n",
+		},
+	}
+	s, err := spec.Parse("Dockerfile", []byte("go:\n  main: ./svc\n"), []string{"go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys, Build: amd64, Target: amd64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(fsys.fetched, " ") != "svc/go.mod" {
+		t.Errorf("fetched %q", fsys.fetched)
+	}
+	var include []string
+	for _, m := range step(t, p, "deps", 0).Run.Mounts {
+		if m.Type == plan.BindMount {
+			include = m.From.Context.Include
+		}
+	}
+	if !slices.Contains(include, "third/go.mod") || !slices.Contains(include, "svc/go.mod") {
+		t.Errorf("download step sees %q", include)
+	}
+
+	fsys.hidden["svc/go.mod"] = "module example.com/svc\n\ngo 1.26\n\nreplace example.com/third => ../../third\n"
+	delete(fsys.Files, "svc/go.mod")
+	_, err = New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys, Build: amd64, Target: amd64})
+	expectErr(t, err, "svc/go.mod line 5: replace example.com/third => ../../third points outside the build context")
 }

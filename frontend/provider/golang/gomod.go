@@ -70,7 +70,7 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 		for _, r := range f.Require {
 			m.Requires = append(m.Requires, r.Mod.Path)
 		}
-		if err := m.addLocalReplaces("go.mod", f.Replace); err != nil {
+		if err := m.addLocalReplaces("go.mod", ".", f.Replace); err != nil {
 			return nil, err
 		}
 		if err := m.setVersions("go.mod", f.Go, f.Toolchain); err != nil {
@@ -91,7 +91,10 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 		for _, u := range w.Use {
 			m.Workspace = append(m.Workspace, path.Clean(u.Path))
 		}
-		if err := m.addLocalReplaces("go.work", w.Replace); err != nil {
+		if err := m.addLocalReplaces("go.work", ".", w.Replace); err != nil {
+			return nil, err
+		}
+		if err := m.readMembers(ctx, fsys); err != nil {
 			return nil, err
 		}
 		// go.work governs the toolchain in workspace mode.
@@ -126,19 +129,53 @@ func (m *module) setVersions(file string, g *modfile.Go, tc *modfile.Toolchain) 
 	return nil
 }
 
-// addLocalReplaces records replace directives that point at a directory.
-// One outside the build context could never build, so it is an error.
-func (m *module) addLocalReplaces(file string, replaces []*modfile.Replace) error {
+// readMembers reads the go.mod of each go.work member for its replace
+// directives; detection did not transfer them, so they are fetched first.
+func (m *module) readMembers(ctx context.Context, fsys source.FS) error {
+	var mods []string
+	for _, dir := range m.Workspace {
+		if dir != "." {
+			mods = append(mods, path.Join(dir, "go.mod"))
+		}
+	}
+	if err := source.Fetch(ctx, fsys, mods); err != nil {
+		return err
+	}
+	for _, name := range mods {
+		dt, err := fsys.ReadFile(ctx, name, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("go.work uses %s, which has no go.mod", path.Dir(name))
+		} else if err != nil {
+			return err
+		}
+		f, err := modfile.Parse(name, dt, nil)
+		if err != nil {
+			return err
+		}
+		if err := m.addLocalReplaces(name, path.Dir(name), f.Replace); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addLocalReplaces records replace directives (in file, whose directory is
+// dir) that point at a directory. One outside the build context could never
+// build, so it is an error.
+func (m *module) addLocalReplaces(file, dir string, replaces []*modfile.Replace) error {
 	for _, r := range replaces {
 		if r.New.Version != "" {
 			continue // a module version, fetched like any other
 		}
-		dir := path.Clean(filepath.ToSlash(r.New.Path))
-		if path.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, "../") {
+		target := filepath.ToSlash(r.New.Path)
+		if !path.IsAbs(target) {
+			target = path.Join(dir, target)
+		}
+		if path.IsAbs(target) || target == ".." || strings.HasPrefix(target, "../") {
 			return fmt.Errorf("%s line %d: replace %s => %s points outside the build context (build from a directory that holds both, or vendor the module)",
 				file, r.Syntax.Start.Line, r.Old.Path, r.New.Path)
 		}
-		m.LocalReplaces = append(m.LocalReplaces, dir)
+		m.LocalReplaces = append(m.LocalReplaces, target)
 	}
 	return nil
 }
