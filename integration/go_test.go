@@ -250,6 +250,31 @@ func TestCacheExportImportOnEmptyDaemon(t *testing.T) {
 			}
 		})
 	}
+
+	// Inline cache rides in the pushed image's config and, as for a
+	// Dockerfile, covers the image's own layers: an empty daemon importing
+	// it compiles nothing.
+	t.Run("inline", func(t *testing.T) {
+		dir := b.example(t, "go-service")
+		image := b.registry + "/strata-it/inline:" + run
+		push := []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": image, "push": "true", "registry.insecure": "true"}}}
+		if _, err := b.solve(t, b.client(t), build{dir: dir, exports: push, cacheTo: []client.CacheOptionsEntry{{Type: "inline"}}}); err != nil {
+			t.Fatal(err)
+		}
+		fresh := startDaemon(t, b)
+		v, err := b.solve(t, fresh, build{dir: dir, cacheFrm: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": image}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, ran := range v.ran {
+			if ran && (strings.Contains(name, "go build") || strings.Contains(name, "go mod download")) {
+				t.Errorf("%s ran after importing the inline cache", name)
+			}
+		}
+		if len(v.ran) == 0 {
+			t.Error("the status stream reported no vertex")
+		}
+	})
 }
 
 // --build-context redirects any base image Strata uses.
