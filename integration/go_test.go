@@ -543,3 +543,20 @@ func TestWorkspaceBuilds(t *testing.T) {
 		t.Errorf("output %q", got)
 	}
 }
+
+// scratch gets the builder's CA bundle; ${TARGETARCH} reaches ldflags.
+func TestScratchRuntime(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-scratch")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	if len(img.Layers) != 2 {
+		t.Errorf("scratch image has %d layers, want CA bundle + binary", len(img.Layers))
+	}
+	if got := runToExit(t, img); !strings.Contains(got, "arch=amd64 ca=true uid=65532") {
+		t.Errorf("output %q", got)
+	}
+}
