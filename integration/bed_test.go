@@ -20,6 +20,8 @@ import (
 	"github.com/moby/buildkit/session"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
+
+	"github.com/strata-build/strata/internal/imagerun"
 )
 
 // bed is the test bed hack/lib.sh describes through the environment.
@@ -179,4 +181,15 @@ func command(t testing.TB, dir string, name string, args ...string) (string, err
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// images builds and returns the result's images, one per platform.
+func (b bed) images(t testing.TB, c *client.Client, bu build) []imagerun.Image {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "image.tar")
+	bu.exports = ociExport(out)
+	if _, err := b.solve(t, c, bu); err != nil {
+		t.Fatal(err)
+	}
+	return readOCI(t, out)
 }

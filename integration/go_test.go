@@ -73,8 +73,7 @@ func TestBuildctlBuildsAndRuns(t *testing.T) {
 		"--output", "type=oci,dest="+out); err != nil {
 		t.Fatalf("buildctl: %v\n%s", err, msg)
 	}
-	imgs := readOCI(t, out)
-	checkService(t, imgs[0], "1.0.0")
+	checkService(t, readOCI(t, out)[0], "1.0.0")
 }
 
 // 1b. `docker buildx build .` with no extra flags on the remote builder.
@@ -153,11 +152,7 @@ func TestMultiPlatform(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"platform": "linux/amd64,linux/arm64"}, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	imgs := readOCI(t, out)
+	imgs := b.images(t, c, build{dir: dir, attrs: map[string]string{"platform": "linux/amd64,linux/arm64"}})
 	machines := map[string]elf.Machine{}
 	for _, img := range imgs {
 		f, err := elf.NewFile(bytes.NewReader(imageFile(t, img, "/app/api")))
@@ -282,14 +277,10 @@ func TestNamedContextRedirectsBaseImage(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
-	out := filepath.Join(t.TempDir(), "image.tar")
 	attrs := map[string]string{
 		"context:gcr.io/distroless/static-debian12": "docker-image://" + b.registry + "/library/debian:bookworm-slim",
 	}
-	if _, err := b.solve(t, c, build{dir: dir, attrs: attrs, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
 	if len(imageFile(t, img, "/etc/debian_version")) == 0 {
 		t.Error("the runtime base was not redirected to Debian")
 	}
@@ -299,11 +290,7 @@ func TestNamedContextRedirectsBaseImage(t *testing.T) {
 func TestCgoBuildsAndRuns(t *testing.T) {
 	b := testBed(t)
 	dir := b.example(t, "go-cgo")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, b.client(t), build{dir: dir})[0]
 	f, err := elf.NewFile(bytes.NewReader(imageFile(t, img, "/app/cgo-hello")))
 	if err != nil {
 		t.Fatal(err)
@@ -435,19 +422,13 @@ func TestNetrcSecretStaysOutOfLayers(t *testing.T) {
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	const secret = "machine private.example login strata password s3cret-never-in-a-layer"
-	out := filepath.Join(t.TempDir(), "image.tar")
-	_, err := b.solve(t, b.client(t), build{
+	img := b.images(t, b.client(t), build{
 		dir:     dir,
 		attrs:   map[string]string{"target": "build"},
-		exports: ociExport(out),
 		session: []session.Attachable{secretsprovider.FromMap(map[string][]byte{"netrc": []byte(secret)})},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	})[0]
 	found := 0
-	err = img.Entries(func(h *tar.Header, r io.Reader) error {
+	err := img.Entries(func(h *tar.Header, r io.Reader) error {
 		dt, _ := io.ReadAll(r)
 		if bytes.Contains(dt, []byte("s3cret-never-in-a-layer")) {
 			t.Errorf("the secret is in %s", h.Name)
@@ -469,11 +450,7 @@ func TestNetrcSecretStaysOutOfLayers(t *testing.T) {
 func TestSourceDateEpoch(t *testing.T) {
 	b := testBed(t)
 	dir := b.example(t, "go-service")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, b.client(t), build{dir: dir, attrs: map[string]string{"build-arg:SOURCE_DATE_EPOCH": "1700000000"}, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, b.client(t), build{dir: dir, attrs: map[string]string{"build-arg:SOURCE_DATE_EPOCH": "1700000000"}})[0]
 	want := time.Unix(1700000000, 0).UTC()
 	if img.Config.Created == nil || !img.Config.Created.Equal(want) {
 		t.Errorf("created %v, want %v", img.Config.Created, want)
@@ -522,11 +499,7 @@ func TestLocalReplaceBuilds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	if got := runToExit(t, readOCI(t, out)[0]); !strings.Contains(got, "hello from a replaced module") {
+	if got := runToExit(t, b.images(t, b.client(t), build{dir: dir})[0]); !strings.Contains(got, "hello from a replaced module") {
 		t.Errorf("output %q", got)
 	}
 }
@@ -535,11 +508,7 @@ func TestLocalReplaceBuilds(t *testing.T) {
 func TestWorkspaceBuilds(t *testing.T) {
 	b := testBed(t)
 	dir := b.example(t, "go-workspace")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	if got := runToExit(t, readOCI(t, out)[0]); !strings.Contains(got, "hello from a Go workspace (and a replaced module)") {
+	if got := runToExit(t, b.images(t, b.client(t), build{dir: dir})[0]); !strings.Contains(got, "hello from a Go workspace (and a replaced module)") {
 		t.Errorf("output %q", got)
 	}
 }
@@ -548,11 +517,7 @@ func TestWorkspaceBuilds(t *testing.T) {
 func TestScratchRuntime(t *testing.T) {
 	b := testBed(t)
 	dir := b.example(t, "go-scratch")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, b.client(t), build{dir: dir})[0]
 	if len(img.Layers) != 2 {
 		t.Errorf("scratch image has %d layers, want CA bundle + binary", len(img.Layers))
 	}
