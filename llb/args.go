@@ -1,6 +1,7 @@
 package llb
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -17,7 +18,7 @@ var proxyArgs = []string{"http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "
 func proxyEnv(args map[string]string) *bk.ProxyEnv {
 	var pe bk.ProxyEnv
 	set := false
-	for _, k := range slices.Sorted(mapsKeys(args)) {
+	for _, k := range slices.Sorted(maps.Keys(args)) {
 		v := args[k]
 		switch strings.ToLower(k) {
 		case "http_proxy":
@@ -45,7 +46,7 @@ func proxyEnv(args map[string]string) *bk.ProxyEnv {
 // frontend can say so instead of dropping them silently.
 func UnusedArgs(p *plan.Plan, buildArgs map[string]string) []string {
 	var unused []string
-	for _, k := range slices.Sorted(mapsKeys(buildArgs)) {
+	for _, k := range slices.Sorted(maps.Keys(buildArgs)) {
 		switch {
 		case slices.ContainsFunc(p.Args, func(a plan.Arg) bool { return a.Name == k }),
 			slices.Contains(spec.BuiltinArgs, k),

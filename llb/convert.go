@@ -259,7 +259,7 @@ func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) e
 	for _, m := range r.Mounts {
 		switch m.Type {
 		case plan.BindMount:
-			src, err := c.source(ss, m.From)
+			src, err := c.source(m.From)
 			if err != nil {
 				return err
 			}
@@ -291,7 +291,7 @@ func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) e
 }
 
 func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.ConstraintsOpt) error {
-	src, err := c.source(ss, &cp.From)
+	src, err := c.source(&cp.From)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.C
 	return nil
 }
 
-func (c *converter) source(ss *stageState, src *plan.Source) (bk.State, error) {
+func (c *converter) source(src *plan.Source) (bk.State, error) {
 	switch {
 	case src == nil:
 		return bk.State{}, fmt.Errorf("mount without a source")
@@ -330,15 +330,12 @@ func (c *converter) source(ss *stageState, src *plan.Source) (bk.State, error) {
 		}
 		return s.st, nil
 	case src.Output != "":
-		if st, ok := ss.outputs[src.Output]; ok {
-			return st, nil
-		}
-		for _, s := range c.stages {
-			if st, ok := s.outputs[src.Output]; ok {
+		if owner, ok := c.stages[c.outputStage(src.Output)]; ok {
+			if st, ok := owner.outputs[src.Output]; ok {
 				return st, nil
 			}
 		}
-		return bk.State{}, fmt.Errorf("no step has an output named %q", src.Output)
+		return bk.State{}, fmt.Errorf("no earlier step has an output named %q", src.Output)
 	}
 	return bk.State{}, fmt.Errorf("empty source")
 }

@@ -75,8 +75,6 @@ func expandAll(in []string, expand func(string) string) []string {
 	return out
 }
 
-func mapsKeys(m map[string]string) iter.Seq[string] { return maps.Keys(m) }
-
 // sortedMap iterates a map in key order, for deterministic output.
 func sortedMap(m map[string]string) iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
