@@ -93,8 +93,8 @@ func (r *resolver) buildStage() plan.Stage {
 				Run: &plan.Run{
 					Args: args,
 					Env:  env,
-					Mounts: append(sourceMounts(),
-						append([]plan.Mount{{Type: plan.OutputMount, Target: outDir, Name: "binary"}}, authMounts()...)...),
+					Mounts: slices.Concat(sourceMounts(),
+						[]plan.Mount{{Type: plan.OutputMount, Target: outDir, Name: "binary"}}, authMounts()),
 				},
 				Pos: pos,
 			},
