@@ -15,8 +15,9 @@ var BuiltinArgs = []string{
 
 var argName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// References lists the arg names a string refers to as ${NAME}. "$$" is a
-// literal "$"; any other "$" is left as written.
+// References lists the arg names a string refers to as ${NAME} (or
+// ${NAME#prefix}, the value without a leading prefix, as in a Dockerfile).
+// "$$" is a literal "$"; any other "$" is left as written.
 func References(s string) ([]string, error) {
 	var refs []string
 	for i := 0; i < len(s); i++ {
@@ -31,7 +32,7 @@ func References(s string) ([]string, error) {
 			if end < 0 {
 				return nil, fmt.Errorf("unclosed ${ in %q", s)
 			}
-			name := s[i+2 : i+end]
+			name, _, _ := strings.Cut(s[i+2:i+end], "#")
 			if !argName.MatchString(name) {
 				return nil, fmt.Errorf("%q is not an arg name", name)
 			}
@@ -58,7 +59,8 @@ func Expand(s string, lookup func(string) string) string {
 				continue
 			case '{':
 				if end := strings.IndexByte(s[i:], '}'); end > 0 {
-					b.WriteString(lookup(s[i+2 : i+end]))
+					name, prefix, _ := strings.Cut(s[i+2:i+end], "#")
+					b.WriteString(strings.TrimPrefix(lookup(name), prefix))
 					i += end
 					continue
 				}

@@ -21,6 +21,7 @@ type Spec struct {
 	File     string
 	App      Value[string]
 	Args     []Arg
+	Build    Build
 	Run      Run
 	Sections map[string]*Section
 }
@@ -32,14 +33,36 @@ type Arg struct {
 	Pos     Pos
 }
 
+// Build holds the build settings every ecosystem shares.
+type Build struct {
+	// Packages are Debian packages installed in the builder only.
+	Packages Value[[]string] `yaml:"packages"`
+	// Command replaces the ecosystem's build command (shell form).
+	Command Value[string] `yaml:"command"`
+	// Secrets the build steps may use; never written to a layer.
+	Secrets Value[[]Secret] `yaml:"secrets"`
+	// Caches are extra directories kept across builds as cache mounts.
+	Caches Value[[]string] `yaml:"caches"`
+}
+
+// Secret is a secret the build steps may read: as a file (target, by
+// default /run/secrets/<id>) or as an environment variable (env).
+type Secret struct {
+	ID       Value[string] `yaml:"id"`
+	Env      Value[string] `yaml:"env"`
+	Target   Value[string] `yaml:"target"`
+	Required Value[bool]   `yaml:"required"`
+}
+
 // Run describes the runtime image.
 type Run struct {
-	Base Value[string]            `yaml:"base"`
-	Cmd  Value[[]string]          `yaml:"cmd"`
-	Port Value[int]               `yaml:"port"`
-	Env  Value[map[string]string] `yaml:"env"`
-	Copy Value[[]string]          `yaml:"copy"`
-	User Value[string]            `yaml:"user"`
+	Base     Value[string]            `yaml:"base"`
+	Cmd      Value[[]string]          `yaml:"cmd"`
+	Port     Value[int]               `yaml:"port"`
+	Env      Value[map[string]string] `yaml:"env"`
+	Copy     Value[[]string]          `yaml:"copy"`
+	User     Value[string]            `yaml:"user"`
+	Packages Value[[]string]          `yaml:"packages"`
 }
 
 // Section is a provider's part of the description, decoded by the provider.
@@ -94,7 +117,7 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 		return nil, d.errorf(root, "", "start with `app: <name>` or settings such as `run:`", "the description must be a mapping of keys, got %s", describe(root))
 	}
 
-	top := append([]string{"app", "args", "run"}, sections...)
+	top := append([]string{"app", "args", "build", "run"}, sections...)
 	nodes := map[string][2]*yaml.Node{}
 	for i := 0; i < len(root.Content); i += 2 {
 		k := root.Content[i]
@@ -121,6 +144,14 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 		}
 		if !slices.Contains(sections, s.App.V) {
 			return nil, d.errorf(kv[1], "app", Suggest(s.App.V, sections), "unknown app %q", s.App.V)
+		}
+	}
+	if kv, ok := nodes["build"]; ok {
+		if err := d.into("build", kv[1], reflectValue(&s.Build)); err != nil {
+			return nil, err
+		}
+		if err := s.Build.validate(d); err != nil {
+			return nil, err
 		}
 	}
 	if kv, ok := nodes["run"]; ok {
@@ -202,6 +233,57 @@ func (r *Run) validate(d *decoder) error {
 	}
 	if r.Base.Set && strings.TrimSpace(r.Base.V) == "" {
 		return &Error{File: d.file, Pos: r.Base.Pos, Key: "run.base", Msg: "empty base image", Hint: "use distroless, debian-slim, alpine, scratch or an image reference"}
+	}
+	return checkPackages(d, "run.packages", r.Packages)
+}
+
+// debianPackage is a Debian package name, optionally with =version; nothing
+// a shell would read as more than one word.
+var debianPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+)?$`)
+
+var secretID = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+func checkPackages(d *decoder, key string, v Value[[]string]) error {
+	for i, p := range v.V {
+		if !debianPackage.MatchString(p) {
+			return &Error{File: d.file, Pos: v.Pos, Key: key + "[" + strconv.Itoa(i) + "]", Msg: strconv.Quote(p) + " is not a Debian package name",
+				Hint: "write a package such as libpq-dev or libpq-dev=15.8-0+deb12u1"}
+		}
+	}
+	return nil
+}
+
+func (b *Build) validate(d *decoder) error {
+	if err := checkPackages(d, "build.packages", b.Packages); err != nil {
+		return err
+	}
+	if b.Command.Set && strings.TrimSpace(b.Command.V) == "" {
+		return &Error{File: d.file, Pos: b.Command.Pos, Key: "build.command", Msg: "empty command", Hint: "write the shell command that builds the app, or remove the key"}
+	}
+	for i, c := range b.Caches.V {
+		key := "build.caches[" + strconv.Itoa(i) + "]"
+		if !path.IsAbs(c) || path.Clean(c) == "/" {
+			return &Error{File: d.file, Pos: b.Caches.Pos, Key: key, Msg: strconv.Quote(c) + " is not an absolute directory below /", Hint: "name the directory a tool caches into, e.g. /root/.cache/ccache"}
+		}
+	}
+	ids := map[string]bool{}
+	for i, s := range b.Secrets.V {
+		key := "build.secrets[" + strconv.Itoa(i) + "]"
+		switch {
+		case !s.ID.Set:
+			return &Error{File: d.file, Pos: b.Secrets.Pos, Key: key + ".id", Msg: "a secret needs an id", Hint: "write the id given to --secret id=<id>, e.g. `- {id: npm_token, env: NPM_TOKEN}`"}
+		case !secretID.MatchString(s.ID.V):
+			return &Error{File: d.file, Pos: s.ID.Pos, Key: key + ".id", Msg: strconv.Quote(s.ID.V) + " is not a secret id", Hint: "use letters, digits, _, . and -"}
+		case ids[s.ID.V]:
+			return &Error{File: d.file, Pos: s.ID.Pos, Key: key + ".id", Msg: "secret " + s.ID.V + " listed twice", Hint: "remove one of the two"}
+		case s.Env.Set && s.Target.Set:
+			return &Error{File: d.file, Pos: s.Env.Pos, Key: key, Msg: "a secret is either an environment variable or a file", Hint: "keep env or target, not both"}
+		case s.Env.Set && !argName.MatchString(s.Env.V):
+			return &Error{File: d.file, Pos: s.Env.Pos, Key: key + ".env", Msg: "not a valid environment variable name", Hint: "use letters, digits and _"}
+		case s.Target.Set && (!path.IsAbs(s.Target.V) || path.Clean(s.Target.V) == "/"):
+			return &Error{File: d.file, Pos: s.Target.Pos, Key: key + ".target", Msg: strconv.Quote(s.Target.V) + " is not an absolute file path", Hint: "write where the file appears, e.g. /root/.npmrc"}
+		}
+		ids[s.ID.V] = true
 	}
 	return nil
 }

@@ -92,6 +92,15 @@ func TestParseErrors(t *testing.T) {
 		{"bool type", "go:\n  cgo: yes please\n", 2, "go.cgo", "expected a boolean", "true or false"},
 		{"two sections without app", "go:\n  main: .\nnode:\n  version: 22\n", 1, "app", "several apps", "app: <name>"},
 		{"builtin arg redeclared", "args:\n  TARGETOS: linux\n", 2, "args.TARGETOS", "declared twice", "BuildKit sets it"},
+		{"package with shell", "build:\n  packages: [\"gcc; rm -rf /\"]\n", 2, "build.packages[0]", "not a Debian package name", "libpq-dev"},
+		{"run package", "run:\n  packages: [LibPQ]\n", 2, "run.packages[0]", "not a Debian package name", "libpq-dev"},
+		{"relative cache", "build:\n  caches: [.cache]\n", 2, "build.caches[0]", "not an absolute directory", "/root/.cache"},
+		{"secret without id", "build:\n  secrets:\n    - {env: TOKEN}\n", 3, "build.secrets[0].id", "needs an id", "--secret id="},
+		{"secret env and target", "build:\n  secrets:\n    - id: npm\n      env: TOKEN\n      target: /root/.npmrc\n", 4, "build.secrets[0]", "either an environment variable or a file", "not both"},
+		{"secret twice", "build:\n  secrets:\n    - id: npm\n    - id: npm\n", 4, "build.secrets[1].id", "listed twice", "remove"},
+		{"secret unknown key", "build:\n  secrets:\n    - id: npm\n      evn: X\n", 4, "build.secrets[0].evn", "unknown key", "did you mean `env`?"},
+		{"empty command", "build:\n  command: \" \"\n", 2, "build.command", "empty command", "shell command"},
+		{"bad modifier", "run:\n  cmd: [\"${TARGETVARIANT%v}\"]\n", 2, "run.cmd[0]", "not an arg name", "${NAME}"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -128,6 +137,35 @@ func TestExpand(t *testing.T) {
 	}
 	refs, err := References("${A}-$${B}-${C_1}")
 	if err != nil || strings.Join(refs, ",") != "A,C_1" {
+		t.Errorf("References = %v, %v", refs, err)
+	}
+}
+
+func TestParseBuild(t *testing.T) {
+	in := "build:\n  packages: [gcc, libpq-dev=15.8-0+deb12u1]\n  command: make build && cp bin/app $$OUT\n  secrets:\n    - {id: npm_token, env: NPM_TOKEN, required: true}\n    - id: netrc\n  caches: [/root/.cache/ccache]\nrun:\n  packages: [libpq5]\n"
+	s, err := Parse("Dockerfile", []byte(in), sections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Build
+	if len(b.Packages.V) != 2 || b.Packages.Pos.Line != 2 || b.Command.V != "make build && cp bin/app $$OUT" || b.Caches.V[0] != "/root/.cache/ccache" {
+		t.Errorf("build = %+v", b)
+	}
+	if len(b.Secrets.V) != 2 || b.Secrets.V[0].Env.V != "NPM_TOKEN" || !b.Secrets.V[0].Required.V || b.Secrets.V[1].ID.V != "netrc" || b.Secrets.V[1].ID.Pos.Line != 6 {
+		t.Errorf("secrets = %+v", b.Secrets)
+	}
+	if s.Run.Packages.V[0] != "libpq5" {
+		t.Errorf("run.packages = %v", s.Run.Packages)
+	}
+}
+
+func TestExpandPrefix(t *testing.T) {
+	vals := map[string]string{"TARGETVARIANT": "v7"}
+	if got := Expand("GOARM=${TARGETVARIANT#v} ${TARGETVARIANT#x}", func(n string) string { return vals[n] }); got != "GOARM=7 v7" {
+		t.Errorf("Expand = %q", got)
+	}
+	refs, err := References("${TARGETVARIANT#v}")
+	if err != nil || len(refs) != 1 || refs[0] != "TARGETVARIANT" {
 		t.Errorf("References = %v, %v", refs, err)
 	}
 }
