@@ -35,7 +35,7 @@ func BenchmarkDescriptionToLLB(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := pipeline.Plan(ctx, s, &source.Map{Files: files}, amd64, amd64)
+		p, err := pipeline.Plan(ctx, s, &source.Map{Files: files})
 		if err != nil {
 			b.Fatal(err)
 		}

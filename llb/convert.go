@@ -1,11 +1,13 @@
-// Package llb turns a build plan into BuildKit LLB and an image config. It
-// is a pure converter: everything it needs from a daemon (base images, the
-// build context) comes through Options, so tests run without one.
+// Package llb turns a build plan into BuildKit LLB and an image config for
+// one target platform. It is a pure converter: everything it needs from a
+// daemon (base images, the build context) comes through Options, so tests
+// run without one.
 package llb
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
 	"slices"
 	"time"
@@ -27,14 +29,20 @@ type ImageResolver interface {
 	Resolve(ctx context.Context, ref string, p ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, error)
 }
 
+// ContextPaths narrows the build context: a step gets only these paths.
+type ContextPaths struct {
+	Include []string
+	Exclude []string
+}
+
 // Options is everything the conversion depends on besides the plan.
 type Options struct {
 	Target         string // "" builds the plan's default target
 	BuildPlatform  ocispecs.Platform
 	TargetPlatform ocispecs.Platform
 	BuildArgs      map[string]string
-	// Context returns the build context narrowed by a filter.
-	Context   func(plan.ContextFilter) (bk.State, error)
+	// Context returns the build context narrowed to some paths.
+	Context   func(ContextPaths) (bk.State, error)
 	Images    ImageResolver
 	CacheNS   string                  // BUILDKIT_CACHE_MOUNT_NS
 	NoCache   func(stage string) bool // --no-cache / --no-cache-filter
@@ -51,7 +59,7 @@ type Result struct {
 }
 
 // stageState is a converted stage: its filesystem, its image config and the
-// history of the layers it added.
+// outputs its steps made.
 type stageState struct {
 	st      bk.State
 	img     *dockerspec.DockerOCIImage
@@ -67,87 +75,29 @@ type converter struct {
 	stages map[string]*stageState
 }
 
-// Convert builds the LLB of the requested target.
+// Convert builds the LLB of the requested target for opt.TargetPlatform.
 func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
-	target := p.DefaultTarget()
-	if opt.Target != "" {
-		t, ok := p.Target(opt.Target)
-		if !ok {
-			names := make([]string, 0, len(p.Targets))
-			for _, t := range p.Targets {
-				names = append(names, t.Name)
-			}
-			return nil, fmt.Errorf("unknown target %q (%s)", opt.Target, spec.Suggest(opt.Target, names))
-		}
-		target = t
+	if err := p.Validate(); err != nil {
+		return nil, err
 	}
+	target, ok := p.Target(opt.Target)
+	if !ok {
+		return nil, fmt.Errorf("unknown target %q (%s)", opt.Target, spec.Suggest(opt.Target, p.TargetNames()))
+	}
+	walk, _ := p.WalkTarget(target.Name)
 	c := &converter{p: p, opt: opt, args: argValues(p, opt), proxy: proxyEnv(opt.BuildArgs), stages: map[string]*stageState{}}
-	needed := c.needed(target.Stage)
-	for i := range p.Stages {
-		s := &p.Stages[i]
-		if !needed[s.Name] {
-			continue
-		}
+	for _, s := range walk.Stages {
 		if err := c.stage(ctx, s); err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
 		}
 	}
 	out := c.stages[target.Stage]
 	img := out.img
-	if target.Default {
-		c.finishImage(img)
-	}
+	c.applyImage(img, &target.Image)
 	for k, v := range sortedMap(opt.Labels) {
 		img.Config.Labels[k] = v
 	}
 	return &Result{State: out.st, Image: img, BaseImage: out.base}, nil
-}
-
-// needed lists the stages the target depends on.
-func (c *converter) needed(name string) map[string]bool {
-	need := map[string]bool{}
-	var visit func(string)
-	visit = func(n string) {
-		if need[n] {
-			return
-		}
-		need[n] = true
-		s, ok := c.p.Stage(n)
-		if !ok {
-			return
-		}
-		if s.From.Stage != "" {
-			visit(s.From.Stage)
-		}
-		for _, step := range s.Steps {
-			for _, src := range stepSources(step) {
-				if src.Stage != "" {
-					visit(src.Stage)
-				}
-				if src.Output != "" {
-					visit(c.outputStage(src.Output))
-				}
-			}
-		}
-	}
-	visit(name)
-	return need
-}
-
-func (c *converter) outputStage(output string) string {
-	for _, s := range c.p.Stages {
-		for _, step := range s.Steps {
-			if step.Run == nil {
-				continue
-			}
-			for _, m := range step.Run.Mounts {
-				if m.Type == plan.OutputMount && m.Name == output {
-					return s.Name
-				}
-			}
-		}
-	}
-	return ""
 }
 
 func (c *converter) platform(s *plan.Stage) ocispecs.Platform {
@@ -162,12 +112,9 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 	ss := &stageState{outputs: map[string]bk.State{}}
 	switch {
 	case s.From.Stage != "":
-		parent, ok := c.stages[s.From.Stage]
-		if !ok {
-			return fmt.Errorf("stage %q comes before %q", s.Name, s.From.Stage)
-		}
+		parent := c.stages[s.From.Stage]
 		ss.st, ss.img, ss.base = parent.st, cloneImage(parent.img), parent.base
-	case s.From.Image == "scratch":
+	case s.From.Image == plan.Scratch:
 		ss.st, ss.img = bk.Scratch().Platform(p), emptyImage(p)
 		ss.img.Created = c.opt.Epoch
 	default:
@@ -187,11 +134,14 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 			if cfg.Config.WorkingDir != "" {
 				ss.st = ss.st.Dir(cfg.Config.WorkingDir)
 			}
+			if cfg.Config.User != "" {
+				ss.st = ss.st.User(cfg.Config.User)
+			}
 		}
 		ss.img.Created = c.opt.Epoch
 	}
 	for _, e := range s.Env {
-		v, ok := c.expand(e)
+		v, ok := c.env(e)
 		if !ok {
 			continue
 		}
@@ -213,8 +163,15 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 			err = c.run(ss, step.Run, cons)
 		case step.Copy != nil:
 			err = c.copy(ss, step.Copy, name, cons)
-		default:
-			err = fmt.Errorf("step %q has neither run nor copy", step.Name)
+		case step.Mkdir != nil:
+			m := step.Mkdir
+			opts := []bk.MkdirOption{bk.WithParents(true)}
+			if !m.Chown.IsZero() {
+				opts = append(opts, bk.WithUser(c.expand(m.Chown)))
+			}
+			ss.st = ss.st.File(bk.Mkdir(m.Path, os.FileMode(m.Mode), opts...), cons...)
+		case step.Symlink != nil:
+			ss.st = ss.st.File(bk.Symlink(step.Symlink.Target, step.Symlink.Link), cons...)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", step.Name, err)
@@ -246,38 +203,40 @@ func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []b
 }
 
 func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) error {
-	opts := []bk.RunOption{bk.Args(expandAll(r.Args, c.expandString))}
+	argv := c.expandAll(r.Args)
+	if len(argv) == 0 {
+		argv = []string{"/bin/sh", "-c", c.expand(r.Script)}
+	}
+	opts := []bk.RunOption{bk.Args(argv)}
 	if c.proxy != nil {
 		opts = append(opts, bk.WithProxy(*c.proxy))
 	}
+	// Step-level options: the exec sees them, the stage after it does not.
+	if r.Workdir != "" {
+		opts = append(opts, bk.Dir(r.Workdir))
+	}
+	if r.User != "" {
+		opts = append(opts, bk.User(r.User))
+	}
+	if r.Network == plan.NetworkNone {
+		opts = append(opts, bk.Network(bk.NetModeNone))
+	}
 	for _, e := range r.Env {
-		if v, ok := c.expand(e); ok {
+		if v, ok := c.env(e); ok {
 			opts = append(opts, bk.AddEnv(e.Name, v))
 		}
 	}
 	var outputs []plan.Mount
 	for _, m := range r.Mounts {
-		switch m.Type {
-		case plan.BindMount:
-			src, err := c.source(m.From)
-			if err != nil {
-				return err
-			}
-			opts = append(opts, bk.AddMount(m.Target, src, bk.Readonly))
-		case plan.CacheMount:
-			opts = append(opts, bk.AddMount(m.Target, bk.Scratch(), bk.AsPersistentCacheDir(c.cacheID(m.CacheID), bk.CacheMountShared)))
-		case plan.SecretMount:
-			opts = append(opts, bk.AddSecret(m.Target, bk.SecretID(m.ID), bk.SecretOptional))
-		case plan.SSHMount:
-			opts = append(opts, bk.AddSSHSocket(bk.SSHID(m.ID), bk.SSHSocketTarget(m.Target), bk.SSHOptional))
-			if m.Env != "" {
-				opts = append(opts, bk.AddEnv(m.Env, m.Target))
-			}
-		case plan.OutputMount:
-			outputs = append(outputs, m)
-		default:
-			return fmt.Errorf("unknown mount type %q", m.Type)
+		opt, err := c.mount(m)
+		if err != nil {
+			return err
 		}
+		if m.Type == plan.OutputMount {
+			outputs = append(outputs, m)
+			continue
+		}
+		opts = append(opts, opt...)
 	}
 	for _, con := range cons {
 		opts = append(opts, con)
@@ -290,16 +249,93 @@ func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) e
 	return nil
 }
 
+var sharing = map[plan.Sharing]bk.CacheMountSharingMode{
+	plan.SharingShared:  bk.CacheMountShared,
+	plan.SharingPrivate: bk.CacheMountPrivate,
+	plan.SharingLocked:  bk.CacheMountLocked,
+}
+
+func (c *converter) mount(m plan.Mount) ([]bk.RunOption, error) {
+	switch m.Type {
+	case plan.BindMount:
+		src, err := c.source(m.From)
+		if err != nil {
+			return nil, err
+		}
+		opts := []bk.MountOption{bk.Readonly}
+		if m.ReadWrite {
+			opts = []bk.MountOption{bk.ForceNoOutput} // writes are discarded
+		}
+		if m.From.Path != "" {
+			opts = append(opts, bk.SourcePath(m.From.Path))
+		}
+		return []bk.RunOption{bk.AddMount(m.Target, src, opts...)}, nil
+	case plan.CacheMount:
+		src, opts := bk.Scratch(), []bk.MountOption{bk.AsPersistentCacheDir(c.cacheID(m.CacheID), sharing[m.Sharing])}
+		if m.UID != 0 || m.GID != 0 || m.Mode != 0 {
+			// As the Dockerfile frontend does: the cache starts as a
+			// directory with this owner and mode.
+			mode := os.FileMode(0o755)
+			if m.Mode != 0 {
+				mode = os.FileMode(m.Mode)
+			}
+			src = bk.Scratch().File(bk.Mkdir("/cache", mode, bk.WithUIDGID(m.UID, m.GID)), bk.WithCustomName("[internal] cache directory "+m.Target))
+			opts = append(opts, bk.SourcePath("/cache"))
+		}
+		return []bk.RunOption{bk.AddMount(m.Target, src, opts...)}, nil
+	case plan.SecretMount:
+		opts := []bk.SecretOption{bk.SecretID(m.ID)}
+		if !m.Required {
+			opts = append(opts, bk.SecretOptional)
+		}
+		if m.Env != "" {
+			opts = append(opts, bk.SecretAsEnvName(m.Env))
+			return []bk.RunOption{bk.AddSecretWithDest(m.ID, nil, opts...)}, nil
+		}
+		mode := 0o400
+		if m.Mode != 0 {
+			mode = int(m.Mode)
+		}
+		opts = append(opts, bk.SecretFileOpt(m.UID, m.GID, mode))
+		target := m.Target
+		return []bk.RunOption{bk.AddSecretWithDest(m.ID, &target, opts...)}, nil
+	case plan.SSHMount:
+		opts := []bk.SSHOption{bk.SSHID(m.ID), bk.SSHSocketTarget(m.Target)}
+		if !m.Required {
+			opts = append(opts, bk.SSHOptional)
+		}
+		ro := []bk.RunOption{bk.AddSSHSocket(opts...)}
+		if m.Env != "" {
+			ro = append(ro, bk.AddEnv(m.Env, m.Target))
+		}
+		return ro, nil
+	case plan.TmpfsMount:
+		return []bk.RunOption{bk.AddMount(m.Target, bk.Scratch(), bk.Tmpfs())}, nil
+	case plan.OutputMount:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown mount type %q", m.Type)
+}
+
 func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.ConstraintsOpt) error {
 	src, err := c.source(&cp.From)
 	if err != nil {
 		return err
 	}
-	action := bk.Copy(src, spec.Expand(cp.Src, c.lookup), spec.Expand(cp.Dest, c.lookup), &bk.CopyInfo{
+	info := &bk.CopyInfo{
 		CreateDestPath:      true,
 		CopyDirContentsOnly: true,
 		FollowSymlinks:      true,
-	})
+		ExcludePatterns:     cp.Exclude,
+	}
+	if cp.Chmod != 0 {
+		info.Mode = &bk.ChmodOpt{Mode: os.FileMode(cp.Chmod)}
+	}
+	copyOpts := []bk.CopyOption{info}
+	if !cp.Chown.IsZero() {
+		copyOpts = append(copyOpts, bk.WithUser(c.expand(cp.Chown)))
+	}
+	action := bk.Copy(src, c.expand(cp.Src), c.expand(cp.Dest), copyOpts...)
 	if cp.Link {
 		// COPY --link: the layer is built on scratch and merged, so it does
 		// not depend on (nor get rebuilt for) the layers below it. Both ops
@@ -316,22 +352,13 @@ func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.C
 
 func (c *converter) source(src *plan.Source) (bk.State, error) {
 	switch {
-	case src == nil:
-		return bk.State{}, fmt.Errorf("mount without a source")
 	case src.Context != nil:
-		return c.opt.Context(plan.ContextFilter{
-			Include: expandAll(src.Context.Include, c.expandString),
-			Exclude: expandAll(src.Context.Exclude, c.expandString),
-		})
+		return c.opt.Context(ContextPaths{Include: c.expandAll(src.Context.Include), Exclude: src.Context.Exclude})
 	case src.Stage != "":
-		s, ok := c.stages[src.Stage]
-		if !ok {
-			return bk.State{}, fmt.Errorf("unknown stage %q", src.Stage)
-		}
-		return s.st, nil
+		return c.stages[src.Stage].st, nil
 	case src.Output != "":
-		if owner, ok := c.stages[c.outputStage(src.Output)]; ok {
-			if st, ok := owner.outputs[src.Output]; ok {
+		if owner, ok := c.p.OutputStage(src.Output); ok {
+			if st, ok := c.stages[owner.Name].outputs[src.Output]; ok {
 				return st, nil
 			}
 		}
@@ -349,24 +376,45 @@ func (c *converter) cacheID(id string) string {
 
 func (c *converter) lookup(name string) string { return c.args[name] }
 
-func (c *converter) expand(e plan.Env) (string, bool) {
-	v := spec.Expand(e.Value, c.lookup)
+func (c *converter) expand(s plan.Str) string { return s.Expand(c.lookup) }
+
+func (c *converter) expandAll(in []plan.Str) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = c.expand(s)
+	}
+	return out
+}
+
+func (c *converter) env(e plan.Env) (string, bool) {
+	v := c.expand(e.Value)
 	return v, !(e.IfSet && v == "")
 }
 
-// finishImage applies the plan's runtime config on top of the base image's.
-func (c *converter) finishImage(img *dockerspec.DockerOCIImage) {
-	pi := c.p.Image
+// applyImage puts a target's config on top of its stage's image config.
+func (c *converter) applyImage(img *dockerspec.DockerOCIImage, pi *plan.Image) {
 	for _, e := range pi.Env {
-		if v, ok := c.expand(e); ok {
+		if v, ok := c.env(e); ok {
 			img.Config.Env = setEnv(img.Config.Env, e.Name, v)
 		}
 	}
-	img.Config.Entrypoint = expandAll(pi.Entrypoint, c.expandString)
-	// A new entrypoint drops the base image's Cmd, as in a Dockerfile.
-	img.Config.Cmd = expandAll(pi.Cmd, c.expandString)
-	img.Config.WorkingDir = pi.WorkingDir
-	img.Config.User = spec.Expand(pi.User, c.lookup)
+	if pi.Entrypoint != nil {
+		img.Config.Entrypoint = c.expandAll(pi.Entrypoint)
+		// A new entrypoint drops the base image's Cmd, as in a Dockerfile.
+		img.Config.Cmd = nil
+	}
+	if pi.Cmd != nil {
+		img.Config.Cmd = c.expandAll(pi.Cmd)
+	}
+	if pi.WorkingDir != "" {
+		img.Config.WorkingDir = pi.WorkingDir
+	}
+	if !pi.User.IsZero() {
+		img.Config.User = c.expand(pi.User)
+	}
 	if len(pi.Ports) > 0 {
 		img.Config.ExposedPorts = map[string]struct{}{}
 		for _, port := range pi.Ports {
@@ -374,7 +422,7 @@ func (c *converter) finishImage(img *dockerspec.DockerOCIImage) {
 		}
 	}
 	for k, v := range sortedMap(pi.Labels) {
-		img.Config.Labels[k] = spec.Expand(v, c.lookup)
+		img.Config.Labels[k] = v
 	}
 }
 
@@ -389,6 +437,7 @@ func argValues(p *plan.Plan, opt Options) map[string]string {
 		}
 	}
 	for prefix, pl := range map[string]ocispecs.Platform{"BUILD": opt.BuildPlatform, "TARGET": opt.TargetPlatform} {
+		pl = platforms.Normalize(pl)
 		vals[prefix+"PLATFORM"] = platforms.Format(pl)
 		vals[prefix+"OS"] = pl.OS
 		vals[prefix+"ARCH"] = pl.Architecture
@@ -400,30 +449,16 @@ func argValues(p *plan.Plan, opt Options) map[string]string {
 func historyText(step *plan.Step) string {
 	switch {
 	case step.Copy != nil && step.Copy.Link:
-		return fmt.Sprintf("COPY --link %s %s # strata: %s", step.Copy.Src, step.Copy.Dest, step.Name)
+		return fmt.Sprintf("COPY --link %s %s # strata: %s", step.Copy.Src.Text, step.Copy.Dest.Text, step.Name)
 	case step.Copy != nil:
-		return fmt.Sprintf("COPY %s %s # strata: %s", step.Copy.Src, step.Copy.Dest, step.Name)
+		return fmt.Sprintf("COPY %s %s # strata: %s", step.Copy.Src.Text, step.Copy.Dest.Text, step.Name)
+	case step.Mkdir != nil:
+		return fmt.Sprintf("MKDIR %s # strata: %s", step.Mkdir.Path, step.Name)
+	case step.Symlink != nil:
+		return fmt.Sprintf("SYMLINK %s -> %s # strata: %s", step.Symlink.Link, step.Symlink.Target, step.Name)
 	}
 	return "RUN " + step.Name + " # strata"
 }
-
-// stepSources lists what a step reads besides its own stage.
-func stepSources(step plan.Step) []plan.Source {
-	var out []plan.Source
-	if step.Copy != nil {
-		out = append(out, step.Copy.From)
-	}
-	if step.Run != nil {
-		for _, m := range step.Run.Mounts {
-			if m.From != nil {
-				out = append(out, *m.From)
-			}
-		}
-	}
-	return out
-}
-
-func (c *converter) expandString(s string) string { return spec.Expand(s, c.lookup) }
 
 // imageError reports a base image that cannot be resolved at the
 // description line that chose it, when a line did.

@@ -25,7 +25,7 @@ func TestDeterministic(t *testing.T) {
 	for _, target := range []string{"", "build", "test"} {
 		var first *bk.Definition
 		for i := 0; i < 5; i++ {
-			p := planDir(t, service, arm64)
+			p := planDir(t, service)
 			_, def := convert(t, p, options(func(o *llb.Options) {
 				o.Target = target
 				o.TargetPlatform = arm64
@@ -71,7 +71,7 @@ func dependents(all map[digest.Digest]*pb.Op, root digest.Digest) map[digest.Dig
 // A --build-arg that feeds the compile step must leave every op before it
 // byte-identical, the download step first of all.
 func TestBuildArgReachesOnlyCompile(t *testing.T) {
-	p := planDir(t, service, amd64)
+	p := planDir(t, service)
 	_, defA := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"VERSION": "a"} }))
 	_, defB := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"VERSION": "b"} }))
 	opsA, opsB := ops(t, defA), ops(t, defB)
@@ -112,7 +112,7 @@ func TestBuildArgReachesOnlyCompile(t *testing.T) {
 func TestRuntimeOnlyArgInvalidatesNothing(t *testing.T) {
 	dir := t.TempDir()
 	writeApp(t, dir, "args:\n  MODE: a\nrun:\n  env: {APP_MODE: \"${MODE}\"}\n")
-	p := planDir(t, dir, amd64)
+	p := planDir(t, dir)
 	resA, defA := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"MODE": "x"} }))
 	resB, defB := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"MODE": "y"} }))
 	if !slices.EqualFunc(defA.Def, defB.Def, bytes.Equal) {
@@ -124,7 +124,7 @@ func TestRuntimeOnlyArgInvalidatesNothing(t *testing.T) {
 }
 
 func TestCompileStep(t *testing.T) {
-	p := planDir(t, service, arm64)
+	p := planDir(t, service)
 	_, def := convert(t, p, options(func(o *llb.Options) {
 		o.TargetPlatform = arm64
 		o.CacheNS = "team1"
@@ -172,7 +172,7 @@ func TestCompileStep(t *testing.T) {
 
 // Runtime layers are copied onto scratch and merged (COPY --link).
 func TestRuntimeLayersAreLinked(t *testing.T) {
-	p := planDir(t, service, amd64)
+	p := planDir(t, service)
 	res, def := convert(t, p, options())
 	all := ops(t, def)
 	merges, scratchCopies := 0, 0
@@ -224,7 +224,7 @@ func TestRuntimeLayersAreLinked(t *testing.T) {
 }
 
 func TestTargets(t *testing.T) {
-	p := planDir(t, service, amd64)
+	p := planDir(t, service)
 	_, def := convert(t, p, options(func(o *llb.Options) { o.Target = "test" }))
 	all := ops(t, def)
 	execWith(t, all, "go test ./...")
@@ -245,7 +245,7 @@ func TestTargets(t *testing.T) {
 }
 
 func TestNoCache(t *testing.T) {
-	p := planDir(t, service, amd64)
+	p := planDir(t, service)
 	_, def := convert(t, p, options(func(o *llb.Options) { o.NoCache = func(stage string) bool { return stage == "build" } }))
 	all := ops(t, def)
 	dl, _ := execWith(t, all, "go mod download")
@@ -258,7 +258,7 @@ func TestNoCache(t *testing.T) {
 // Steps carry the description line that asked for them, so a failing
 // compile points at `main:` in the Dockerfile.
 func TestStepLocations(t *testing.T) {
-	p := planDir(t, service, amd64)
+	p := planDir(t, service)
 	data := []byte("x")
 	sm := bk.NewSourceMap(nil, "Dockerfile", "YAML", data)
 	_, def := convert(t, p, options(func(o *llb.Options) { o.SourceMap = sm }))
@@ -271,7 +271,7 @@ func TestStepLocations(t *testing.T) {
 
 // Proxy args reach every step but not the cache key; unknown args are named.
 func TestProxyAndUnusedArgs(t *testing.T) {
-	p := planDir(t, service, amd64)
+	p := planDir(t, service)
 	_, plain := convert(t, p, options())
 	_, proxied := convert(t, p, options(func(o *llb.Options) {
 		o.BuildArgs = map[string]string{"HTTPS_PROXY": "http://proxy:3128", "no_proxy": "localhost"}
@@ -302,7 +302,7 @@ func (m missingImages) Resolve(ctx context.Context, ref string, p ocispecs.Platf
 func TestUnresolvableImageNamesTheLine(t *testing.T) {
 	dir := t.TempDir()
 	writeApp(t, dir, "run:\n  base: gcr.io/distroless/statc-distroles\n")
-	p := planDir(t, dir, amd64)
+	p := planDir(t, dir)
 	_, err := llb.Convert(context.Background(), p, options(func(o *llb.Options) { o.Images = missingImages{} }))
 	var se *spec.Error
 	if !errors.As(err, &se) || se.Key != "run.base" || se.Pos.Line != 3 || !strings.Contains(se.Msg, "not found") || !strings.Contains(se.Hint, "--build-context") {
@@ -314,7 +314,7 @@ func TestUnresolvableImageNamesTheLine(t *testing.T) {
 func TestArgsInPaths(t *testing.T) {
 	dir := t.TempDir()
 	writeApp(t, dir, "args:\n  ASSETS: static\nrun:\n  copy: [\"${ASSETS}\"]\n")
-	p := planDir(t, dir, amd64)
+	p := planDir(t, dir)
 	_, def := convert(t, p, options(func(o *llb.Options) { o.BuildArgs = map[string]string{"ASSETS": "public"} }))
 	var includes []string
 	var copied *pb.FileActionCopy

@@ -47,12 +47,12 @@ func (fakeImages) Resolve(_ context.Context, ref string, p ocispecs.Platform) (b
 	return bk.Image(ref, bk.Platform(p)), img, nil
 }
 
-func contextState(f plan.ContextFilter) (bk.State, error) {
+func contextState(f llb.ContextPaths) (bk.State, error) {
 	return bk.Local("context", bk.IncludePatterns(f.Include), bk.ExcludePatterns(f.Exclude), bk.SharedKeyHint("context"), bk.SessionID("strata-test")), nil
 }
 
 // planDir runs description → plan on a directory of the repository.
-func planDir(t testing.TB, dir string, target ocispecs.Platform) *plan.Plan {
+func planDir(t testing.TB, dir string) *plan.Plan {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
 	if err != nil {
@@ -62,7 +62,7 @@ func planDir(t testing.TB, dir string, target ocispecs.Platform) *plan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir), amd64, target)
+	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,17 +64,6 @@ func setEnv(env []string, name, value string) []string {
 
 func cut(kv string) (string, string, bool) { return strings.Cut(kv, "=") }
 
-func expandAll(in []string, expand func(string) string) []string {
-	if in == nil {
-		return nil
-	}
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = expand(s)
-	}
-	return out
-}
-
 // sortedMap iterates a map in key order, for deterministic output.
 func sortedMap(m map[string]string) iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {

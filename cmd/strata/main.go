@@ -12,15 +12,13 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/containerd/platforms"
-
 	"github.com/strata-build/strata/frontend/pipeline"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/internal/version"
 )
 
 const usage = `usage:
-  strata plan [-f FILE] [--platform OS/ARCH] [--json] [DIR]   show the resolved build plan
+  strata plan [-f FILE] [--json] [DIR]   show the resolved build plan
   strata version                                             print the version
 `
 
@@ -51,7 +49,6 @@ func run(args []string, out io.Writer) error {
 func planCmd(args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("plan", flag.ContinueOnError)
 	file := fl.String("f", "Dockerfile", "description file, relative to DIR unless absolute")
-	platform := fl.String("platform", "", "target platform (default: this machine's)")
 	asJSON := fl.Bool("json", false, "print the plan as JSON")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -72,18 +69,11 @@ func planCmd(args []string, out io.Writer) error {
 	} else if err != nil {
 		return err
 	}
-	build := platforms.DefaultSpec()
-	target := build
-	if *platform != "" {
-		if target, err = platforms.Parse(*platform); err != nil {
-			return err
-		}
-	}
 	s, err := pipeline.Parse(*file, data)
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir), build, target)
+	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir))
 	if err != nil {
 		return err
 	}

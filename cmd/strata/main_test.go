@@ -11,7 +11,7 @@ import (
 
 func TestPlanPrintsSettingsAndSteps(t *testing.T) {
 	var out bytes.Buffer
-	if err := run([]string{"plan", "--platform", "linux/arm64", "../../examples/go-service"}, &out); err != nil {
+	if err := run([]string{"plan", "../../examples/go-service"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -21,10 +21,11 @@ func TestPlanPrintsSettingsAndSteps(t *testing.T) {
 		"mount bind /src from context[go.mod go.sum] (read-only)",
 		"mount cache /go/pkg/mod (id strata/go/mod)",
 		"mount cache /root/.cache/go-build (id strata/go/build)",
-		"env GOARCH=arm64",
+		"env GOARCH=${TARGETARCH}",
 		"copy context[migrations] migrations -> /app/migrations (own layer, --link)",
 		"runtime (default)",
 		"user 65532:65532",
+		"entrypoint /app/api",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("plan output lacks %q:\n%s", want, out.String())

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -55,14 +56,14 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(ctx context.Context) (*targets.List, error) {
-			p, err := j.plan(ctx, j.build)
+			p, err := j.plan(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return targetList(p), nil
 		},
 		Outline: func(ctx context.Context) (*outline.Outline, error) {
-			p, err := j.plan(ctx, j.build)
+			p, err := j.plan(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -107,15 +108,22 @@ type job struct {
 	contexts *contexts
 	images   *imageResolver
 	epoch    *time.Time
+
+	planOnce sync.Once
+	planned  *plan.Plan
+	planErr  error
 }
 
-func (j *job) plan(ctx context.Context, target ocispecs.Platform) (*plan.Plan, error) {
-	return pipeline.Plan(ctx, j.spec, j.fsys, j.build, target)
+// plan plans the app once for the whole request: every platform's solve,
+// the outline and the target list render the same plan.
+func (j *job) plan(ctx context.Context) (*plan.Plan, error) {
+	j.planOnce.Do(func() { j.planned, j.planErr = pipeline.Plan(ctx, j.spec, j.fsys) })
+	return j.planned, j.planErr
 }
 
 // solve plans, converts and solves the build for one target platform.
 func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.BuildResult, error) {
-	p, err := j.plan(ctx, target)
+	p, err := j.plan(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +196,7 @@ func (j *job) warnUnusedArgs(ctx context.Context) error {
 	if len(j.bc.BuildArgs) == 0 {
 		return nil
 	}
-	p, err := j.plan(ctx, j.build)
+	p, err := j.plan(ctx)
 	if err != nil {
 		return err
 	}

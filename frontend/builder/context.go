@@ -9,7 +9,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 
-	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/llb"
 )
 
 // contexts hands out the build context narrowed per step, with
@@ -28,7 +28,7 @@ func newContexts(ctx context.Context, bc *dockerui.Client) (*contexts, error) {
 	return &contexts{bc: bc, ignore: ignore, ctx: ctx}, nil
 }
 
-func (c *contexts) state(f plan.ContextFilter) (bk.State, error) {
+func (c *contexts) state(f llb.ContextPaths) (bk.State, error) {
 	opts := []bk.LocalOption{
 		bk.ExcludePatterns(append(append([]string{}, c.ignore...), f.Exclude...)),
 		// One shared key per filter, so each keeps its own incremental copy.
@@ -49,7 +49,7 @@ func (c *contexts) state(f plan.ContextFilter) (bk.State, error) {
 	return *st, nil
 }
 
-func filterKey(f plan.ContextFilter) string {
+func filterKey(f llb.ContextPaths) string {
 	h := sha256.Sum256([]byte(strings.Join(f.Include, "\x00") + "\x01" + strings.Join(f.Exclude, "\x00")))
 	return hex.EncodeToString(h[:6])
 }

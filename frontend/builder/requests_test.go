@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-
 	"github.com/strata-build/strata/frontend/pipeline"
 	"github.com/strata-build/strata/frontend/source"
 )
@@ -15,9 +13,8 @@ func TestOutlineAndTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 	fsys := &source.Map{Files: map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": "package main\n"}}
-	p, err := pipeline.Plan(context.Background(), s, fsys, amd64, amd64)
+	p, err := pipeline.Plan(context.Background(), s, fsys)
 	if err != nil {
 		t.Fatal(err)
 	}

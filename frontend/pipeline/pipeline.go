@@ -5,8 +5,6 @@ package pipeline
 import (
 	"context"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-
 	"github.com/strata-build/strata/frontend/detect"
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/provider"
@@ -19,11 +17,16 @@ func Parse(file string, data []byte) (*spec.Spec, error) {
 	return spec.Parse(file, data, detect.Names())
 }
 
-// Plan picks the provider and plans the app for one target platform.
-func Plan(ctx context.Context, s *spec.Spec, fsys source.FS, build, target ocispecs.Platform) (*plan.Plan, error) {
+// Plan picks the provider and plans the app, once for every platform. The
+// plan is checked: a malformed one is a bug report, never a panic later.
+func Plan(ctx context.Context, s *spec.Spec, fsys source.FS) (*plan.Plan, error) {
 	p, reason, err := detect.Select(ctx, s, fsys)
 	if err != nil {
 		return nil, err
 	}
-	return p.Plan(ctx, provider.Input{Spec: s, Context: fsys, Build: build, Target: target, Reason: reason})
+	pl, err := p.Plan(ctx, provider.Input{Spec: s, Context: fsys, Reason: reason})
+	if err != nil {
+		return nil, err
+	}
+	return pl, pl.Validate()
 }

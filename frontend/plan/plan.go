@@ -1,19 +1,21 @@
 // Package plan is the build plan: stages of steps with their cache mounts,
-// copies, args and the runtime image config. It is plain data, produced by a
-// provider per ecosystem and turned into LLB (package llb) or shown to the
-// user (`strata plan`). Nothing in it is specific to one ecosystem.
+// copies, args and per-target image config. It is plain data, produced once
+// per build by a provider and rendered per target platform to LLB (package
+// llb), to a Dockerfile, to lint findings, or shown to the user
+// (`strata plan`). Nothing in it is specific to one ecosystem.
 package plan
 
 import "github.com/strata-build/strata/frontend/spec"
 
-// Plan is everything needed to build one app for one target platform.
+// Plan is everything needed to build one app, for any target platform.
 type Plan struct {
 	Provider string    `json:"provider"`
 	Settings []Setting `json:"settings"`
 	Args     []Arg     `json:"args,omitempty"`
 	Stages   []Stage   `json:"stages"`
 	Targets  []Target  `json:"targets"`
-	Image    Image     `json:"image"`
+	// Findings are what the provider noticed while planning (lint).
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Setting is one resolved choice and where it came from, so users can see
@@ -31,6 +33,18 @@ type Arg struct {
 	// PassThrough args are not declared by the user: they reach a step only
 	// when set with --build-arg (GOPROXY and friends).
 	PassThrough bool `json:"passThrough,omitempty"`
+	// Pos is where the description declared it.
+	Pos spec.Pos `json:"pos,omitzero"`
+}
+
+// Finding is a lint finding: a rule, what is wrong and where.
+type Finding struct {
+	Rule    string   `json:"rule"`
+	Message string   `json:"message"`
+	Pos     spec.Pos `json:"pos,omitzero"`
+	// File is the context file the finding is about when it is not the
+	// description (go.mod, .dockerignore …).
+	File string `json:"file,omitempty"`
 }
 
 // Platform says which platform a stage runs on.
@@ -39,7 +53,8 @@ type Platform string
 const (
 	// BuildPlatform stages run natively on the builder and cross-compile.
 	BuildPlatform Platform = "build"
-	// TargetPlatform stages have the target's root filesystem.
+	// TargetPlatform stages have the target's root filesystem (emulated when
+	// it differs from the build platform).
 	TargetPlatform Platform = "target"
 )
 
@@ -52,6 +67,9 @@ type Stage struct {
 	Workdir  string   `json:"workdir,omitempty"`
 	Steps    []Step   `json:"steps"`
 }
+
+// Scratch is the empty image.
+const Scratch = "scratch"
 
 // From is what a stage starts from: an image reference, "scratch" or
 // another stage.
@@ -73,29 +91,48 @@ func FromImage(ref, key string, pos spec.Pos) From {
 	return From{Image: ref, Key: key, Pos: pos}
 }
 
-// Env is an environment variable; Value may hold ${NAME} references.
+// Env is an environment variable.
 type Env struct {
 	Name  string `json:"name"`
-	Value string `json:"value"`
+	Value Str    `json:"value"`
 	// IfSet drops the variable when its value expands to "" (a pass-through
 	// arg that was not given must not override the base image's own value).
 	IfSet bool `json:"ifSet,omitempty"`
 }
 
-// Step is one operation: exactly one of Run and Copy is set.
+// Step is one operation: exactly one of Run, Copy, Mkdir and Symlink is set.
 type Step struct {
-	Name string `json:"name"`
-	Run  *Run   `json:"run,omitempty"`
-	Copy *Copy  `json:"copy,omitempty"`
+	Name    string   `json:"name"`
+	Run     *Run     `json:"run,omitempty"`
+	Copy    *Copy    `json:"copy,omitempty"`
+	Mkdir   *Mkdir   `json:"mkdir,omitempty"`
+	Symlink *Symlink `json:"symlink,omitempty"`
 	// Pos is the description line that asked for this step, if any.
 	Pos spec.Pos `json:"pos,omitzero"`
 }
 
-// Run executes a command (exec form: no shell).
+// Network is what a Run step may reach.
+type Network string
+
+const (
+	// NetworkDefault is BuildKit's sandboxed network (what the daemon allows).
+	NetworkDefault Network = ""
+	// NetworkNone is for steps that must not fetch anything.
+	NetworkNone Network = "none"
+)
+
+// Run executes a command: in exec form (Args, no shell) or in shell form
+// (Script, run by /bin/sh -c), exactly one of the two.
 type Run struct {
-	Args   []string `json:"args"`
-	Env    []Env    `json:"env,omitempty"`
-	Mounts []Mount  `json:"mounts,omitempty"`
+	Args   []Str `json:"args,omitempty"`
+	Script Str   `json:"script,omitzero"`
+	// Workdir and User default to the stage's.
+	Workdir string  `json:"workdir,omitempty"`
+	User    string  `json:"user,omitempty"`
+	Network Network `json:"network,omitempty"`
+	// Env is seen by this step only.
+	Env    []Env   `json:"env,omitempty"`
+	Mounts []Mount `json:"mounts,omitempty"`
 }
 
 // MountType is the kind of a mount.
@@ -106,40 +143,61 @@ const (
 	BindMount   MountType = "bind"
 	SecretMount MountType = "secret"
 	SSHMount    MountType = "ssh"
+	TmpfsMount  MountType = "tmpfs"
 	// OutputMount starts empty and becomes a small state of its own that
 	// later steps copy from (Source.Output).
 	OutputMount MountType = "output"
 )
 
+// Sharing says how concurrent builds share a cache mount.
+type Sharing string
+
+const (
+	SharingShared  Sharing = "" // the default: concurrent writers allowed
+	SharingPrivate Sharing = "private"
+	SharingLocked  Sharing = "locked" // one writer at a time (apt)
+)
+
 // Mount is a filesystem attached to a Run step.
 type Mount struct {
 	Type   MountType `json:"type"`
-	Target string    `json:"target"`
-	// Cache mounts: a namespaced id shared by every build that uses it.
-	CacheID string `json:"cacheId,omitempty"`
-	// Bind mounts: what is mounted (read-only).
-	From *Source `json:"from,omitempty"`
-	// Secret and SSH mounts: the id the client provides; never required.
-	ID string `json:"id,omitempty"`
-	// Env names a variable set to the mount's target (SSH_AUTH_SOCK).
+	Target string    `json:"target,omitempty"`
+	// Cache mounts: an id shared by every build that uses it, and how.
+	CacheID string  `json:"cacheId,omitempty"`
+	Sharing Sharing `json:"sharing,omitempty"`
+	// Owner and mode of a cache directory or of a secret file.
+	UID  int    `json:"uid,omitempty"`
+	GID  int    `json:"gid,omitempty"`
+	Mode uint32 `json:"mode,omitempty"`
+	// Bind mounts: what is mounted, read-only unless ReadWrite (then the
+	// step's writes to it are discarded).
+	From      *Source `json:"from,omitempty"`
+	ReadWrite bool    `json:"readWrite,omitempty"`
+	// Secret and SSH mounts: the id the client provides.
+	ID       string `json:"id,omitempty"`
+	Required bool   `json:"required,omitempty"`
+	// Env: for a secret, the variable that holds it (then Target is empty);
+	// for SSH, a variable set to the socket's path.
 	Env string `json:"env,omitempty"`
 	// Output mounts: the name later steps use to copy from it.
 	Name string `json:"name,omitempty"`
 }
 
 // Source is where a copy or bind mount reads from: the build context
-// narrowed to some paths, or a named output of an earlier step.
+// narrowed to some paths, a named output of an earlier step, or a stage.
 type Source struct {
 	Context *ContextFilter `json:"context,omitempty"`
 	Output  string         `json:"output,omitempty"`
 	// Stage is the root filesystem of another stage.
 	Stage string `json:"stage,omitempty"`
+	// Path is a sub-directory of the source (bind mounts).
+	Path string `json:"path,omitempty"`
 }
 
 // ContextFilter asks for part of the build context only, so a step sees (and
 // BuildKit transfers) just what it needs. .dockerignore always applies too.
 type ContextFilter struct {
-	Include []string `json:"include,omitempty"`
+	Include []Str    `json:"include,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
 }
 
@@ -147,26 +205,46 @@ type ContextFilter struct {
 // merges it (COPY --link), so the layer survives a change of base image.
 type Copy struct {
 	From Source `json:"from"`
-	Src  string `json:"src"`
-	Dest string `json:"dest"`
+	Src  Str    `json:"src"`
+	Dest Str    `json:"dest"`
 	Link bool   `json:"link"`
+	// Chown is "uid:gid" (or a user name the stage knows).
+	Chown Str `json:"chown,omitzero"`
+	// Chmod is the mode of every copied file, 0 to keep them.
+	Chmod   uint32   `json:"chmod,omitempty"`
+	Exclude []string `json:"exclude,omitempty"`
 }
 
-// Target is a stage that can be built with --target.
+// Mkdir creates a directory (and its parents).
+type Mkdir struct {
+	Path  string `json:"path"`
+	Mode  uint32 `json:"mode"`
+	Chown Str    `json:"chown,omitzero"`
+}
+
+// Symlink creates Link pointing at Target.
+type Symlink struct {
+	Target string `json:"target"`
+	Link   string `json:"link"`
+}
+
+// Target is a stage that can be built with --target, with its image config.
 type Target struct {
 	Name        string `json:"name"`
 	Stage       string `json:"stage"`
 	Default     bool   `json:"default,omitempty"`
 	Description string `json:"description"`
+	Image       Image  `json:"image"`
 }
 
-// Image is the config of the runtime image (the default target).
+// Image is the config a target's image gets on top of its base image's.
+// A set Entrypoint drops the base image's Cmd, as in a Dockerfile.
 type Image struct {
-	Entrypoint []string          `json:"entrypoint,omitempty"`
-	Cmd        []string          `json:"cmd,omitempty"`
+	Entrypoint []Str             `json:"entrypoint,omitempty"`
+	Cmd        []Str             `json:"cmd,omitempty"`
 	Env        []Env             `json:"env,omitempty"`
 	WorkingDir string            `json:"workingDir,omitempty"`
-	User       string            `json:"user,omitempty"`
+	User       Str               `json:"user,omitzero"`
 	Ports      []string          `json:"ports,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
 }
@@ -181,7 +259,8 @@ func (p *Plan) Stage(name string) (*Stage, bool) {
 	return nil, false
 }
 
-// DefaultTarget is the target built when --target is not given.
+// DefaultTarget is the target built when --target is not given. Validate
+// guarantees there is one.
 func (p *Plan) DefaultTarget() Target {
 	for _, t := range p.Targets {
 		if t.Default {
@@ -191,12 +270,24 @@ func (p *Plan) DefaultTarget() Target {
 	return p.Targets[len(p.Targets)-1]
 }
 
-// Target finds a target by name.
+// Target finds a target by name; "" is the default target.
 func (p *Plan) Target(name string) (Target, bool) {
+	if name == "" && len(p.Targets) > 0 {
+		return p.DefaultTarget(), true
+	}
 	for _, t := range p.Targets {
 		if t.Name == name {
 			return t, true
 		}
 	}
 	return Target{}, false
+}
+
+// TargetNames lists the targets, for hints.
+func (p *Plan) TargetNames() []string {
+	names := make([]string, 0, len(p.Targets))
+	for _, t := range p.Targets {
+		names = append(names, t.Name)
+	}
+	return names
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // WriteText prints the plan for people: the resolved settings with where
-// each came from, then every stage and step with its caches and mounts.
+// each came from, then every stage and step with its caches and mounts,
+// then the targets with their image config.
 func (p *Plan) WriteText(w io.Writer) error {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "app: %s\n\nsettings:\n", p.Provider)
@@ -30,40 +31,18 @@ func (p *Plan) WriteText(w io.Writer) error {
 			}
 		}
 	}
-	for _, st := range p.Stages {
+	for _, st := range p.WalkAll().Stages {
 		from := st.From.Image
 		if st.From.Stage != "" {
 			from = "stage " + st.From.Stage
 		}
 		fmt.Fprintf(b, "\nstage %s  (from %s, %s platform)\n", st.Name, from, st.Platform)
-		for _, e := range st.Env {
-			fmt.Fprintf(b, "  env %s=%s\n", e.Name, e.Value)
-		}
+		writeEnv(b, "  ", st.Env)
 		if st.Workdir != "" {
 			fmt.Fprintf(b, "  workdir %s\n", st.Workdir)
 		}
-		for i, step := range st.Steps {
-			fmt.Fprintf(b, "  %d. %s\n", i+1, step.Name)
-			switch {
-			case step.Run != nil:
-				fmt.Fprintf(b, "     run %s\n", shellWords(step.Run.Args))
-				for _, e := range step.Run.Env {
-					suffix := ""
-					if e.IfSet {
-						suffix = "  (when set)"
-					}
-					fmt.Fprintf(b, "     env %s=%s%s\n", e.Name, e.Value, suffix)
-				}
-				for _, m := range step.Run.Mounts {
-					fmt.Fprintf(b, "     mount %s\n", m.describe())
-				}
-			case step.Copy != nil:
-				link := ""
-				if step.Copy.Link {
-					link = " (own layer, --link)"
-				}
-				fmt.Fprintf(b, "     copy %s %s -> %s%s\n", step.Copy.From.describe(), step.Copy.Src, step.Copy.Dest, link)
-			}
+		for i := range st.Steps {
+			writeStep(b, i, &st.Steps[i])
 		}
 	}
 	b.WriteString("\ntargets:\n")
@@ -73,34 +52,131 @@ func (p *Plan) WriteText(w io.Writer) error {
 			def = " (default)"
 		}
 		fmt.Fprintf(b, "  %s%s: %s\n", t.Name, def, t.Description)
+		writeImage(b, &t.Image)
 	}
-	img := p.Image
-	b.WriteString("\nimage:\n")
-	fmt.Fprintf(b, "  entrypoint %q\n", img.Entrypoint)
-	if len(img.Cmd) > 0 {
-		fmt.Fprintf(b, "  cmd %q\n", img.Cmd)
-	}
-	for _, e := range img.Env {
-		fmt.Fprintf(b, "  env %s=%s\n", e.Name, e.Value)
-	}
-	fmt.Fprintf(b, "  workdir %s\n  user %s\n", img.WorkingDir, img.User)
-	for _, port := range img.Ports {
-		fmt.Fprintf(b, "  expose %s\n", port)
+	if len(p.Findings) > 0 {
+		b.WriteString("\nfindings:\n")
+		for _, f := range p.Findings {
+			fmt.Fprintf(b, "  %s: %s\n", f.Rule, f.Message)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+func writeStep(b *strings.Builder, i int, step *Step) {
+	fmt.Fprintf(b, "  %d. %s\n", i+1, step.Name)
+	switch {
+	case step.Run != nil:
+		r := step.Run
+		if len(r.Args) > 0 {
+			fmt.Fprintf(b, "     run %s\n", shellWords(r.Args))
+		} else {
+			fmt.Fprintf(b, "     sh -c %s\n", quote(r.Script.Text))
+		}
+		if r.Workdir != "" {
+			fmt.Fprintf(b, "     workdir %s\n", r.Workdir)
+		}
+		if r.User != "" {
+			fmt.Fprintf(b, "     user %s\n", r.User)
+		}
+		if r.Network != NetworkDefault {
+			fmt.Fprintf(b, "     network %s\n", r.Network)
+		}
+		writeEnv(b, "     ", r.Env)
+		for _, m := range r.Mounts {
+			fmt.Fprintf(b, "     mount %s\n", m.describe())
+		}
+	case step.Copy != nil:
+		c := step.Copy
+		var extra []string
+		if c.Link {
+			extra = append(extra, "own layer, --link")
+		}
+		if !c.Chown.IsZero() {
+			extra = append(extra, "owner "+c.Chown.Text)
+		}
+		if c.Chmod != 0 {
+			extra = append(extra, fmt.Sprintf("mode %04o", c.Chmod))
+		}
+		if len(c.Exclude) > 0 {
+			extra = append(extra, "without "+strings.Join(c.Exclude, " "))
+		}
+		suffix := ""
+		if len(extra) > 0 {
+			suffix = " (" + strings.Join(extra, ", ") + ")"
+		}
+		fmt.Fprintf(b, "     copy %s %s -> %s%s\n", c.From.describe(), c.Src.Text, c.Dest.Text, suffix)
+	case step.Mkdir != nil:
+		fmt.Fprintf(b, "     mkdir %s (mode %04o)\n", step.Mkdir.Path, step.Mkdir.Mode)
+	case step.Symlink != nil:
+		fmt.Fprintf(b, "     symlink %s -> %s\n", step.Symlink.Link, step.Symlink.Target)
+	}
+}
+
+func writeEnv(b *strings.Builder, indent string, env []Env) {
+	for _, e := range env {
+		suffix := ""
+		if e.IfSet {
+			suffix = "  (when set)"
+		}
+		fmt.Fprintf(b, "%senv %s=%s%s\n", indent, e.Name, e.Value.Text, suffix)
+	}
+}
+
+func writeImage(b *strings.Builder, img *Image) {
+	if img.Entrypoint != nil {
+		fmt.Fprintf(b, "    entrypoint %s\n", shellWords(img.Entrypoint))
+	}
+	if len(img.Cmd) > 0 {
+		fmt.Fprintf(b, "    cmd %s\n", shellWords(img.Cmd))
+	}
+	writeEnv(b, "    ", img.Env)
+	if img.WorkingDir != "" {
+		fmt.Fprintf(b, "    workdir %s\n", img.WorkingDir)
+	}
+	if !img.User.IsZero() {
+		fmt.Fprintf(b, "    user %s\n", img.User.Text)
+	}
+	for _, port := range img.Ports {
+		fmt.Fprintf(b, "    expose %s\n", port)
+	}
+}
+
 func (m Mount) describe() string {
 	switch m.Type {
 	case CacheMount:
-		return fmt.Sprintf("cache %s (id %s)", m.Target, m.CacheID)
+		extra := ""
+		if m.Sharing != SharingShared {
+			extra += ", " + string(m.Sharing)
+		}
+		if m.UID != 0 || m.GID != 0 {
+			extra += fmt.Sprintf(", owner %d:%d", m.UID, m.GID)
+		}
+		return fmt.Sprintf("cache %s (id %s%s)", m.Target, m.CacheID, extra)
 	case BindMount:
-		return fmt.Sprintf("bind %s from %s (read-only)", m.Target, m.From.describe())
+		mode := "read-only"
+		if m.ReadWrite {
+			mode = "writes discarded"
+		}
+		return fmt.Sprintf("bind %s from %s (%s)", m.Target, m.From.describe(), mode)
 	case SecretMount:
-		return fmt.Sprintf("secret %s (id %s, optional)", m.Target, m.ID)
+		req := "optional"
+		if m.Required {
+			req = "required"
+		}
+		if m.Env != "" {
+			return fmt.Sprintf("secret as $%s (id %s, %s)", m.Env, m.ID, req)
+		}
+		return fmt.Sprintf("secret %s (id %s, %s)", m.Target, m.ID, req)
 	case SSHMount:
-		return fmt.Sprintf("ssh %s (id %s, optional)", m.Target, m.ID)
+		req := "optional"
+		if m.Required {
+			req = "required"
+		}
+		return fmt.Sprintf("ssh %s (id %s, %s)", m.Target, m.ID, req)
+	case TmpfsMount:
+		return fmt.Sprintf("tmpfs %s", m.Target)
 	case OutputMount:
 		return fmt.Sprintf("output %s as %q", m.Target, m.Name)
 	}
@@ -108,31 +184,45 @@ func (m Mount) describe() string {
 }
 
 func (s *Source) describe() string {
+	var d string
 	switch {
 	case s == nil:
 		return "nothing"
 	case s.Context != nil && len(s.Context.Include) > 0:
-		return "context[" + strings.Join(s.Context.Include, " ") + "]"
+		inc := make([]string, len(s.Context.Include))
+		for i, v := range s.Context.Include {
+			inc[i] = v.Text
+		}
+		d = "context[" + strings.Join(inc, " ") + "]"
 	case s.Context != nil && len(s.Context.Exclude) > 0:
-		return "context (without " + strings.Join(s.Context.Exclude, " ") + ")"
+		d = "context (without " + strings.Join(s.Context.Exclude, " ") + ")"
 	case s.Context != nil:
-		return "context"
+		d = "context"
 	case s.Output != "":
-		return "output " + s.Output
+		d = "output " + s.Output
 	case s.Stage != "":
-		return "stage " + s.Stage
+		d = "stage " + s.Stage
+	default:
+		return "nothing"
 	}
-	return "nothing"
+	if s.Path != "" {
+		d += ":" + s.Path
+	}
+	return d
 }
 
 // shellWords joins args as a shell would need them written.
-func shellWords(args []string) string {
+func shellWords(args []Str) string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$") {
-			a = strconv.Quote(a)
-		}
-		out[i] = a
+		out[i] = quote(a.Text)
 	}
 	return strings.Join(out, " ")
+}
+
+func quote(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\n\"'\\$;&|<>()") {
+		return strconv.Quote(s)
+	}
+	return s
 }

@@ -6,8 +6,6 @@ package provider
 import (
 	"context"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/frontend/spec"
@@ -22,7 +20,10 @@ type Provider interface {
 	Patterns() []string
 	// Detect reports whether the context holds an app of this ecosystem.
 	Detect(ctx context.Context, fsys source.FS) (bool, error)
-	// Plan turns the description and the context into a build plan.
+	// Plan turns the description and the context into a build plan, once
+	// for every target platform: what depends on the platform is written
+	// with BuildKit's platform args (${TARGETARCH} …) or as a stage that
+	// runs on the target platform.
 	Plan(ctx context.Context, in Input) (*plan.Plan, error)
 }
 
@@ -30,8 +31,6 @@ type Provider interface {
 type Input struct {
 	Spec    *spec.Spec
 	Context source.FS
-	// Build is the platform steps run on; Target the platform of the image.
-	Build, Target ocispecs.Platform
 	// Reason says why this provider was chosen: a description line or
 	// detection.
 	Reason string

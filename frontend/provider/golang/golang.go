@@ -9,8 +9,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/containerd/platforms"
-
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/provider"
 	"github.com/strata-build/strata/frontend/source"
@@ -34,6 +32,8 @@ const (
 	modCache   = "/go/pkg/mod"
 	buildCache = "/root/.cache/go-build"
 	outDir     = "/out"
+	installDir = "/usr/local/bin"
+	caBundle   = "/etc/ssl/certs/ca-certificates.crt"
 	netrcPath  = "/root/.netrc"
 	sshSock    = "/run/strata/ssh-agent.sock"
 )
@@ -110,7 +110,7 @@ type resolver struct {
 	binary   string
 	cgo      bool
 	vendored bool
-	base     string
+	base     provider.Base
 	// builderPlatform is where compiles run: the build platform, unless cgo
 	// needs the target's own C toolchain.
 	builderPlatform plan.Platform
@@ -140,7 +140,11 @@ func (r *resolver) resolve(ctx context.Context) error {
 	} else if r.vendored {
 		r.set("dependencies", "vendor/", vendorManifest+" (no download step)")
 	}
-	if err := r.resolveBase(); err != nil {
+	family := provider.Static
+	if r.cgo {
+		family = provider.Glibc
+	}
+	if r.base, err = provider.ResolveBase(r.spec, provider.Needs{Family: family}, r.set); err != nil {
 		return err
 	}
 	r.builder = "golang:" + r.versionTag()
@@ -150,9 +154,9 @@ func (r *resolver) resolve(ctx context.Context) error {
 	}
 	r.set("builder", r.builder, "go version and cgo")
 	r.builderPlatform = plan.BuildPlatform
-	if r.cgo && platforms.Format(r.in.Build) != platforms.Format(r.in.Target) {
+	if r.cgo {
 		r.builderPlatform = plan.TargetPlatform
-		r.set("builder platform", platforms.Format(r.in.Target), "cgo needs a C toolchain for the target: compiles run emulated")
+		r.set("builder platform", "target", "cgo needs the target's C toolchain: compiles for another platform run emulated")
 	}
 	if r.cfg.Ldflags.Set {
 		r.set("ldflags", r.cfg.Ldflags.V, r.at(r.cfg.Ldflags.Pos))
@@ -160,7 +164,29 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if r.cfg.Tags.Set {
 		r.set("tags", strings.Join(r.cfg.Tags.V, ","), r.at(r.cfg.Tags.Pos))
 	}
+	r.sharedSettings()
 	return nil
+}
+
+// sharedSettings records the `build:` and `run.packages` keys, which every
+// provider honours.
+func (r *resolver) sharedSettings() {
+	b := r.spec.Build
+	if b.Packages.Set {
+		r.set("build packages", strings.Join(b.Packages.V, " "), r.at(b.Packages.Pos))
+	}
+	if b.Command.Set {
+		r.set("build command", b.Command.V, r.at(b.Command.Pos)+"; it must write the binary to "+path.Join(outDir, r.binary))
+	}
+	for _, sec := range b.Secrets.V {
+		r.set("build secret", sec.ID.V, r.at(sec.ID.Pos))
+	}
+	if b.Caches.Set {
+		r.set("build caches", strings.Join(b.Caches.V, " "), r.at(b.Caches.Pos))
+	}
+	if p := r.spec.Run.Packages; p.Set {
+		r.set("runtime packages", strings.Join(p.V, " "), r.at(p.Pos))
+	}
 }
 
 // versionTag is exact when the user or a toolchain line named a release,
@@ -262,32 +288,4 @@ func (r *resolver) resolveCgo() {
 		}
 	}
 	r.set("cgo", "false", "default: a static binary")
-}
-
-// bases maps `run.base` names to images; cgo binaries need glibc.
-func (r *resolver) resolveBase() error {
-	b := r.spec.Run.Base
-	name := b.Or("distroless")
-	switch name {
-	case "distroless":
-		r.base = "gcr.io/distroless/static-debian12"
-		if r.cgo {
-			r.base = "gcr.io/distroless/base-debian12"
-		}
-	case "debian-slim":
-		r.base = "debian:bookworm-slim"
-	case "alpine", "scratch":
-		if r.cgo {
-			return r.errorf(b.Pos, "run.base", "use distroless or debian-slim, which have glibc, or set `go: {cgo: false}`",
-				"a cgo binary needs glibc, which %s does not have", name)
-		}
-		r.base = name
-		if name == "alpine" {
-			r.base = "alpine:3.22"
-		}
-	default:
-		r.base = name
-	}
-	r.set("runtime base", r.base, r.at(b.Pos))
-	return nil
 }

@@ -8,27 +8,20 @@ import (
 	"strings"
 	"testing"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/provider"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/frontend/spec"
 )
 
-var (
-	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	armv7 = ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
-)
-
-func planFor(t *testing.T, desc string, files map[string]string, target ocispecs.Platform) (*plan.Plan, *source.Map, error) {
+func planFor(t *testing.T, desc string, files map[string]string) (*plan.Plan, *source.Map, error) {
 	t.Helper()
 	s, err := spec.Parse("Dockerfile", []byte(desc), []string{"go"})
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
 	fsys := &source.Map{Files: files}
-	p, err := New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys, Build: amd64, Target: target})
+	p, err := New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys})
 	return p, fsys, err
 }
 
@@ -53,10 +46,28 @@ func step(t *testing.T, p *plan.Plan, stage string, i int) plan.Step {
 func env(envs []plan.Env, name string) (string, bool) {
 	for _, e := range envs {
 		if e.Name == name {
-			return e.Value, true
+			return e.Value.Text, true
 		}
 	}
 	return "", false
+}
+
+// words is an argv or path list as text.
+func words(strs []plan.Str) []string {
+	out := make([]string, len(strs))
+	for i, s := range strs {
+		out[i] = s.Text
+	}
+	return out
+}
+
+func runtimeImage(t *testing.T, p *plan.Plan) plan.Image {
+	t.Helper()
+	tg, ok := p.Target("runtime")
+	if !ok || !tg.Default {
+		t.Fatalf("no default runtime target in %+v", p.Targets)
+	}
+	return tg.Image
 }
 
 // expectErr fails the test unless err contains want (no error when want is
@@ -92,7 +103,7 @@ func TestVersion(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, _, err := planFor(t, c.desc, map[string]string{"go.mod": c.gomod, "main.go": mainGo}, amd64)
+			p, _, err := planFor(t, c.desc, map[string]string{"go.mod": c.gomod, "main.go": mainGo})
 			if expectErr(t, err, c.errText) {
 				return
 			}
@@ -129,18 +140,18 @@ func TestMainPackage(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.files["go.mod"] = "module example.com/svc\n\ngo 1.26\n"
-			p, _, err := planFor(t, c.desc, c.files, amd64)
+			p, _, err := planFor(t, c.desc, c.files)
 			if expectErr(t, err, c.errText) {
 				return
 			}
 			if got := setting(p, "main package"); got != c.main {
 				t.Errorf("main = %q, want %q", got, c.main)
 			}
-			compile := step(t, p, "build", 0).Run.Args
+			compile := words(step(t, p, "build", 0).Run.Args)
 			if compile[len(compile)-1] != c.main || compile[len(compile)-2] != "/out/"+c.binary {
 				t.Errorf("compile args %q", compile)
 			}
-			if got := p.Image.Entrypoint; len(got) != 1 || got[0] != "/app/"+c.binary {
+			if got := words(runtimeImage(t, p).Entrypoint); len(got) != 1 || got[0] != "/app/"+c.binary {
 				t.Errorf("entrypoint %q", got)
 			}
 		})
@@ -161,7 +172,7 @@ func TestReadsOnlyDeclaredPatterns(t *testing.T) {
 		".git/objects/aa/bb":        "blob",
 		"internal/deep/pkg/file.go": "package pkg\n",
 	}
-	_, fsys, err := planFor(t, "", files, amd64)
+	_, fsys, err := planFor(t, "", files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,18 +207,18 @@ func TestDependencyStepSeesOnlyLockfiles(t *testing.T) {
 		"main.go":      mainGo,
 		"tools/go.mod": "module example.com/tools\n\ngo 1.26\n",
 	}
-	p, _, err := planFor(t, "", files, amd64)
+	p, _, err := planFor(t, "", files)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dl := step(t, p, "deps", 0)
-	if strings.Join(dl.Run.Args, " ") != "go mod download" {
+	if strings.Join(words(dl.Run.Args), " ") != "go mod download" {
 		t.Fatalf("first step is %q", dl.Run.Args)
 	}
 	var include []string
 	for _, m := range dl.Run.Mounts {
 		if m.Type == plan.BindMount {
-			include = m.From.Context.Include
+			include = words(m.From.Context.Include)
 		}
 	}
 	if got, want := strings.Join(include, " "), "go.mod go.sum go.work go.work.sum tools/go.mod tools/go.sum"; got != want {
@@ -216,7 +227,7 @@ func TestDependencyStepSeesOnlyLockfiles(t *testing.T) {
 }
 
 func TestCrossCompileAndCaches(t *testing.T) {
-	p, _, err := planFor(t, "", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, armv7)
+	p, _, err := planFor(t, "", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +236,8 @@ func TestCrossCompileAndCaches(t *testing.T) {
 		t.Errorf("builder runs on %s, want the build platform", deps.Platform)
 	}
 	compile := step(t, p, "build", 0).Run
-	for name, want := range map[string]string{"GOOS": "linux", "GOARCH": "arm", "GOARM": "7", "CGO_ENABLED": "0"} {
+	// One plan for every platform: the converter fills BuildKit's platform args in.
+	for name, want := range map[string]string{"GOOS": "${TARGETOS}", "GOARCH": "${TARGETARCH}", "GOARM": "${TARGETVARIANT#v}", "CGO_ENABLED": "0"} {
 		if got, _ := env(compile.Env, name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
@@ -248,7 +260,7 @@ func TestCrossCompileAndCaches(t *testing.T) {
 	if caches["/go/pkg/mod"] != "strata/go/mod" || caches["/root/.cache/go-build"] != "strata/go/build" {
 		t.Errorf("caches = %v", caches)
 	}
-	if !strings.Contains(strings.Join(compile.Args, " "), "-trimpath") {
+	if !strings.Contains(strings.Join(words(compile.Args), " "), "-trimpath") {
 		t.Errorf("compile args %q lack -trimpath", compile.Args)
 	}
 	for _, a := range proxyArgs {
@@ -261,7 +273,7 @@ func TestCrossCompileAndCaches(t *testing.T) {
 
 func TestCgo(t *testing.T) {
 	gomod := "module x\n\ngo 1.26\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n"
-	p, _, err := planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo}, amd64)
+	p, _, err := planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,15 +284,15 @@ func TestCgo(t *testing.T) {
 	if rt.From.Image != "gcr.io/distroless/base-debian12" {
 		t.Errorf("cgo runtime = %s, want a glibc distroless", rt.From.Image)
 	}
-	// cgo cross builds run on the target platform, never against a musl/glibc mismatch.
-	p, _, err = planFor(t, "go:\n  cgo: true\nrun:\n  base: debian-slim\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, armv7)
+	// cgo builds run on the target platform, never against a musl/glibc mismatch.
+	p, _, err = planFor(t, "go:\n  cgo: true\nrun:\n  base: debian-slim\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if deps, _ := p.Stage("deps"); deps.Platform != plan.TargetPlatform {
 		t.Errorf("cgo cross build runs on %s", deps.Platform)
 	}
-	_, _, err = planFor(t, "go:\n  cgo: true\nrun:\n  base: alpine\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, amd64)
+	_, _, err = planFor(t, "go:\n  cgo: true\nrun:\n  base: alpine\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
 	var se *spec.Error
 	if !errors.As(err, &se) || se.Key != "run.base" || se.Pos.Line != 4 || !strings.Contains(se.Msg, "glibc") {
 		t.Errorf("cgo on alpine: %v", err)
@@ -288,16 +300,16 @@ func TestCgo(t *testing.T) {
 }
 
 func TestScratchGetsCACertificates(t *testing.T) {
-	p, _, err := planFor(t, "run:\n  base: scratch\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, amd64)
+	p, _, err := planFor(t, "run:\n  base: scratch\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rt, _ := p.Stage("runtime")
-	if rt.Steps[0].Copy == nil || rt.Steps[0].Copy.From.Stage != "deps" || !strings.HasSuffix(rt.Steps[0].Copy.Dest, "ca-certificates.crt") {
+	if rt.Steps[0].Copy == nil || rt.Steps[0].Copy.From.Stage != "deps" || !strings.HasSuffix(rt.Steps[0].Copy.Dest.Text, "ca-certificates.crt") {
 		t.Errorf("first runtime step = %+v", rt.Steps[0])
 	}
-	if p.Image.User != provider.NonRootUser {
-		t.Errorf("user = %q", p.Image.User)
+	if u := runtimeImage(t, p).User; u != plan.Lit(provider.NonRootUser) {
+		t.Errorf("user = %q", u)
 	}
 }
 
@@ -307,7 +319,7 @@ func TestVendoredModuleSkipsDownload(t *testing.T) {
 		"main.go":            mainGo,
 		"vendor/modules.txt": "# github.com/google/uuid v1.6.0\n",
 	}
-	p, _, err := planFor(t, "", files, amd64)
+	p, _, err := planFor(t, "", files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +330,7 @@ func TestVendoredModuleSkipsDownload(t *testing.T) {
 		t.Errorf("settings %+v", p.Settings)
 	}
 	delete(files, "vendor/modules.txt")
-	p, _, err = planFor(t, "", files, amd64)
+	p, _, err = planFor(t, "", files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,26 +341,26 @@ func TestVendoredModuleSkipsDownload(t *testing.T) {
 
 func TestLocalReplaces(t *testing.T) {
 	gomod := "module x\n\ngo 1.26\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./libs/lib\n"
-	p, _, err := planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo, "libs/lib/go.mod": "module example.com/lib\n"}, amd64)
+	p, _, err := planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo, "libs/lib/go.mod": "module example.com/lib\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var include []string
 	for _, m := range step(t, p, "deps", 0).Run.Mounts {
 		if m.Type == plan.BindMount {
-			include = m.From.Context.Include
+			include = words(m.From.Context.Include)
 		}
 	}
 	if got, want := strings.Join(include, " "), "go.mod go.sum libs/lib/go.mod"; got != want {
 		t.Errorf("download step sees %q, want %q", got, want)
 	}
 	gomod = "module x\n\ngo 1.26\n\nreplace example.com/lib => ../lib\n"
-	_, _, err = planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo}, amd64)
+	_, _, err = planFor(t, "", map[string]string{"go.mod": gomod, "main.go": mainGo})
 	expectErr(t, err, "go.mod line 5: replace example.com/lib => ../lib points outside the build context")
 }
 
 func TestDeclaredProxyArgKeepsItsDefault(t *testing.T) {
-	p, _, err := planFor(t, "args:\n  GOPROXY: https://goproxy.internal\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}, amd64)
+	p, _, err := planFor(t, "args:\n  GOPROXY: https://goproxy.internal\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +410,7 @@ func TestWorkspaceMembersReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys, Build: amd64, Target: amd64})
+	p, err := New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +420,7 @@ func TestWorkspaceMembersReplaces(t *testing.T) {
 	var include []string
 	for _, m := range step(t, p, "deps", 0).Run.Mounts {
 		if m.Type == plan.BindMount {
-			include = m.From.Context.Include
+			include = words(m.From.Context.Include)
 		}
 	}
 	if !slices.Contains(include, "third/go.mod") || !slices.Contains(include, "svc/go.mod") {
@@ -417,6 +429,6 @@ func TestWorkspaceMembersReplaces(t *testing.T) {
 
 	fsys.hidden["svc/go.mod"] = "module example.com/svc\n\ngo 1.26\n\nreplace example.com/third => ../../third\n"
 	delete(fsys.Files, "svc/go.mod")
-	_, err = New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys, Build: amd64, Target: amd64})
+	_, err = New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys})
 	expectErr(t, err, "svc/go.mod line 5: replace example.com/third => ../../third points outside the build context")
 }

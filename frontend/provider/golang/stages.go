@@ -22,16 +22,15 @@ func (r *resolver) plan() *plan.Plan {
 		}
 	}
 	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage()}
+	runtime := provider.RuntimeImage(r.spec, provider.Start{Entrypoint: []plan.Str{plan.Tmpl(path.Join(provider.AppDir, r.binary))}}, r.base)
+	runtime.Labels["org.opencontainers.image.title"] = r.binary
 	p.Targets = []plan.Target{
-		{Name: "build", Stage: "build", Description: "the builder with the compiled binary in /usr/local/bin"},
-		{Name: "test", Stage: "test", Description: "go test ./... with the build's warm caches"},
-		{Name: "runtime", Stage: "runtime", Default: true, Description: "the runtime image"},
+		{Name: "build", Stage: "build", Description: "the builder with the compiled binary in /usr/local/bin",
+			Image: plan.Image{Entrypoint: []plan.Str{plan.Tmpl(path.Join(installDir, r.binary))}, WorkingDir: srcDir}},
+		{Name: "test", Stage: "test", Description: "go test ./... with the build's warm caches",
+			Image: plan.Image{WorkingDir: srcDir}},
+		{Name: "runtime", Stage: "runtime", Default: true, Description: "the runtime image", Image: runtime},
 	}
-	labels := map[string]string{"org.opencontainers.image.title": r.binary}
-	if r.base != "scratch" {
-		labels["org.opencontainers.image.base.name"] = r.base
-	}
-	p.Image = provider.RuntimeImage(r.spec, []string{path.Join(provider.AppDir, r.binary)}, labels)
 	return p
 }
 
@@ -41,66 +40,65 @@ func (r *resolver) depsStage() plan.Stage {
 		From:     plan.FromImage(r.builder, "go.version", r.cfg.Version.Pos),
 		Platform: r.builderPlatform,
 		Env: []plan.Env{
-			{Name: "GOMODCACHE", Value: modCache},
-			{Name: "GOCACHE", Value: buildCache},
+			{Name: "GOMODCACHE", Value: plan.Lit(modCache)},
+			{Name: "GOCACHE", Value: plan.Lit(buildCache)},
 			// The builder is chosen to satisfy go.mod: never fetch another toolchain.
-			{Name: "GOTOOLCHAIN", Value: "local"},
+			{Name: "GOTOOLCHAIN", Value: plan.Lit("local")},
 		},
 		Workdir: srcDir,
+	}
+	if r.spec.Build.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.spec.Build.Packages))
 	}
 	if r.vendored {
 		return st // the go command builds from vendor/: nothing to download
 	}
-	st.Steps = []plan.Step{{
+	st.Steps = append(st.Steps, plan.Step{
 		Name: "go mod download",
 		Run: &plan.Run{
-			Args: []string{"go", "mod", "download"},
+			Args: plan.Lits("go", "mod", "download"),
 			Env:  proxyEnv(),
-			Mounts: append([]plan.Mount{
-				{Type: plan.BindMount, Target: srcDir, From: &plan.Source{Context: &plan.ContextFilter{Include: r.mod.dependencyFiles()}}},
+			Mounts: slices.Concat([]plan.Mount{
+				{Type: plan.BindMount, Target: srcDir, From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(r.mod.dependencyFiles()...)}}},
 				{Type: plan.CacheMount, Target: modCache, CacheID: modCacheID},
-			}, authMounts()...),
+			}, r.fetchMounts()),
 		},
-	}}
+	})
 	return st
 }
 
 func (r *resolver) buildStage() plan.Stage {
-	args := []string{"go", "build", "-trimpath", "-buildvcs=false"}
+	run := &plan.Run{
+		Args: plan.Lits("go", "build", "-trimpath", "-buildvcs=false"),
+		Env:  slices.Concat([]plan.Env{{Name: "CGO_ENABLED", Value: plan.Lit(cgoFlag(r.cgo))}}, targetEnv(), proxyEnv()),
+		Mounts: slices.Concat(r.sourceMounts(),
+			[]plan.Mount{{Type: plan.OutputMount, Target: outDir, Name: "binary"}}, r.fetchMounts()),
+	}
 	if r.cfg.Tags.Set && len(r.cfg.Tags.V) > 0 {
-		args = append(args, "-tags", strings.Join(r.cfg.Tags.V, ","))
+		run.Args = append(run.Args, plan.Lit("-tags"), plan.Tmpl(strings.Join(r.cfg.Tags.V, ",")))
 	}
 	if r.cfg.Ldflags.Set {
-		args = append(args, "-ldflags", r.cfg.Ldflags.V)
+		run.Args = append(run.Args, plan.Lit("-ldflags"), plan.Tmpl(r.cfg.Ldflags.V))
 	}
-	args = append(args, "-o", path.Join(outDir, r.binary), r.main)
-
-	env := []plan.Env{{Name: "CGO_ENABLED", Value: cgoFlag(r.cgo)}}
-	env = append(env, targetEnv(r.in.Target.OS, r.in.Target.Architecture, r.in.Target.Variant)...)
-	env = append(env, proxyEnv()...)
-
-	pos := r.cfg.Main.Pos
+	run.Args = append(run.Args, plan.Lit("-o"), plan.Tmpl(path.Join(outDir, r.binary)), plan.Tmpl(r.main))
+	name, pos := "go build "+r.main, r.cfg.Main.Pos
 	if pos.IsZero() {
 		pos = r.spec.Sections["go"].PosOrZero()
+	}
+	if cmd := r.spec.Build.Command; cmd.Set {
+		// The user's command builds instead, with the same caches and env.
+		run.Args, run.Script = nil, plan.Tmpl(cmd.V)
+		name, pos = cmd.V, cmd.Pos
 	}
 	return plan.Stage{
 		Name:     "build",
 		From:     plan.From{Stage: "deps"},
 		Platform: r.builderPlatform,
 		Steps: []plan.Step{
-			{
-				Name: "go build " + r.main,
-				Run: &plan.Run{
-					Args: args,
-					Env:  env,
-					Mounts: slices.Concat(sourceMounts(),
-						[]plan.Mount{{Type: plan.OutputMount, Target: outDir, Name: "binary"}}, authMounts()),
-				},
-				Pos: pos,
-			},
+			{Name: name, Run: run, Pos: pos},
 			{
 				Name: "install " + r.binary,
-				Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: "/" + r.binary, Dest: "/usr/local/bin/" + r.binary, Link: true},
+				Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.binary), Dest: plan.Tmpl(path.Join(installDir, r.binary)), Link: true},
 			},
 		},
 	}
@@ -114,34 +112,37 @@ func (r *resolver) testStage() plan.Stage {
 		Steps: []plan.Step{{
 			Name: "go test ./...",
 			Run: &plan.Run{
-				Args:   []string{"go", "test", "./..."},
-				Env:    append([]plan.Env{{Name: "CGO_ENABLED", Value: cgoFlag(r.cgo)}}, proxyEnv()...),
-				Mounts: append(sourceMounts(), authMounts()...),
+				Args:   plan.Lits("go", "test", "./..."),
+				Env:    append([]plan.Env{{Name: "CGO_ENABLED", Value: plan.Lit(cgoFlag(r.cgo))}}, proxyEnv()...),
+				Mounts: append(r.sourceMounts(), r.fetchMounts()...),
 			},
 		}},
 	}
 }
 
 func (r *resolver) runtimeStage() plan.Stage {
-	st := plan.Stage{Name: "runtime", From: plan.FromImage(r.base, "run.base", r.spec.Run.Base.Pos), Platform: plan.TargetPlatform}
-	if r.base == "scratch" {
+	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
+	if r.spec.Run.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
+	}
+	if r.base.Image == plan.Scratch {
 		// scratch has no CA bundle: take the builder's so TLS clients work.
 		st.Steps = append(st.Steps, plan.Step{
 			Name: "copy CA certificates",
-			Copy: &plan.Copy{From: plan.Source{Stage: "deps"}, Src: "/etc/ssl/certs/ca-certificates.crt", Dest: "/etc/ssl/certs/ca-certificates.crt", Link: true},
+			Copy: &plan.Copy{From: plan.Source{Stage: "deps"}, Src: plan.Lit(caBundle), Dest: plan.Lit(caBundle), Link: true},
 		})
 	}
 	st.Steps = append(st.Steps, plan.Step{
 		Name: "copy " + r.binary,
-		Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: "/" + r.binary, Dest: path.Join(provider.AppDir, r.binary), Link: true},
+		Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.binary), Dest: plan.Tmpl(path.Join(provider.AppDir, r.binary)), Link: true},
 	})
-	st.Steps = append(st.Steps, provider.CopySteps(r.spec)...)
+	st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
 	return st
 }
 
 // sourceMounts give a step the whole context (minus .git: VCS stamping is
 // off and a large history must not be transferred) and warm caches.
-func sourceMounts() []plan.Mount {
+func (r *resolver) sourceMounts() []plan.Mount {
 	return []plan.Mount{
 		{Type: plan.BindMount, Target: srcDir, From: &plan.Source{Context: &plan.ContextFilter{Exclude: []string{".git"}}}},
 		{Type: plan.CacheMount, Target: modCache, CacheID: modCacheID},
@@ -149,13 +150,14 @@ func sourceMounts() []plan.Mount {
 	}
 }
 
-// authMounts let private modules authenticate without args or layers:
-// --secret id=netrc and --ssh, both optional.
-func authMounts() []plan.Mount {
-	return []plan.Mount{
+// fetchMounts let private modules authenticate without args or layers
+// (--secret id=netrc and --ssh, both optional), plus the description's own
+// build secrets and caches.
+func (r *resolver) fetchMounts() []plan.Mount {
+	return append([]plan.Mount{
 		{Type: plan.SecretMount, Target: netrcPath, ID: "netrc"},
 		{Type: plan.SSHMount, Target: sshSock, ID: "default", Env: "SSH_AUTH_SOCK"},
-	}
+	}, provider.BuildMounts(r.spec, "go")...)
 }
 
 // proxyEnv passes GOPROXY and friends only when given: an unset arg must
@@ -164,17 +166,19 @@ func authMounts() []plan.Mount {
 func proxyEnv() []plan.Env {
 	env := make([]plan.Env, 0, len(proxyArgs))
 	for _, a := range proxyArgs {
-		env = append(env, plan.Env{Name: a, Value: "${" + a + "}", IfSet: true})
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
 	}
 	return env
 }
 
-func targetEnv(goos, goarch, variant string) []plan.Env {
-	env := []plan.Env{{Name: "GOOS", Value: goos}, {Name: "GOARCH", Value: goarch}}
-	if goarch == "arm" && variant != "" {
-		env = append(env, plan.Env{Name: "GOARM", Value: strings.TrimPrefix(variant, "v")})
+// targetEnv cross-compiles for the target platform from BuildKit's platform
+// args, so one plan serves every platform (GOARM is ignored off arm).
+func targetEnv() []plan.Env {
+	return []plan.Env{
+		{Name: "GOOS", Value: plan.Tmpl("${TARGETOS}")},
+		{Name: "GOARCH", Value: plan.Tmpl("${TARGETARCH}")},
+		{Name: "GOARM", Value: plan.Tmpl("${TARGETVARIANT#v}"), IfSet: true},
 	}
-	return env
 }
 
 func cgoFlag(on bool) string {

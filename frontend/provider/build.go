@@ -1,0 +1,70 @@
+package provider
+
+import (
+	"path"
+	"strings"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+// Cache ids of apt's package archives and lists, shared by every stage that
+// installs Debian packages: file names carry the release and architecture,
+// so builds of different images and platforms never clash.
+const (
+	aptArchivesID = "strata/apt/archives"
+	aptListsID    = "strata/apt/lists"
+)
+
+// aptScript installs packages with apt's caches on cache mounts. The
+// image's docker-clean hook (which empties the archive cache after every
+// install) is set aside for this step only and put back, so the layer keeps
+// the image's own apt configuration; the lists stay on the cache mount and
+// never reach a layer.
+const aptScript = `set -e
+clean=/etc/apt/apt.conf.d/docker-clean
+if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true %s
+if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi`
+
+// AptStep installs Debian packages (`build.packages`, `run.packages`).
+// Package names are checked by the spec, so they are single shell words.
+func AptStep(packages spec.Value[[]string]) plan.Step {
+	return plan.Step{
+		Name: "apt-get install " + strings.Join(packages.V, " "),
+		Run: &plan.Run{
+			Script: plan.Lit(strings.Replace(aptScript, "%s", strings.Join(packages.V, " "), 1)),
+			User:   "0:0",
+			Mounts: []plan.Mount{
+				{Type: plan.CacheMount, Target: "/var/cache/apt", CacheID: aptArchivesID, Sharing: plan.SharingLocked},
+				{Type: plan.CacheMount, Target: "/var/lib/apt", CacheID: aptListsID, Sharing: plan.SharingLocked},
+				{Type: plan.TmpfsMount, Target: "/tmp"},
+			},
+		},
+		Pos: packages.Pos,
+	}
+}
+
+// BuildMounts are the mounts `build.secrets` and `build.caches` add to every
+// step that builds or fetches. Cache ids are namespaced by ecosystem.
+func BuildMounts(s *spec.Spec, ecosystem string) []plan.Mount {
+	var out []plan.Mount
+	for _, sec := range s.Build.Secrets.V {
+		m := plan.Mount{Type: plan.SecretMount, ID: sec.ID.V, Required: sec.Required.V}
+		switch {
+		case sec.Env.Set:
+			m.Env = sec.Env.V
+		case sec.Target.Set:
+			m.Target = path.Clean(sec.Target.V)
+		default:
+			m.Target = "/run/secrets/" + sec.ID.V
+		}
+		out = append(out, m)
+	}
+	for _, dir := range s.Build.Caches.V {
+		dir = path.Clean(dir)
+		out = append(out, plan.Mount{Type: plan.CacheMount, Target: dir, CacheID: "strata/" + ecosystem + "/cache" + dir})
+	}
+	return out
+}
