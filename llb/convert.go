@@ -267,7 +267,7 @@ func (c *converter) mount(m plan.Mount) ([]bk.RunOption, error) {
 			opts = []bk.MountOption{bk.ForceNoOutput} // writes are discarded
 		}
 		if m.From.Path != "" {
-			opts = append(opts, bk.SourcePath(m.From.Path))
+			opts = append(opts, bk.SourcePath(path.Join("/", m.From.Path)))
 		}
 		return []bk.RunOption{bk.AddMount(m.Target, src, opts...)}, nil
 	case plan.CacheMount:

@@ -28,26 +28,19 @@ func outlineOf(p *plan.Plan) *outline.Outline {
 		o.Args = append(o.Args, outline.Arg{Name: a.Name, Value: a.Default, Description: desc})
 	}
 	seen := map[string]bool{}
-	for _, st := range p.Stages {
-		for _, step := range st.Steps {
-			if step.Run == nil {
-				continue
-			}
-			for _, m := range step.Run.Mounts {
-				key := string(m.Type) + "/" + m.ID + m.CacheID
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
-				switch m.Type {
-				case plan.SecretMount:
-					o.Secrets = append(o.Secrets, outline.Secret{Name: m.ID, Required: false})
-				case plan.SSHMount:
-					o.SSH = append(o.SSH, outline.SSH{Name: m.ID, Required: false})
-				case plan.CacheMount:
-					o.Cache = append(o.Cache, outline.CacheMount{ID: m.CacheID})
-				}
-			}
+	for _, m := range p.WalkAll().Mounts() {
+		key := string(m.Type) + "/" + m.ID + m.CacheID
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		switch m.Type {
+		case plan.SecretMount:
+			o.Secrets = append(o.Secrets, outline.Secret{Name: m.ID, Required: m.Required})
+		case plan.SSHMount:
+			o.SSH = append(o.SSH, outline.SSH{Name: m.ID, Required: m.Required})
+		case plan.CacheMount:
+			o.Cache = append(o.Cache, outline.CacheMount{ID: m.CacheID})
 		}
 	}
 	return o

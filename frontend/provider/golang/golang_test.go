@@ -432,3 +432,87 @@ func TestWorkspaceMembersReplaces(t *testing.T) {
 	_, err = New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys})
 	expectErr(t, err, "svc/go.mod line 5: replace example.com/third => ../../third points outside the build context")
 }
+
+// The shared `build:` keys and run.packages reach the right steps.
+func TestSharedBuildKeys(t *testing.T) {
+	desc := `build:
+  packages: [libsqlite3-dev]
+  command: make api && cp bin/api /out/api
+  secrets:
+    - {id: gh_token, env: GH_TOKEN, required: true}
+    - id: npmrc
+  caches: [/root/.cache/ccache]
+run:
+  packages: [libsqlite3-0]
+go:
+  binary: api
+`
+	p, _, err := planFor(t, desc, map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apt := step(t, p, "deps", 0)
+	if apt.Run == nil || !strings.Contains(apt.Run.Script.Text, "apt-get install") || !strings.Contains(apt.Run.Script.Text, " libsqlite3-dev") || apt.Pos.Line != 2 {
+		t.Fatalf("first deps step %+v", apt)
+	}
+	for _, m := range apt.Run.Mounts {
+		if m.Type == plan.CacheMount && m.Sharing != plan.SharingLocked {
+			t.Errorf("apt cache %s is not locked", m.Target)
+		}
+	}
+	compile := step(t, p, "build", 0)
+	if len(compile.Run.Args) != 0 || compile.Run.Script != plan.Tmpl("make api && cp bin/api /out/api") || compile.Pos.Line != 3 {
+		t.Errorf("build.command must replace go build: %+v", compile)
+	}
+	for _, at := range []plan.Step{step(t, p, "deps", 1), compile, step(t, p, "test", 0)} {
+		got := map[string]plan.Mount{}
+		for _, m := range at.Run.Mounts {
+			got[m.ID+m.CacheID] = m
+		}
+		if m := got["gh_token"]; m.Env != "GH_TOKEN" || !m.Required || m.Target != "" {
+			t.Errorf("%s: env secret %+v", at.Name, m)
+		}
+		if m := got["npmrc"]; m.Target != "/run/secrets/npmrc" || m.Required {
+			t.Errorf("%s: file secret %+v", at.Name, m)
+		}
+		if m := got["strata/go/cache/root/.cache/ccache"]; m.Target != "/root/.cache/ccache" {
+			t.Errorf("%s: extra cache %+v", at.Name, m)
+		}
+	}
+	rt, _ := p.Stage("runtime")
+	if rt.From.Image != "debian:bookworm-slim" || !strings.Contains(rt.Steps[0].Run.Script.Text, " libsqlite3-0") {
+		t.Errorf("run.packages needs an apt base and an install step: %+v", rt)
+	}
+	if !strings.Contains(setting(p, "build command"), "make api") || setting(p, "runtime packages") != "libsqlite3-0" || setting(p, "build secret") == "" {
+		t.Errorf("settings %+v", p.Settings)
+	}
+
+	_, _, err = planFor(t, "run:\n  base: distroless\n  packages: [libpq5]\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
+	var se *spec.Error
+	if !errors.As(err, &se) || se.Key != "run.base" || se.Pos.Line != 2 || !strings.Contains(se.Msg, "needs apt") {
+		t.Errorf("run.packages on distroless: %v", err)
+	}
+	_, _, err = planFor(t, "run:\n  base: runtime\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
+	if !errors.As(err, &se) || se.Key != "run.base" || !strings.Contains(se.Msg, "runtime cannot run a static app") {
+		t.Errorf("runtime alias for a Go app: %v", err)
+	}
+}
+
+// Values the description wrote are templates; what the provider writes
+// itself is literal.
+func TestTemplatesComeFromTheDescription(t *testing.T) {
+	p, _, err := planFor(t, "args: {V: dev}\ngo:\n  ldflags: -X main.v=${V}\nrun:\n  cmd: [\"--v=${V}\"]\n", map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := step(t, p, "build", 0).Run.Args
+	if args[0] != plan.Lit("go") || !slices.Contains(args, plan.Tmpl("-X main.v=${V}")) {
+		t.Errorf("compile args %+v", args)
+	}
+	if cmd := runtimeImage(t, p).Cmd; len(cmd) != 1 || cmd[0] != plan.Tmpl("--v=${V}") {
+		t.Errorf("cmd %+v", cmd)
+	}
+	if dl := step(t, p, "deps", 0).Run.Args; dl[0].Template {
+		t.Errorf("download args %+v", dl)
+	}
+}
