@@ -68,3 +68,13 @@ func BuildMounts(s *spec.Spec, ecosystem string) []plan.Mount {
 	}
 	return out
 }
+
+// CommandName names a step that runs a user's shell command: its first
+// line, so progress output stays one line.
+func CommandName(cmd string) string {
+	first, rest, _ := strings.Cut(strings.TrimSpace(cmd), "\n")
+	if strings.TrimSpace(rest) != "" {
+		first += " …"
+	}
+	return first
+}

@@ -88,7 +88,7 @@ func (r *resolver) buildStage() plan.Stage {
 	if cmd := r.spec.Build.Command; cmd.Set {
 		// The user's command builds instead, with the same caches and env.
 		run.Args, run.Script = nil, plan.Tmpl(cmd.V)
-		name, pos = cmd.V, cmd.Pos
+		name, pos = provider.CommandName(cmd.V), cmd.Pos
 	}
 	return plan.Stage{
 		Name:     "build",
