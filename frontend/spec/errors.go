@@ -24,6 +24,9 @@ type Error struct {
 	Key  string // dotted path such as "go.main"
 	Msg  string
 	Hint string
+	// hidden counts the problems this one stands for past MaxErrors, so
+	// joining capped lists again keeps the count right.
+	hidden int
 }
 
 func (e *Error) Error() string {
@@ -120,17 +123,24 @@ func (es Errors) Unwrap() []error {
 // none. An error that is not about the description is returned as it is.
 func Join(errs ...error) error {
 	var all Errors
+	hidden := 0
 	for _, err := range errs {
 		var es Errors
 		var e *Error
 		switch {
 		case err == nil:
 		case errors.As(err, &es):
-			all = append(all, es...)
 		case errors.As(err, &e):
-			all = append(all, e)
+			es = Errors{e}
 		default:
 			return err
+		}
+		for _, e := range es {
+			if e.hidden > 0 {
+				hidden += e.hidden
+			} else {
+				all = append(all, e)
+			}
 		}
 	}
 	if len(all) == 0 {
@@ -145,9 +155,12 @@ func Join(errs ...error) error {
 		return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column)
 	})
 	if len(all) > MaxErrors {
-		more := len(all) - MaxErrors
-		all = append(all[:MaxErrors:MaxErrors], &Error{File: all[0].File,
-			Msg: fmt.Sprintf("%d more problems not shown", more), Hint: "fix the ones above first"})
+		hidden += len(all) - MaxErrors
+		all = all[:MaxErrors:MaxErrors]
+	}
+	if hidden > 0 {
+		all = append(all, &Error{File: all[0].File, hidden: hidden,
+			Msg: fmt.Sprintf("%d more problems not shown", hidden), Hint: "fix the ones above first"})
 	}
 	return all
 }

@@ -110,6 +110,11 @@ func TestParseCapsErrors(t *testing.T) {
 	if last := es[MaxErrors]; last.Msg != "5 more problems not shown" || !last.Pos.IsZero() {
 		t.Errorf("last = %v", last)
 	}
+	// joined with more problems, the count stays right
+	err = Join(err, &Error{File: "Dockerfile", Pos: Pos{Line: 1}, Msg: "one more"})
+	if !errors.As(err, &es) || len(es) != MaxErrors+1 || es[0].Msg != "one more" || es[MaxErrors].Msg != "6 more problems not shown" {
+		t.Errorf("joined = %v", err)
+	}
 }
 
 func TestJoin(t *testing.T) {
