@@ -24,6 +24,12 @@ type Provider interface {
 	Detect(ctx context.Context, fsys source.FS) (bool, error)
 	// Plan turns the description and the context into a build plan.
 	Plan(ctx context.Context, in Input) (*plan.Plan, error)
+	// Section is a pointer to a zero value of the struct the provider's
+	// section decodes into, so the description's JSON Schema and early
+	// error reports cover it without knowing the ecosystem. Its keys are
+	// described by `doc` struct tags, or by a Docs() map[string]string
+	// method keyed by the yaml name ("" for the section itself).
+	Section() any
 }
 
 // Input is what a provider plans from.
