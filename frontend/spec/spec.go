@@ -20,12 +20,17 @@ import (
 // Spec is the part of a description shared by every ecosystem. Each
 // provider's own section (`go:`, `node:` …) stays raw until the provider
 // decodes it with Section.Decode.
+//
+// Struct tags describe the keys for the description's JSON Schema: `yaml`
+// the key, `doc` one line for editors, `schema` the rules the parser checks
+// beyond the type (package frontend/schema lists them). Parse reads Spec's
+// own keys itself.
 type Spec struct {
 	File     string
-	App      Value[string]
-	Args     []Arg
-	Build    Build
-	Run      Run
+	App      Value[string] `yaml:"app" doc:"The ecosystem to build, also the key of its settings (default: detected from the build context)."`
+	Args     []Arg         `yaml:"args" doc:"Build args with their defaults (empty for none), overridable by --build-arg; strings refer to them as ${NAME}." schema:"keys=name"`
+	Build    Build         `yaml:"build" doc:"Build settings every ecosystem shares."`
+	Run      Run           `yaml:"run" doc:"The runtime image."`
 	Sections map[string]*Section
 }
 
@@ -38,34 +43,30 @@ type Arg struct {
 
 // Build holds the build settings every ecosystem shares.
 type Build struct {
-	// Packages are Debian packages installed in the builder only.
-	Packages Value[[]string] `yaml:"packages"`
-	// Command replaces the ecosystem's build command (shell form).
-	Command Value[string] `yaml:"command"`
-	// Secrets the build steps may use; never written to a layer.
-	Secrets Value[[]Secret] `yaml:"secrets"`
-	// Caches are extra directories kept across builds as cache mounts.
-	Caches Value[[]string] `yaml:"caches"`
+	Packages Value[[]string] `yaml:"packages" doc:"Debian packages installed in the builder only, e.g. [libpq-dev] or [libpq-dev=15.8-0+deb12u1]." schema:"pattern=debian-package"`
+	Command  Value[string]   `yaml:"command" doc:"Replaces the ecosystem's build command (shell form)."`
+	Secrets  Value[[]Secret] `yaml:"secrets" doc:"Secrets the build steps may read, given with --secret id=<id>; never written to a layer."`
+	Caches   Value[[]string] `yaml:"caches" doc:"Extra directories (absolute paths) kept across builds as cache mounts."`
 }
 
 // Secret is a secret the build steps may read: as a file (target, by
 // default /run/secrets/<id>) or as an environment variable (env).
 type Secret struct {
-	ID       Value[string] `yaml:"id"`
-	Env      Value[string] `yaml:"env"`
-	Target   Value[string] `yaml:"target"`
-	Required Value[bool]   `yaml:"required"`
+	ID       Value[string] `yaml:"id" doc:"The id given to --secret id=<id>." schema:"required,pattern=secret-id"`
+	Env      Value[string] `yaml:"env" doc:"Expose the secret as this environment variable instead of a file." schema:"pattern=name,excludes=target"`
+	Target   Value[string] `yaml:"target" doc:"The file the secret appears as (default /run/secrets/<id>)."`
+	Required Value[bool]   `yaml:"required" doc:"Fail the build when the secret is not given."`
 }
 
 // Run describes the runtime image.
 type Run struct {
-	Base     Value[string]            `yaml:"base"`
-	Cmd      Value[[]string]          `yaml:"cmd"`
-	Port     Value[int]               `yaml:"port"`
-	Env      Value[map[string]string] `yaml:"env"`
-	Copy     Value[[]string]          `yaml:"copy"`
-	User     Value[string]            `yaml:"user"`
-	Packages Value[[]string]          `yaml:"packages"`
+	Base     Value[string]            `yaml:"base" doc:"distroless (default), debian-slim, alpine, scratch or any image reference."`
+	Cmd      Value[[]string]          `yaml:"cmd" doc:"Arguments after the entrypoint, which is the app's binary, e.g. [serve]."`
+	Port     Value[int]               `yaml:"port" doc:"The port the app listens on, exposed in the image config." schema:"minimum=1,maximum=65535"`
+	Env      Value[map[string]string] `yaml:"env" doc:"Environment variables of the runtime image." schema:"keys=name"`
+	Copy     Value[[]string]          `yaml:"copy" doc:"Extra paths from the build context, each its own layer under /app."`
+	User     Value[string]            `yaml:"user" doc:"The user the app runs as (default 65532:65532, not root)."`
+	Packages Value[[]string]          `yaml:"packages" doc:"Debian packages installed in the runtime image." schema:"pattern=debian-package"`
 }
 
 // Section is a provider's part of the description, decoded by the provider.
