@@ -153,14 +153,14 @@ func docKey(full string) string {
 }
 
 var (
-	valueOf = reflect.TypeFor[spec.Value[string]]()
+	specPkg = reflect.TypeFor[spec.Pos]().PkgPath()
 	argList = reflect.TypeFor[[]spec.Arg]()
 )
 
 // value is the schema of one key's value of type t.
 func value(t reflect.Type, path string, opts options, docs map[string]string) (map[string]any, error) {
 	// spec.Value[T] is written as a T.
-	if t.Kind() == reflect.Struct && t.PkgPath() == valueOf.PkgPath() && strings.HasPrefix(t.Name(), "Value[") {
+	if t.Kind() == reflect.Struct && t.PkgPath() == specPkg && strings.HasPrefix(t.Name(), "Value[") {
 		t = t.Field(0).Type
 	}
 	switch {
