@@ -1,5 +1,6 @@
 // Command strata is the Strata CLI: `strata plan` shows what the frontend
-// will build for a directory, `strata version` prints the release.
+// will build for a directory, `strata schema` prints the description's JSON
+// Schema for editors, `strata version` prints the release.
 package main
 
 import (
@@ -13,13 +14,15 @@ import (
 	"path/filepath"
 
 	"github.com/strata-build/strata/frontend/pipeline"
+	"github.com/strata-build/strata/frontend/schema"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/internal/version"
 )
 
 const usage = `usage:
   strata plan [-f FILE] [--json] [DIR]   show the resolved build plan
-  strata version                                             print the version
+  strata schema                          print the description's JSON Schema
+  strata version                         print the version
 `
 
 func main() {
@@ -39,6 +42,16 @@ func run(args []string, out io.Writer) error {
 		return err
 	case "plan":
 		return planCmd(args[1:], out)
+	case "schema":
+		if len(args) > 1 {
+			return errors.New("schema takes no arguments")
+		}
+		b, err := schema.JSON()
+		if err != nil {
+			return err
+		}
+		_, err = out.Write(b)
+		return err
 	case "help", "-h", "--help":
 		_, err := io.WriteString(out, usage)
 		return err

@@ -69,3 +69,20 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Errorf("bogus command: %v", err)
 	}
 }
+
+func TestSchemaPrintsJSONSchema(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"schema"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Schema     string `json:"$schema"`
+		Properties map[string]any
+	}
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Schema == "" || s.Properties["go"] == nil || s.Properties["run"] == nil {
+		t.Errorf("schema = %s", out.String())
+	}
+}

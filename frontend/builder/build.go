@@ -227,23 +227,35 @@ func sourceDateEpoch(ctx context.Context, bc *dockerui.Client) (*time.Time, erro
 	return bc.ResolveMainContextSourceDateEpoch(ctx)
 }
 
-// withSource attaches the offending description line to a spec error, so
-// buildx prints it as it does for Dockerfiles.
+// withSource attaches the offending description lines to spec errors, so
+// buildx prints them as it does for Dockerfiles: one source, a range per
+// problem.
 func withSource(err error, sm *bk.SourceMap) error {
-	var se *spec.Error
-	if err == nil || !errors.As(err, &se) || se.Pos.IsZero() || se.File != sm.Filename {
+	var es spec.Errors
+	if err == nil || !errors.As(err, &es) {
+		var se *spec.Error
+		if !errors.As(err, &se) {
+			return err
+		}
+		es = spec.Errors{se}
+	}
+	var ranges []*pb.Range
+	for _, se := range es {
+		if se.Pos.IsZero() || se.File != sm.Filename {
+			continue
+		}
+		at := &pb.Position{Line: int32(se.Pos.Line), Character: int32(se.Pos.Column)}
+		ranges = append(ranges, &pb.Range{Start: at, End: at})
+	}
+	if len(ranges) == 0 {
 		return err
 	}
-	line := int32(se.Pos.Line)
 	var def *pb.Definition
 	if sm.Definition != nil {
 		def = sm.Definition.ToPB()
 	}
 	return errdefs.WithSource(err, &errdefs.Source{
-		Info: &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: def},
-		Ranges: []*pb.Range{{
-			Start: &pb.Position{Line: line, Character: int32(se.Pos.Column)},
-			End:   &pb.Position{Line: line, Character: int32(se.Pos.Column)},
-		}},
+		Info:   &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: def},
+		Ranges: ranges,
 	})
 }

@@ -45,3 +45,18 @@ func TestNotExist(t *testing.T) {
 		t.Errorf("other errors must pass unchanged: %v", err)
 	}
 }
+
+func TestWithSourceAttachesEveryLine(t *testing.T) {
+	data := []byte("# syntax=x\nrun:\n  prot: 80\n  port: 0\nbogus: 1\n")
+	sm := bk.NewSourceMap(nil, "Dockerfile", "YAML", data)
+	_, err := spec.Parse("Dockerfile", data, []string{"go"})
+	srcs := errdefs.Sources(withSource(err, sm))
+	if len(srcs) != 1 || len(srcs[0].Ranges) != 3 {
+		t.Fatalf("want one source with three ranges, got %v", srcs)
+	}
+	for i, line := range []int32{3, 4, 5} {
+		if got := srcs[0].Ranges[i].Start.Line; got != line {
+			t.Errorf("range %d at line %d, want %d", i, got, line)
+		}
+	}
+}

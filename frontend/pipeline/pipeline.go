@@ -12,9 +12,22 @@ import (
 	"github.com/strata-build/strata/frontend/spec"
 )
 
-// Parse reads a description, allowing a section per known provider.
+// Parse reads a description, allowing a section per known provider. Each
+// provider's section is decoded here as well, so one run reports the
+// section's problems with the rest of the file.
 func Parse(file string, data []byte) (*spec.Spec, error) {
-	return spec.Parse(file, data, detect.Names())
+	s, err := spec.Parse(file, data, detect.Names())
+	if s == nil {
+		return nil, err
+	}
+	errs := []error{err}
+	for _, p := range detect.Providers {
+		errs = append(errs, s.Sections[p.Name()].Decode(p.Section()))
+	}
+	if err := spec.Join(errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Plan picks the provider and plans the app, once for every platform. The

@@ -25,6 +25,12 @@ type Provider interface {
 	// with BuildKit's platform args (${TARGETARCH} …) or as a stage that
 	// runs on the target platform.
 	Plan(ctx context.Context, in Input) (*plan.Plan, error)
+	// Section is a pointer to a zero value of the struct the provider's
+	// section decodes into, so the description's JSON Schema and early
+	// error reports cover it without knowing the ecosystem. Its keys are
+	// described by `doc` struct tags, or by a Docs() map[string]string
+	// method keyed by the yaml name ("" for the section itself).
+	Section() any
 }
 
 // Input is what a provider plans from.

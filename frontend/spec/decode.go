@@ -26,23 +26,29 @@ func (v Value[T]) Or(def T) T {
 }
 
 type decodable interface {
-	decodeNode(d *decoder, key string, n *yaml.Node) error
+	decodeNode(d *decoder, key string, n *yaml.Node) bool
 }
 
-func (v *Value[T]) decodeNode(d *decoder, key string, n *yaml.Node) error {
+// decodeNode sets the value only when all of it decoded, so checks that
+// run on decoded values never see a half-read one.
+func (v *Value[T]) decodeNode(d *decoder, key string, n *yaml.Node) bool {
 	var t T
-	if err := d.into(key, n, reflect.ValueOf(&t).Elem()); err != nil {
-		return err
+	if !d.into(key, n, reflect.ValueOf(&t).Elem()) {
+		return false
 	}
 	v.V, v.Pos, v.Set = t, posOf(n), true
-	return nil
+	return true
 }
 
-// decoder turns YAML nodes into typed values and reports every problem with
-// the file, line and dotted key it came from.
+// decoder turns YAML nodes into typed values and collects every problem
+// with the file, line and dotted key it came from.
 type decoder struct {
 	file string
 	args map[string]bool // declared and built-in args that ${NAME} may name
+	// anyArg is set when `args:` could not be read: ${NAME} is then not
+	// checked against it, rather than reported undeclared everywhere.
+	anyArg bool
+	errs   Errors
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
@@ -51,10 +57,25 @@ func (d *decoder) errorf(n *yaml.Node, key, hint, format string, a ...any) *Erro
 	return &Error{File: d.file, Pos: posOf(n), Key: key, Msg: fmt.Sprintf(format, a...), Hint: hint}
 }
 
+func (d *decoder) report(e *Error) { d.errs = append(d.errs, e) }
+
+func (d *decoder) reportf(n *yaml.Node, key, hint, format string, a ...any) {
+	d.report(d.errorf(n, key, hint, format, a...))
+}
+
+// err is every problem reported so far, in file order, or nil.
+func (d *decoder) err() error {
+	if len(d.errs) == 0 {
+		return nil
+	}
+	return Join(d.errs)
+}
+
 var valueIface = reflect.TypeOf((*decodable)(nil)).Elem()
 
-// into decodes n into dst, which is addressable.
-func (d *decoder) into(key string, n *yaml.Node, dst reflect.Value) error {
+// into decodes n into dst, which is addressable, and reports whether all of
+// it decoded. It goes on past a problem to report the next ones.
+func (d *decoder) into(key string, n *yaml.Node, dst reflect.Value) bool {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -63,70 +84,89 @@ func (d *decoder) into(key string, n *yaml.Node, dst reflect.Value) error {
 	}
 	switch dst.Kind() {
 	case reflect.String:
-		s, err := d.scalar(key, n, "a string")
-		if err != nil {
-			return err
+		s, ok := d.scalar(key, n, "a string")
+		if ok {
+			dst.SetString(s)
 		}
-		dst.SetString(s)
+		return ok
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			return d.errorf(n, key, "write true or false", "expected a boolean, got %s", describe(n))
+			d.reportf(n, key, "write true or false", "expected a boolean, got %s", describe(n))
+			return false
 		}
 		dst.SetBool(strings.EqualFold(n.Value, "true"))
 	case reflect.Int:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
-			return d.errorf(n, key, "write a whole number", "expected a number, got %s", describe(n))
+			d.reportf(n, key, "write a whole number", "expected a number, got %s", describe(n))
+			return false
 		}
 		var i int
 		if _, err := fmt.Sscan(n.Value, &i); err != nil {
-			return d.errorf(n, key, "write a whole number", "%q is not a number", n.Value)
+			d.reportf(n, key, "write a whole number", "%q is not a number", n.Value)
+			return false
 		}
 		dst.SetInt(int64(i))
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			return d.errorf(n, key, fmt.Sprintf("write a list, e.g. [%s]", n.Value), "expected a list, got %s", describe(n))
+			d.reportf(n, key, fmt.Sprintf("write a list, e.g. [%s]", n.Value), "expected a list, got %s", describe(n))
+			return false
 		}
 		out := reflect.MakeSlice(dst.Type(), len(n.Content), len(n.Content))
+		ok := true
 		for i, item := range n.Content {
-			if err := d.into(fmt.Sprintf("%s[%d]", key, i), item, out.Index(i)); err != nil {
-				return err
-			}
+			ok = d.into(fmt.Sprintf("%s[%d]", key, i), item, out.Index(i)) && ok
 		}
 		dst.Set(out)
+		return ok
 	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			return d.errorf(n, key, "write a mapping, e.g. {NAME: value}", "expected a mapping, got %s", describe(n))
-		}
-		out := reflect.MakeMapWithSize(dst.Type(), len(n.Content)/2)
-		for i := 0; i < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			name, err := d.scalar(key, k, "a key")
-			if err != nil {
-				return err
-			}
-			if out.MapIndex(reflect.ValueOf(name)).IsValid() {
-				return d.errorf(k, key+"."+name, "remove one of the two", "duplicate key")
-			}
-			ev := reflect.New(dst.Type().Elem()).Elem()
-			if err := d.into(key+"."+name, v, ev); err != nil {
-				return err
-			}
-			out.SetMapIndex(reflect.ValueOf(name), ev)
-		}
-		dst.Set(out)
+		return d.mapInto(key, n, dst)
 	case reflect.Struct:
 		return d.structInto(key, n, dst)
 	default:
-		panic(fmt.Sprintf("spec: unsupported field type %s", dst.Type()))
+		// A provider's section type uses a field type this decoder does not know.
+		d.reportf(n, key, "", "internal error: cannot decode into %s", dst.Type())
+		return false
 	}
-	return nil
+	return true
+}
+
+// mapInto decodes a mapping with string keys; a duplicate key is an error.
+func (d *decoder) mapInto(key string, n *yaml.Node, dst reflect.Value) bool {
+	if n.Kind != yaml.MappingNode {
+		d.reportf(n, key, "write a mapping, e.g. {NAME: value}", "expected a mapping, got %s", describe(n))
+		return false
+	}
+	out := reflect.MakeMapWithSize(dst.Type(), len(n.Content)/2)
+	ok := true
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name, kok := d.scalar(key, k, "a key")
+		if !kok {
+			ok = false
+			continue
+		}
+		if out.MapIndex(reflect.ValueOf(name)).IsValid() {
+			d.reportf(k, key+"."+name, "remove one of the two", "duplicate key")
+			ok = false
+			continue
+		}
+		ev := reflect.New(dst.Type().Elem()).Elem()
+		if !d.into(key+"."+name, v, ev) {
+			ok = false
+			continue
+		}
+		out.SetMapIndex(reflect.ValueOf(name), ev)
+	}
+	dst.Set(out)
+	return ok
 }
 
 // structInto decodes a mapping into a struct whose fields carry `yaml` tags.
 // A key the struct does not know is an error with a did-you-mean hint.
-func (d *decoder) structInto(key string, n *yaml.Node, dst reflect.Value) error {
+func (d *decoder) structInto(key string, n *yaml.Node, dst reflect.Value) bool {
 	if n.Kind != yaml.MappingNode {
-		return d.errorf(n, key, "write the settings under it as `key: value` lines", "expected a mapping, got %s", describe(n))
+		d.reportf(n, key, "write the settings under it as `key: value` lines", "expected a mapping, got %s", describe(n))
+		return false
 	}
 	fields := map[string]int{}
 	var names []string
@@ -140,55 +180,63 @@ func (d *decoder) structInto(key string, n *yaml.Node, dst reflect.Value) error 
 	}
 	sort.Strings(names)
 	seen := map[string]bool{}
+	ok := true
 	for i := 0; i < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		path := join(key, k.Value)
-		idx, ok := fields[k.Value]
-		if !ok {
-			return d.errorf(k, path, Suggest(k.Value, names), "unknown key")
-		}
-		if seen[k.Value] {
-			return d.errorf(k, path, "remove one of the two", "duplicate key")
-		}
-		seen[k.Value] = true
-		if err := d.into(path, v, dst.Field(idx)); err != nil {
-			return err
+		idx, known := fields[k.Value]
+		switch {
+		case !known:
+			d.reportf(k, path, Suggest(k.Value, names), "unknown key")
+			ok = false
+		case seen[k.Value]:
+			d.reportf(k, path, "remove one of the two", "duplicate key")
+			ok = false
+		default:
+			seen[k.Value] = true
+			ok = d.into(path, v, dst.Field(idx)) && ok
 		}
 	}
-	return nil
+	return ok
 }
 
 // scalar reads a string scalar as written (numbers and booleans keep their
 // text, so `version: 1.20` stays "1.20") and checks its ${NAME} references.
-func (d *decoder) scalar(key string, n *yaml.Node, what string) (string, error) {
+func (d *decoder) scalar(key string, n *yaml.Node, what string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return "", d.errorf(n, key, "", "expected %s, got %s", what, describe(n))
+		d.reportf(n, key, "", "expected %s, got %s", what, describe(n))
+		return "", false
 	}
-	if err := d.checkRefs(key, n); err != nil {
-		return "", err
+	if !d.checkRefs(key, n) {
+		return "", false
 	}
-	return n.Value, nil
+	return n.Value, true
 }
 
-func (d *decoder) checkRefs(key string, n *yaml.Node) error {
+// checkRefs reports a malformed ${…} and every undeclared name.
+func (d *decoder) checkRefs(key string, n *yaml.Node) bool {
 	refs, err := References(n.Value)
 	if err != nil {
-		return d.errorf(n, key, "write ${NAME}; use $$ for a literal $", "%v", err)
+		d.reportf(n, key, "write ${NAME}; use $$ for a literal $", "%v", err)
+		return false
 	}
+	ok := true
 	for _, r := range refs {
-		if !d.args[r] {
-			declared := make([]string, 0, len(d.args))
-			for a := range d.args {
-				declared = append(declared, a)
-			}
-			hint := fmt.Sprintf("declare it under `args:`, e.g. `args: {%s: default}`", r)
-			if near, ok := Closest(r, declared); ok {
-				hint = fmt.Sprintf("did you mean `%s`?", near)
-			}
-			return d.errorf(n, key, hint, "${%s} names an undeclared arg", r)
+		if d.args[r] || d.anyArg {
+			continue
 		}
+		declared := make([]string, 0, len(d.args))
+		for a := range d.args {
+			declared = append(declared, a)
+		}
+		hint := fmt.Sprintf("declare it under `args:`, e.g. `args: {%s: default}`", r)
+		if near, found := Closest(r, declared); found {
+			hint = fmt.Sprintf("did you mean `%s`?", near)
+		}
+		d.reportf(n, key, hint, "${%s} names an undeclared arg", r)
+		ok = false
 	}
-	return nil
+	return ok
 }
 
 func describe(n *yaml.Node) string {
@@ -214,12 +262,4 @@ func join(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
-}
-
-func reflectValue(ptr any) reflect.Value {
-	v := reflect.ValueOf(ptr)
-	if v.Kind() != reflect.Pointer {
-		panic("spec: Decode needs a pointer")
-	}
-	return v.Elem()
 }

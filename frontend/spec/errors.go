@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -23,6 +24,9 @@ type Error struct {
 	Key  string // dotted path such as "go.main"
 	Msg  string
 	Hint string
+	// hidden counts the problems this one stands for past MaxErrors, so
+	// joining capped lists again keeps the count right.
+	hidden int
 }
 
 func (e *Error) Error() string {
@@ -87,4 +91,76 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// MaxErrors caps how many problems one description reports: past it, the
+// rest are counted, so a pasted file of the wrong kind does not scroll away.
+const MaxErrors = 20
+
+// Errors is every problem found in a description, in file order. Error()
+// gives one per line; errors.As(err, &*Error) finds the first.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap lets errors.As and errors.Is look at each problem.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// Join merges the problems of several steps (parsing, decoding sections)
+// into one Errors in file order, capped at MaxErrors; nil when there are
+// none. An error that is not about the description is returned as it is.
+func Join(errs ...error) error {
+	var all Errors
+	hidden := 0
+	for _, err := range errs {
+		var es Errors
+		var e *Error
+		switch {
+		case err == nil:
+		case errors.As(err, &es):
+		case errors.As(err, &e):
+			es = Errors{e}
+		default:
+			return err
+		}
+		for _, e := range es {
+			if e.hidden > 0 {
+				hidden += e.hidden
+			} else {
+				all = append(all, e)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	// Problems without a position (about the whole file) come last.
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i].Pos, all[j].Pos
+		if a.IsZero() != b.IsZero() {
+			return b.IsZero()
+		}
+		return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column)
+	})
+	if len(all) > MaxErrors {
+		hidden += len(all) - MaxErrors
+		all = all[:MaxErrors:MaxErrors]
+	}
+	if hidden > 0 {
+		all = append(all, &Error{File: all[0].File, hidden: hidden,
+			Msg: fmt.Sprintf("%d more problems not shown", hidden), Hint: "fix the ones above first"})
+	}
+	return all
 }

@@ -4,7 +4,10 @@
 package spec
 
 import (
+	"fmt"
+	"maps"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -17,12 +20,17 @@ import (
 // Spec is the part of a description shared by every ecosystem. Each
 // provider's own section (`go:`, `node:` …) stays raw until the provider
 // decodes it with Section.Decode.
+//
+// Struct tags describe the keys for the description's JSON Schema: `yaml`
+// the key, `doc` one line for editors, `schema` the rules the parser checks
+// beyond the type (package frontend/schema lists them). Parse reads Spec's
+// own keys itself.
 type Spec struct {
 	File     string
-	App      Value[string]
-	Args     []Arg
-	Build    Build
-	Run      Run
+	App      Value[string] `yaml:"app" doc:"The ecosystem to build, also the key of its settings (default: detected from the build context)."`
+	Args     []Arg         `yaml:"args" doc:"Build args with their defaults (empty for none), overridable by --build-arg; strings refer to them as ${NAME}." schema:"keys=name"`
+	Build    Build         `yaml:"build" doc:"Build settings every ecosystem shares."`
+	Run      Run           `yaml:"run" doc:"The runtime image."`
 	Sections map[string]*Section
 }
 
@@ -35,34 +43,30 @@ type Arg struct {
 
 // Build holds the build settings every ecosystem shares.
 type Build struct {
-	// Packages are Debian packages installed in the builder only.
-	Packages Value[[]string] `yaml:"packages"`
-	// Command replaces the ecosystem's build command (shell form).
-	Command Value[string] `yaml:"command"`
-	// Secrets the build steps may use; never written to a layer.
-	Secrets Value[[]Secret] `yaml:"secrets"`
-	// Caches are extra directories kept across builds as cache mounts.
-	Caches Value[[]string] `yaml:"caches"`
+	Packages Value[[]string] `yaml:"packages" doc:"Debian packages installed in the builder only, e.g. [libpq-dev] or [libpq-dev=15.8-0+deb12u1]." schema:"pattern=debian-package"`
+	Command  Value[string]   `yaml:"command" doc:"Replaces the ecosystem's build command (shell form)."`
+	Secrets  Value[[]Secret] `yaml:"secrets" doc:"Secrets the build steps may read, given with --secret id=<id>; never written to a layer."`
+	Caches   Value[[]string] `yaml:"caches" doc:"Extra directories (absolute paths) kept across builds as cache mounts."`
 }
 
 // Secret is a secret the build steps may read: as a file (target, by
 // default /run/secrets/<id>) or as an environment variable (env).
 type Secret struct {
-	ID       Value[string] `yaml:"id"`
-	Env      Value[string] `yaml:"env"`
-	Target   Value[string] `yaml:"target"`
-	Required Value[bool]   `yaml:"required"`
+	ID       Value[string] `yaml:"id" doc:"The id given to --secret id=<id>." schema:"required,pattern=secret-id"`
+	Env      Value[string] `yaml:"env" doc:"Expose the secret as this environment variable instead of a file." schema:"pattern=name,excludes=target"`
+	Target   Value[string] `yaml:"target" doc:"The file the secret appears as (default /run/secrets/<id>)."`
+	Required Value[bool]   `yaml:"required" doc:"Fail the build when the secret is not given."`
 }
 
 // Run describes the runtime image.
 type Run struct {
-	Base     Value[string]            `yaml:"base"`
-	Cmd      Value[[]string]          `yaml:"cmd"`
-	Port     Value[int]               `yaml:"port"`
-	Env      Value[map[string]string] `yaml:"env"`
-	Copy     Value[[]string]          `yaml:"copy"`
-	User     Value[string]            `yaml:"user"`
-	Packages Value[[]string]          `yaml:"packages"`
+	Base     Value[string]            `yaml:"base" doc:"distroless (default), debian-slim, alpine, scratch or any image reference."`
+	Cmd      Value[[]string]          `yaml:"cmd" doc:"Arguments after the entrypoint, which is the app's binary, e.g. [serve]."`
+	Port     Value[int]               `yaml:"port" doc:"The port the app listens on, exposed in the image config." schema:"minimum=1,maximum=65535"`
+	Env      Value[map[string]string] `yaml:"env" doc:"Environment variables of the runtime image." schema:"keys=name"`
+	Copy     Value[[]string]          `yaml:"copy" doc:"Extra paths from the build context, each its own layer under /app."`
+	User     Value[string]            `yaml:"user" doc:"The user the app runs as (default 65532:65532, not root)."`
+	Packages Value[[]string]          `yaml:"packages" doc:"Debian packages installed in the runtime image." schema:"pattern=debian-package"`
 }
 
 // Section is a provider's part of the description, decoded by the provider.
@@ -73,12 +77,19 @@ type Section struct {
 	d   *decoder
 }
 
-// Decode fills out (a pointer to a struct with `yaml` tags and Value fields).
+// Decode fills out (a pointer to a struct with `yaml` tags and Value
+// fields) and returns every problem in the section as Errors.
 func (s *Section) Decode(out any) error {
 	if s == nil {
 		return nil
 	}
-	return s.d.into(s.Key, s.n, reflectValue(out))
+	dst := reflect.ValueOf(out)
+	if dst.Kind() != reflect.Pointer || dst.IsNil() {
+		return &Error{File: s.d.file, Pos: s.Pos, Key: s.Key, Msg: fmt.Sprintf("internal error: Decode needs a pointer, got %T", out)}
+	}
+	d := &decoder{file: s.d.file, args: s.d.args, anyArg: s.d.anyArg}
+	d.into(s.Key, s.n, dst.Elem())
+	return d.err()
 }
 
 // Errorf reports a problem found by a provider at a position of its section.
@@ -91,6 +102,11 @@ var dockerfileInstruction = regexp.MustCompile(`(?i)^(FROM|RUN|COPY|ADD|ARG|ENV|
 // Parse reads a description. sections are the provider keys allowed at the
 // top level (one per ecosystem). An empty description (comments only) gives
 // an empty Spec: the app is then detected from the build context.
+//
+// The error is an *Error, or Errors with every problem found (errors.As
+// gives the first). With Errors the Spec is returned too, holding what was
+// read, so a caller can decode the sections and report their problems with
+// the rest.
 func Parse(file string, data []byte, sections []string) (*Spec, error) {
 	s := &Spec{File: file, Sections: map[string]*Section{}}
 	if line, ok := firstInstruction(data); ok {
@@ -122,119 +138,124 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 	for i := 0; i < len(root.Content); i += 2 {
 		k := root.Content[i]
 		if _, dup := nodes[k.Value]; dup {
-			return nil, d.errorf(k, k.Value, "remove one of the two", "duplicate key")
+			d.reportf(k, k.Value, "remove one of the two", "duplicate key")
+		} else if !slices.Contains(top, k.Value) {
+			d.reportf(k, k.Value, Suggest(k.Value, top), "unknown key")
+		} else {
+			nodes[k.Value] = [2]*yaml.Node{k, root.Content[i+1]}
 		}
-		if !slices.Contains(top, k.Value) {
-			return nil, d.errorf(k, k.Value, Suggest(k.Value, top), "unknown key")
-		}
-		nodes[k.Value] = [2]*yaml.Node{k, root.Content[i+1]}
 	}
 
 	// args first: every other string may refer to them.
 	if kv, ok := nodes["args"]; ok {
-		args, err := d.declareArgs(kv[1])
-		if err != nil {
-			return nil, err
-		}
-		s.Args = args
+		s.Args = d.declareArgs(kv[1])
 	}
+	appKnown := true
 	if kv, ok := nodes["app"]; ok {
-		if err := s.App.decodeNode(d, "app", kv[1]); err != nil {
-			return nil, err
-		}
-		if !slices.Contains(sections, s.App.V) {
-			return nil, d.errorf(kv[1], "app", Suggest(s.App.V, sections), "unknown app %q", s.App.V)
+		appKnown = s.App.decodeNode(d, "app", kv[1]) && slices.Contains(sections, s.App.V)
+		if s.App.Set && !appKnown {
+			d.reportf(kv[1], "app", Suggest(s.App.V, sections), "unknown app %q", s.App.V)
 		}
 	}
+	// validate looks only at values that decoded, so it runs even when
+	// others did not.
 	if kv, ok := nodes["build"]; ok {
-		if err := d.into("build", kv[1], reflectValue(&s.Build)); err != nil {
-			return nil, err
-		}
-		if err := s.Build.validate(d); err != nil {
-			return nil, err
-		}
+		d.into("build", kv[1], reflect.ValueOf(&s.Build).Elem())
+		s.Build.validate(d)
 	}
 	if kv, ok := nodes["run"]; ok {
-		if err := d.into("run", kv[1], reflectValue(&s.Run)); err != nil {
-			return nil, err
-		}
-		if err := s.Run.validate(d); err != nil {
-			return nil, err
-		}
+		d.into("run", kv[1], reflect.ValueOf(&s.Run).Elem())
+		s.Run.validate(d)
 	}
 	for _, name := range sections {
 		if kv, ok := nodes[name]; ok {
 			s.Sections[name] = &Section{Key: name, Pos: posOf(kv[0]), n: kv[1], d: d}
 		}
 	}
-	if !s.App.Set && len(s.Sections) > 1 {
-		return nil, &Error{File: file, Pos: posOf(root), Key: "app",
-			Msg: "settings for several apps", Hint: "say which one to build with `app: <name>`"}
-	}
-	if s.App.Set && len(s.Sections) > 0 {
-		for name, sec := range s.Sections {
-			if name != s.App.V {
-				return nil, &Error{File: file, Pos: sec.Pos, Key: name,
+	switch {
+	case !appKnown:
+		// the sections cannot be matched against an app that does not exist
+	case !s.App.Set && len(s.Sections) > 1:
+		d.report(&Error{File: file, Pos: posOf(root), Key: "app",
+			Msg: "settings for several apps", Hint: "say which one to build with `app: <name>`"})
+	case s.App.Set:
+		for _, name := range sections {
+			if sec := s.Sections[name]; sec != nil && name != s.App.V {
+				d.report(&Error{File: file, Pos: sec.Pos, Key: name,
 					Msg:  "settings for " + name + " but `app: " + s.App.V + "`",
-					Hint: "remove the `" + name + ":` section or change `app:`"}
+					Hint: "remove the `" + name + ":` section or change `app:`"})
 			}
 		}
 	}
-	return s, nil
+	return s, d.err()
 }
 
-func (d *decoder) declareArgs(n *yaml.Node) ([]Arg, error) {
+// declareArgs reads `args:`. An arg is declared even when its default is
+// wrong, so its uses are not reported as well.
+func (d *decoder) declareArgs(n *yaml.Node) []Arg {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
 	if n.Kind != yaml.MappingNode {
-		return nil, d.errorf(n, "args", "write args as a mapping, e.g. `args: {VERSION: dev}`", "expected a mapping, got %s", describe(n))
+		d.reportf(n, "args", "write args as a mapping, e.g. `args: {VERSION: dev}`", "expected a mapping, got %s", describe(n))
+		d.anyArg = true
+		return nil
 	}
 	var out []Arg
 	for i := 0; i < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind == yaml.AliasNode {
+			v = v.Alias
+		}
 		if !argName.MatchString(k.Value) {
-			return nil, d.errorf(k, "args."+k.Value, "use letters, digits and _", "%q is not a valid arg name", k.Value)
+			d.reportf(k, "args."+k.Value, "use letters, digits and _", "%q is not a valid arg name", k.Value)
+			continue
 		}
 		if d.args[k.Value] {
 			hint := "remove one of the two"
 			if slices.Contains(BuiltinArgs, k.Value) {
 				hint = "BuildKit sets it for every build; remove it"
 			}
-			return nil, d.errorf(k, "args."+k.Value, hint, "arg declared twice")
+			d.reportf(k, "args."+k.Value, hint, "arg declared twice")
+			continue
 		}
+		d.args[k.Value] = true
 		def := ""
 		if !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
 			if v.Kind != yaml.ScalarNode {
-				return nil, d.errorf(v, "args."+k.Value, "an arg's default is a single value", "expected a string, got %s", describe(v))
+				d.reportf(v, "args."+k.Value, "an arg's default is a single value", "expected a string, got %s", describe(v))
+				continue
 			}
 			if refs, _ := References(v.Value); len(refs) > 0 {
-				return nil, d.errorf(v, "args."+k.Value, "write the default value itself", "an arg default cannot refer to other args")
+				d.reportf(v, "args."+k.Value, "write the default value itself", "an arg default cannot refer to other args")
+				continue
 			}
 			def = v.Value
 		}
-		d.args[k.Value] = true
 		out = append(out, Arg{Name: k.Value, Default: def, Pos: posOf(k)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out
 }
 
-func (r *Run) validate(d *decoder) error {
+func (r *Run) validate(d *decoder) {
 	if r.Port.Set && (r.Port.V < 1 || r.Port.V > 65535) {
-		return &Error{File: d.file, Pos: r.Port.Pos, Key: "run.port", Msg: strconv.Itoa(r.Port.V) + " is not a port", Hint: "use a number from 1 to 65535"}
+		d.report(&Error{File: d.file, Pos: r.Port.Pos, Key: "run.port", Msg: strconv.Itoa(r.Port.V) + " is not a port", Hint: "use a number from 1 to 65535"})
 	}
-	for k := range r.Env.V {
+	for _, k := range slices.Sorted(maps.Keys(r.Env.V)) {
 		if !argName.MatchString(k) {
-			return &Error{File: d.file, Pos: r.Env.Pos, Key: "run.env." + k, Msg: "not a valid environment variable name", Hint: "use letters, digits and _"}
+			d.report(&Error{File: d.file, Pos: r.Env.Pos, Key: "run.env." + k, Msg: "not a valid environment variable name", Hint: "use letters, digits and _"})
 		}
 	}
 	for i, p := range r.Copy.V {
 		if err := CheckContextPath(p); err != "" {
-			return &Error{File: d.file, Pos: r.Copy.Pos, Key: "run.copy[" + strconv.Itoa(i) + "]", Msg: err, Hint: "name a file or directory inside the build context, e.g. ./migrations"}
+			d.report(&Error{File: d.file, Pos: r.Copy.Pos, Key: "run.copy[" + strconv.Itoa(i) + "]", Msg: err, Hint: "name a file or directory inside the build context, e.g. ./migrations"})
 		}
 	}
 	if r.Base.Set && strings.TrimSpace(r.Base.V) == "" {
-		return &Error{File: d.file, Pos: r.Base.Pos, Key: "run.base", Msg: "empty base image", Hint: "use distroless, debian-slim, alpine, scratch or an image reference"}
+		d.report(&Error{File: d.file, Pos: r.Base.Pos, Key: "run.base", Msg: "empty base image", Hint: "use distroless, debian-slim, alpine, scratch or an image reference"})
 	}
-	return checkPackages(d, "run.packages", r.Packages)
+	checkPackages(d, "run.packages", r.Packages)
 }
 
 // debianPackage is a Debian package name, optionally with =version; nothing
@@ -243,27 +264,24 @@ var debianPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+
 
 var secretID = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
-func checkPackages(d *decoder, key string, v Value[[]string]) error {
+func checkPackages(d *decoder, key string, v Value[[]string]) {
 	for i, p := range v.V {
 		if !debianPackage.MatchString(p) {
-			return &Error{File: d.file, Pos: v.Pos, Key: key + "[" + strconv.Itoa(i) + "]", Msg: strconv.Quote(p) + " is not a Debian package name",
-				Hint: "write a package such as libpq-dev or libpq-dev=15.8-0+deb12u1"}
+			d.report(&Error{File: d.file, Pos: v.Pos, Key: key + "[" + strconv.Itoa(i) + "]", Msg: strconv.Quote(p) + " is not a Debian package name",
+				Hint: "write a package such as libpq-dev or libpq-dev=15.8-0+deb12u1"})
 		}
 	}
-	return nil
 }
 
-func (b *Build) validate(d *decoder) error {
-	if err := checkPackages(d, "build.packages", b.Packages); err != nil {
-		return err
-	}
+func (b *Build) validate(d *decoder) {
+	checkPackages(d, "build.packages", b.Packages)
 	if b.Command.Set && strings.TrimSpace(b.Command.V) == "" {
-		return &Error{File: d.file, Pos: b.Command.Pos, Key: "build.command", Msg: "empty command", Hint: "write the shell command that builds the app, or remove the key"}
+		d.report(&Error{File: d.file, Pos: b.Command.Pos, Key: "build.command", Msg: "empty command", Hint: "write the shell command that builds the app, or remove the key"})
 	}
 	for i, c := range b.Caches.V {
 		key := "build.caches[" + strconv.Itoa(i) + "]"
 		if !path.IsAbs(c) || path.Clean(c) == "/" {
-			return &Error{File: d.file, Pos: b.Caches.Pos, Key: key, Msg: strconv.Quote(c) + " is not an absolute directory below /", Hint: "name the directory a tool caches into, e.g. /root/.cache/ccache"}
+			d.report(&Error{File: d.file, Pos: b.Caches.Pos, Key: key, Msg: strconv.Quote(c) + " is not an absolute directory below /", Hint: "name the directory a tool caches into, e.g. /root/.cache/ccache"})
 		}
 	}
 	ids := map[string]bool{}
@@ -271,21 +289,22 @@ func (b *Build) validate(d *decoder) error {
 		key := "build.secrets[" + strconv.Itoa(i) + "]"
 		switch {
 		case !s.ID.Set:
-			return &Error{File: d.file, Pos: b.Secrets.Pos, Key: key + ".id", Msg: "a secret needs an id", Hint: "write the id given to --secret id=<id>, e.g. `- {id: npm_token, env: NPM_TOKEN}`"}
+			d.report(&Error{File: d.file, Pos: b.Secrets.Pos, Key: key + ".id", Msg: "a secret needs an id", Hint: "write the id given to --secret id=<id>, e.g. `- {id: npm_token, env: NPM_TOKEN}`"})
 		case !secretID.MatchString(s.ID.V):
-			return &Error{File: d.file, Pos: s.ID.Pos, Key: key + ".id", Msg: strconv.Quote(s.ID.V) + " is not a secret id", Hint: "use letters, digits, _, . and -"}
+			d.report(&Error{File: d.file, Pos: s.ID.Pos, Key: key + ".id", Msg: strconv.Quote(s.ID.V) + " is not a secret id", Hint: "use letters, digits, _, . and -"})
 		case ids[s.ID.V]:
-			return &Error{File: d.file, Pos: s.ID.Pos, Key: key + ".id", Msg: "secret " + s.ID.V + " listed twice", Hint: "remove one of the two"}
-		case s.Env.Set && s.Target.Set:
-			return &Error{File: d.file, Pos: s.Env.Pos, Key: key, Msg: "a secret is either an environment variable or a file", Hint: "keep env or target, not both"}
-		case s.Env.Set && !argName.MatchString(s.Env.V):
-			return &Error{File: d.file, Pos: s.Env.Pos, Key: key + ".env", Msg: "not a valid environment variable name", Hint: "use letters, digits and _"}
-		case s.Target.Set && (!path.IsAbs(s.Target.V) || path.Clean(s.Target.V) == "/"):
-			return &Error{File: d.file, Pos: s.Target.Pos, Key: key + ".target", Msg: strconv.Quote(s.Target.V) + " is not an absolute file path", Hint: "write where the file appears, e.g. /root/.npmrc"}
+			d.report(&Error{File: d.file, Pos: s.ID.Pos, Key: key + ".id", Msg: "secret " + s.ID.V + " listed twice", Hint: "remove one of the two"})
 		}
 		ids[s.ID.V] = true
+		switch {
+		case s.Env.Set && s.Target.Set:
+			d.report(&Error{File: d.file, Pos: s.Env.Pos, Key: key, Msg: "a secret is either an environment variable or a file", Hint: "keep env or target, not both"})
+		case s.Env.Set && !argName.MatchString(s.Env.V):
+			d.report(&Error{File: d.file, Pos: s.Env.Pos, Key: key + ".env", Msg: "not a valid environment variable name", Hint: "use letters, digits and _"})
+		case s.Target.Set && (!path.IsAbs(s.Target.V) || path.Clean(s.Target.V) == "/"):
+			d.report(&Error{File: d.file, Pos: s.Target.Pos, Key: key + ".target", Msg: strconv.Quote(s.Target.V) + " is not an absolute file path", Hint: "write where the file appears, e.g. /root/.npmrc"})
+		}
 	}
-	return nil
 }
 
 // CheckContextPath says what is wrong with a path that must stay inside the
