@@ -60,7 +60,7 @@ type Secret struct {
 
 // Run describes the runtime image.
 type Run struct {
-	Base     Value[string]            `yaml:"base" doc:"distroless (default), debian-slim, alpine, scratch or any image reference."`
+	Base     Value[string]            `yaml:"base" doc:"distroless (default for binaries), debian-slim, alpine, scratch, runtime (the language runtime image, default for Node and Python) or any image reference."`
 	Cmd      Value[[]string]          `yaml:"cmd" doc:"Arguments after the entrypoint, which is the app's binary, e.g. [serve]."`
 	Port     Value[int]               `yaml:"port" doc:"The port the app listens on, exposed in the image config." schema:"minimum=1,maximum=65535"`
 	Env      Value[map[string]string] `yaml:"env" doc:"Environment variables of the runtime image." schema:"keys=name"`
@@ -253,7 +253,7 @@ func (r *Run) validate(d *decoder) {
 		}
 	}
 	if r.Base.Set && strings.TrimSpace(r.Base.V) == "" {
-		d.report(&Error{File: d.file, Pos: r.Base.Pos, Key: "run.base", Msg: "empty base image", Hint: "use distroless, debian-slim, alpine, scratch or an image reference"})
+		d.report(&Error{File: d.file, Pos: r.Base.Pos, Key: "run.base", Msg: "empty base image", Hint: "use distroless, debian-slim, alpine, scratch, runtime or an image reference"})
 	}
 	checkPackages(d, "run.packages", r.Packages)
 }
