@@ -2,17 +2,15 @@ package llb_test
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/internal/golden"
 	"github.com/strata-build/strata/llb"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // The converter is pinned on plan fixtures (testdata/*.plan.json, no
 // provider involved): each converts, for linux/arm64 from linux/amd64, to
@@ -32,7 +30,7 @@ func TestFixturesGolden(t *testing.T) {
 				if tg, _ := p.Target(target); !tg.Default {
 					suffix = "." + target
 				}
-				golden(t, filepath.Join("testdata", name+suffix+".llb.txt"), []byte(dump(t, def)))
+				golden.Check(t, filepath.Join("testdata", name+suffix+".llb.txt"), []byte(dump(t, def)))
 			}
 		})
 	}
@@ -49,21 +47,4 @@ func loadPlan(t testing.TB, path string) *plan.Plan {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return &p
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./llb -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./llb -update and review the diff", path)
-	}
 }

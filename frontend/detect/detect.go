@@ -10,12 +10,13 @@ import (
 
 	"github.com/strata-build/strata/frontend/provider"
 	"github.com/strata-build/strata/frontend/provider/golang"
+	"github.com/strata-build/strata/frontend/provider/node"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/frontend/spec"
 )
 
 // Providers in detection order.
-var Providers = []provider.Provider{golang.New()}
+var Providers = []provider.Provider{golang.New(), node.New()}
 
 // Names are the provider names, which are also the description's sections.
 func Names() []string {
@@ -78,4 +79,4 @@ func Select(ctx context.Context, s *spec.Spec, fsys source.FS) (provider.Provide
 		Hint: fmt.Sprintf("Strata looks for %s; name the app with `app: <name>` (one of %v)", describeFiles(), Names())}
 }
 
-func describeFiles() string { return "go.mod or go.work at the root" }
+func describeFiles() string { return "go.mod or go.work, or package.json, at the root" }

@@ -238,9 +238,11 @@ type Target struct {
 }
 
 // Image is the config a target's image gets on top of its base image's.
-// A set Entrypoint drops the base image's Cmd, as in a Dockerfile.
+// A set Entrypoint drops the base image's Cmd, as in a Dockerfile; an empty
+// (not nil) one clears the base image's entrypoint, for apps whose Cmd is
+// the whole start command.
 type Image struct {
-	Entrypoint []Str             `json:"entrypoint,omitempty"`
+	Entrypoint []Str             `json:"entrypoint,omitzero"`
 	Cmd        []Str             `json:"cmd,omitempty"`
 	Env        []Env             `json:"env,omitempty"`
 	WorkingDir string            `json:"workingDir,omitempty"`

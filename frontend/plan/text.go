@@ -125,7 +125,11 @@ func writeEnv(b *strings.Builder, indent string, env []Env) {
 }
 
 func writeImage(b *strings.Builder, img *Image) {
-	if img.Entrypoint != nil {
+	switch {
+	case img.Entrypoint == nil:
+	case len(img.Entrypoint) == 0:
+		b.WriteString("    entrypoint (none)\n")
+	default:
 		fmt.Fprintf(b, "    entrypoint %s\n", shellWords(img.Entrypoint))
 	}
 	if len(img.Cmd) > 0 {

@@ -83,7 +83,7 @@ func ResolveBase(s *spec.Spec, n Needs, set func(key, value, from string)) (Base
 	name, from := b.V, From(s, b.Pos)
 	if !b.Set {
 		name = defaultAlias(n.Family, needApt)
-		from = "default for a " + string(n.Family) + " app"
+		from = "default for a " + familyText(n.Family) + " app"
 		if needApt {
 			from = "run.packages needs apt (" + From(s, s.Run.Packages.Pos) + ")"
 		}

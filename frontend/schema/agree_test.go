@@ -159,12 +159,13 @@ var validDescriptions = []string{
 	"build:\n  secrets:\n    - {id: npm_token, env: NPM_TOKEN, required: true}\n    - {id: netrc, target: /root/.netrc}\n    - id: a.b-c\n",
 	"run:\n  cmd: &c [serve]\n",
 	"app: go\ngo: {}\nrun: {}\nbuild: {}\nargs: {}\n",
+	"app: node\nnode:\n  version: \"22\"\n  packageManager: npm\n",
 }
 
 // invalidDescriptions are refused by both.
 var invalidDescriptions = []string{
 	"argz: {}\n",
-	"app: node\n",
+	"app: nodejs\n",
 	"app: [go]\n",
 	"- go\n",
 	"run:\n  port: http\n",
@@ -172,6 +173,8 @@ var invalidDescriptions = []string{
 	"run:\n  port: 0\n",
 	"run:\n  cmd: serve\n",
 	"run:\n  prot: 80\n",
+	"node:\n  versoin: 22\n",
+	"node:\n  packageManager: [npm]\n",
 	"run:\n  env: {BAD-NAME: x}\n",
 	"run:\n  env:\n    A: [x]\n",
 	"run:\n  user: {a: b}\n",

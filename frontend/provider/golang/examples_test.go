@@ -3,16 +3,14 @@ package golang_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/strata-build/strata/frontend/pipeline"
 	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // Golden tests pin description → plan for every Go example app.
 func TestExamplesGolden(t *testing.T) {
@@ -39,24 +37,7 @@ func TestExamplesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", name+".plan.json"), append(got, '\n'))
+			golden.Check(t, filepath.Join("testdata", name+".plan.json"), append(got, '\n'))
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./frontend/provider/golang -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./frontend/provider/golang -update and review the diff", path)
 	}
 }

@@ -1,0 +1,145 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/strata-build/strata/frontend/source"
+)
+
+// maxManifest caps what is read of package.json and lockfiles, so a hostile
+// context cannot make detection read without bound.
+const maxManifest = 16 << 20
+
+// manifest is what Strata reads of package.json.
+type manifest struct {
+	Name            string            `json:"name"`
+	Main            string            `json:"main"`
+	Scripts         map[string]string `json:"scripts"`
+	Engines         map[string]string `json:"engines"`
+	PackageManager  string            `json:"packageManager"`
+	Dependencies    map[string]string `json:"dependencies"`
+	DevDependencies map[string]string `json:"devDependencies"`
+	Optional        map[string]string `json:"optionalDependencies"`
+}
+
+// readManifest reads and parses package.json in dir.
+func readManifest(ctx context.Context, fsys source.FS, dir string) (*manifest, error) {
+	name := join(dir, "package.json")
+	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no package.json (a Node app needs one at the root of the build context or of node.workspace)", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m manifest
+	if err := json.Unmarshal(dt, &m); err != nil {
+		return nil, fmt.Errorf("%s: %v (fix the JSON)", name, jsonError(dt, err))
+	}
+	return &m, nil
+}
+
+// hasDependency reports whether a runtime or dev dependency is named.
+func (m *manifest) hasDependency(name string) bool {
+	_, a := m.Dependencies[name]
+	_, b := m.DevDependencies[name]
+	return a || b
+}
+
+// lockfile is an npm package-lock.json (v2 or v3): the root package's
+// declared dependencies and whether any package needs the target platform.
+type npmLock struct {
+	LockfileVersion int `json:"lockfileVersion"`
+	Packages        map[string]struct {
+		Dependencies     map[string]string `json:"dependencies"`
+		DevDependencies  map[string]string `json:"devDependencies"`
+		Optional         map[string]string `json:"optionalDependencies"`
+		HasInstallScript bool              `json:"hasInstallScript"`
+		OS               []string          `json:"os"`
+		CPU              []string          `json:"cpu"`
+	} `json:"packages"`
+}
+
+// readNpmLock reads an npm lockfile and checks it against package.json:
+// npm ci refuses a lockfile out of sync, and the build must say so with
+// both files named rather than fail deep inside npm.
+func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) (*npmLock, error) {
+	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	if err != nil {
+		return nil, err
+	}
+	var l npmLock
+	if err := json.Unmarshal(dt, &l); err != nil {
+		return nil, fmt.Errorf("%s: %v (regenerate it with npm install)", name, jsonError(dt, err))
+	}
+	if l.LockfileVersion < 2 {
+		return nil, fmt.Errorf("%s: lockfileVersion %d is too old for npm ci here (run npm install with npm 7 or newer and commit the new lockfile)", name, l.LockfileVersion)
+	}
+	root := l.Packages[""]
+	for _, d := range []struct {
+		kind       string
+		want, have map[string]string
+	}{
+		{"dependencies", m.Dependencies, root.Dependencies},
+		{"devDependencies", m.DevDependencies, root.DevDependencies},
+		{"optionalDependencies", m.Optional, root.Optional},
+	} {
+		if diff := mapDiff(d.want, d.have); diff != "" {
+			return nil, fmt.Errorf("package.json and %s are out of sync: %s %s (run npm install and commit %s)", name, d.kind, diff, name)
+		}
+	}
+	return &l, nil
+}
+
+// needsTargetPlatform reports packages whose install depends on the
+// platform: install scripts (native addons) or os/cpu-specific optionals.
+func (l *npmLock) needsTargetPlatform() (string, bool) {
+	for _, p := range slices.Sorted(maps.Keys(l.Packages)) {
+		pkg := l.Packages[p]
+		if pkg.HasInstallScript || len(pkg.OS) > 0 || len(pkg.CPU) > 0 {
+			return strings.TrimPrefix(p, "node_modules/"), true
+		}
+	}
+	return "", false
+}
+
+func mapDiff(want, have map[string]string) string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if v, ok := have[k]; !ok {
+			out = append(out, fmt.Sprintf("%s is missing from the lockfile", k))
+		} else if v != want[k] {
+			out = append(out, fmt.Sprintf("%s is %s in package.json but %s in the lockfile", k, want[k], v))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(have)) {
+		if _, ok := want[k]; !ok {
+			out = append(out, fmt.Sprintf("%s is in the lockfile but not in package.json", k))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// jsonError adds the line of a JSON syntax error.
+func jsonError(dt []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + strings.Count(string(dt[:min(int(se.Offset), len(dt))]), "\n")
+		return fmt.Errorf("line %d: %v", line, err)
+	}
+	return err
+}
+
+func join(dir, name string) string {
+	if dir == "" || dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}

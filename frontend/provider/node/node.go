@@ -1,0 +1,280 @@
+// Package node plans Node.js apps: a frozen install keyed on package.json
+// and the lockfile only, with the package manager's cache on a cache mount;
+// the build script with the full context; production dependencies installed
+// from the warm cache beside the build; a slim non-root runtime image.
+package node
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+// settings is the `node:` section of the description.
+type settings struct {
+	Version        spec.Value[string] `yaml:"version"`
+	PackageManager spec.Value[string] `yaml:"packageManager"`
+}
+
+// lockfiles name each package manager's lockfile, in detection order.
+var lockfiles = []struct{ file, manager string }{
+	{"package-lock.json", "npm"},
+	{"npm-shrinkwrap.json", "npm"},
+	{"yarn.lock", "yarn"},
+	{"pnpm-lock.yaml", "pnpm"},
+	{"bun.lock", "bun"},
+	{"bun.lockb", "bun"},
+}
+
+// managers are the package managers Strata knows, and whether it builds
+// with them yet.
+var managers = map[string]bool{"npm": true, "yarn": false, "pnpm": false, "bun": false}
+
+type Provider struct{}
+
+func New() Provider { return Provider{} }
+
+func (Provider) Name() string { return "node" }
+
+func (Provider) Patterns() []string {
+	out := []string{"package.json", ".nvmrc", ".node-version", ".tool-versions", ".npmrc"}
+	for _, l := range lockfiles {
+		out = append(out, l.file)
+	}
+	return out
+}
+
+func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
+	return source.Exists(ctx, fsys, "package.json")
+}
+
+func (Provider) Section() any { return &settings{} }
+
+// Docs describes the `node:` keys in the JSON Schema.
+func (Provider) Docs() map[string]string {
+	return map[string]string{
+		"":               "Node.js settings; every key is optional.",
+		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: engines.node, .nvmrc, .node-version, .tool-versions, else the current LTS).",
+		"packageManager": "npm (default: from the lockfile and package.json's packageManager).",
+	}
+}
+
+func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, error) {
+	s := in.Spec
+	var cfg settings
+	if err := s.Sections["node"].Decode(&cfg); err != nil {
+		return nil, err
+	}
+	m, err := readManifest(ctx, in.Context, "")
+	if err != nil {
+		return nil, err
+	}
+	r := &resolver{spec: s, cfg: cfg, pkg: m, in: in}
+	r.set("app", "node", in.Reason)
+	if err := r.resolve(ctx); err != nil {
+		return nil, err
+	}
+	return r.plan(), nil
+}
+
+// resolver turns settings, package.json, the lockfile and defaults into
+// concrete choices, recording where each came from.
+type resolver struct {
+	spec *spec.Spec
+	cfg  settings
+	pkg  *manifest
+	in   provider.Input
+
+	settings []plan.Setting
+	version  version
+	manager  string
+	lockfile string
+	// installPlatform is where installs run: the build platform, unless a
+	// package builds native code or is platform-specific.
+	installPlatform plan.Platform
+	build           []plan.Str // the build command, exec form; nil for none
+	start           provider.Start
+	base            provider.Base
+	hasNpmrc        bool
+}
+
+func (r *resolver) set(key, value, from string) {
+	r.settings = append(r.settings, plan.Setting{Key: key, Value: value, Source: from})
+}
+
+func (r *resolver) at(pos spec.Pos) string { return provider.From(r.spec, pos) }
+
+func (r *resolver) resolve(ctx context.Context) error {
+	if err := r.resolveVersion(ctx); err != nil {
+		return err
+	}
+	if err := r.resolveManager(ctx); err != nil {
+		return err
+	}
+	if err := r.resolveStart(); err != nil {
+		return err
+	}
+	var err error
+	if r.hasNpmrc, err = source.Exists(ctx, r.in.Context, ".npmrc"); err != nil {
+		return err
+	}
+	r.base, err = provider.ResolveBase(r.spec, provider.Needs{Family: provider.Language, Runtime: r.runtimeImage(), User: nodeUser}, r.set)
+	return err
+}
+
+func (r *resolver) resolveVersion(ctx context.Context) error {
+	if v := r.cfg.Version; v.Set {
+		parsed, ok := parseExact(v.V)
+		if !ok {
+			return r.spec.Errorf(v.Pos, "node.version", "write a release line such as 22 or a version such as 22.11.0", fmt.Sprintf("%q is not a Node version", v.V))
+		}
+		r.version = parsed
+		r.set("node version", parsed.String(), r.at(v.Pos))
+		return nil
+	}
+	if rng := r.pkg.Engines["node"]; rng != "" {
+		major, ok := satisfyingMajor(rng)
+		if !ok {
+			return fmt.Errorf("package.json: engines.node %q allows none of the Node release lines %v (set `node: {version: …}` or widen the range)", rng, knownMajors)
+		}
+		r.version = version{parts: []int{major}}
+		r.set("node version", r.version.String(), fmt.Sprintf("package.json engines.node %q (newest release line it allows)", rng))
+		return nil
+	}
+	v, from, err := fileVersion(ctx, r.in.Context, "")
+	if err != nil {
+		return err
+	}
+	if from != "" {
+		r.version = v
+		r.set("node version", v.String(), from)
+		return nil
+	}
+	r.version = version{parts: []int{ltsMajor}}
+	r.set("node version", r.version.String(), "default: the current LTS line")
+	return nil
+}
+
+func (r *resolver) resolveManager(ctx context.Context) error {
+	var found []string
+	for _, l := range lockfiles {
+		ok, err := source.Exists(ctx, r.in.Context, l.file)
+		if err != nil {
+			return err
+		}
+		if ok {
+			found = append(found, l.file)
+			if r.lockfile == "" {
+				r.lockfile, r.manager = l.file, l.manager
+			}
+		}
+	}
+	if len(found) > 1 && !(len(found) == 2 && found[0] == "package-lock.json" && found[1] == "npm-shrinkwrap.json") {
+		return fmt.Errorf("%s: several lockfiles (%s): Strata cannot tell which package manager the app uses (delete the ones you do not use)", found[0], strings.Join(found, ", "))
+	}
+	declared, _, _ := strings.Cut(r.pkg.PackageManager, "@")
+	if pm := r.cfg.PackageManager; pm.Set {
+		if _, known := managers[pm.V]; !known {
+			return r.spec.Errorf(pm.Pos, "node.packageManager", spec.Suggest(pm.V, []string{"npm", "yarn", "pnpm", "bun"}), fmt.Sprintf("unknown package manager %q", pm.V))
+		}
+		if r.manager != "" && pm.V != r.manager {
+			return r.spec.Errorf(pm.Pos, "node.packageManager", "remove node.packageManager or the lockfile of the other manager",
+				fmt.Sprintf("%s, but the context holds %s, which is %s's", pm.V, r.lockfile, r.manager))
+		}
+		r.manager = pm.V
+	}
+	if declared != "" && r.manager != "" && declared != r.manager {
+		return fmt.Errorf("package.json: packageManager %q contradicts %s, which is %s's (make them agree)", r.pkg.PackageManager, r.lockfile, r.manager)
+	}
+	switch {
+	case r.manager == "" && declared != "":
+		r.manager = declared
+	case r.manager == "":
+		return fmt.Errorf("package.json: no lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml or bun.lock): builds would not be reproducible (run npm install, or your package manager's install, and commit the lockfile)")
+	}
+	if !managers[r.manager] {
+		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm ones", r.lockfileOr("package.json"), r.manager)
+	}
+	from := r.lockfile
+	if r.cfg.PackageManager.Set {
+		from = r.at(r.cfg.PackageManager.Pos)
+	}
+	r.set("package manager", r.manager, from)
+	if r.lockfile == "" {
+		return fmt.Errorf("package.json: no %s lockfile (run %s install and commit it)", r.manager, r.manager)
+	}
+	lock, err := readNpmLock(ctx, r.in.Context, r.lockfile, r.pkg)
+	if err != nil {
+		return err
+	}
+	r.installPlatform = plan.BuildPlatform
+	if pkg, ok := lock.needsTargetPlatform(); ok {
+		r.installPlatform = plan.TargetPlatform
+		r.set("install platform", "target", r.lockfile+": "+pkg+" has an install script or is platform-specific, so installs run on the target platform (emulated for another one)")
+	}
+	return nil
+}
+
+func (r *resolver) lockfileOr(def string) string {
+	if r.lockfile != "" {
+		return r.lockfile
+	}
+	return def
+}
+
+// resolveStart finds the build command and how the app starts.
+func (r *resolver) resolveStart() error {
+	if cmd := r.spec.Build.Command; cmd.Set {
+		r.set("build command", cmd.V, r.at(cmd.Pos))
+	} else if _, ok := r.pkg.Scripts["build"]; ok {
+		r.build = plan.Lits("npm", "run", "build")
+		r.set("build command", "npm run build", "package.json scripts.build")
+	} else {
+		r.set("build command", "none", "package.json has no build script")
+	}
+	start := r.pkg.Scripts["start"]
+	switch {
+	case r.spec.Run.Cmd.Set:
+		r.set("start", strings.Join(r.spec.Run.Cmd.V, " "), r.at(r.spec.Run.Cmd.Pos))
+	case start != "":
+		if argv, ok := plainNode(start); ok {
+			// node as PID 1 gets signals; npm in between would not pass them on.
+			r.start.Cmd = plan.Lits(argv...)
+			r.set("start", start, "package.json scripts.start (node runs directly)")
+		} else {
+			r.start.Cmd = plan.Lits("npm", "run", "start")
+			r.set("start", "npm run start", "package.json scripts.start is not a plain node command")
+		}
+	case r.pkg.Main != "":
+		r.start.Cmd = plan.Lits("node", path.Clean(r.pkg.Main))
+		r.set("start", "node "+path.Clean(r.pkg.Main), "package.json main")
+	default:
+		return r.spec.Errorf(r.spec.Run.Cmd.Pos, "run.cmd", "add a start script to package.json, or set `run: {cmd: [node, server.js]}`",
+			"package.json has no start script and no main: Strata cannot tell how the app starts")
+	}
+	// The whole start command is the image's Cmd: run.cmd replaces it.
+	r.start.Entrypoint = []plan.Str{}
+	return nil
+}
+
+// plainNode splits a start script that only runs node on a file, such as
+// "node dist/server.js --port 3000", into its words.
+func plainNode(script string) ([]string, bool) {
+	words := strings.Fields(script)
+	if len(words) < 2 || words[0] != "node" || strings.ContainsAny(script, "&|;<>()$`\\\"'*?") {
+		return nil, false
+	}
+	return words, true
+}
+
+// runtimeImage is the slim image of the chosen Node version.
+func (r *resolver) runtimeImage() string { return "node:" + r.version.String() + "-slim" }
+
+// builderImage has what native addons need (python3, make, g++).
+func (r *resolver) builderImage() string { return "node:" + r.version.String() }

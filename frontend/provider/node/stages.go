@@ -1,0 +1,177 @@
+package node
+
+import (
+	"slices"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+)
+
+// Paths in the builder. The npm cache directory is set explicitly so the
+// cache mount holds it whatever the image or an .npmrc says.
+const (
+	appDir   = "/app"
+	npmCache = "/root/.npm"
+	// nodeUser is the official images' `node` user, by id so that
+	// runAsNonRoot checks can verify it.
+	nodeUser = "1000:1000"
+)
+
+// npm's cache is content-addressed with atomic writes, so parallel builds
+// may share it.
+const npmCacheID = "strata/node/npm"
+
+// registryArgs pass through from --build-arg to the install steps only.
+var registryArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_CONFIG_CAFILE"}
+
+func (r *resolver) plan() *plan.Plan {
+	p := &plan.Plan{Provider: "node", Settings: r.settings, Args: provider.Args(r.spec)}
+	for _, a := range registryArgs {
+		if !slices.ContainsFunc(p.Args, func(d plan.Arg) bool { return d.Name == a }) {
+			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
+		}
+	}
+	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.prodDepsStage(), r.testStage(), r.runtimeStage()}
+	runtime := provider.RuntimeImage(r.spec, r.start, r.base)
+	if r.pkg.Name != "" {
+		runtime.Labels["org.opencontainers.image.title"] = r.pkg.Name
+	}
+	if _, set := r.spec.Run.Env.V["NODE_ENV"]; !set {
+		runtime.Env = append([]plan.Env{{Name: "NODE_ENV", Value: plan.Lit("production")}}, runtime.Env...)
+	}
+	p.Targets = []plan.Target{
+		{Name: "build", Stage: "build", Description: "the builder with dependencies, source and build output in /app", Image: plan.Image{WorkingDir: appDir}},
+		{Name: "test", Stage: "test", Description: "npm test with the build's dependencies", Image: plan.Image{WorkingDir: appDir}},
+		{Name: "runtime", Stage: "runtime", Default: true, Description: "the runtime image", Image: runtime},
+	}
+	return p
+}
+
+// installStage is a builder with the manifests in /app: package.json and
+// the lockfile only, so editing source never re-runs an install.
+func (r *resolver) installStage(name string) plan.Stage {
+	return plan.Stage{
+		Name:     name,
+		From:     plan.FromImage(r.builderImage(), "node.version", r.cfg.Version.Pos),
+		Platform: r.installPlatform,
+		Workdir:  appDir,
+		Steps: []plan.Step{{
+			Name: "copy package.json and " + r.lockfile,
+			Copy: &plan.Copy{
+				From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits("package.json", r.lockfile)}},
+				Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
+			},
+		}},
+	}
+}
+
+// install is a frozen npm install with the shared cache: `npm ci` fails
+// rather than change the lockfile.
+func (r *resolver) install(name string, args ...string) plan.Step {
+	mounts := []plan.Mount{
+		{Type: plan.CacheMount, Target: npmCache, CacheID: npmCacheID},
+		// Tokens come as secrets, never args or layers: a whole .npmrc, or
+		// NPM_TOKEN for an .npmrc that says ${NPM_TOKEN}.
+		{Type: plan.SecretMount, ID: "npmrc", Target: "/root/.npmrc"},
+		{Type: plan.SecretMount, ID: "NPM_TOKEN", Env: "NPM_TOKEN"},
+	}
+	if r.hasNpmrc {
+		mounts = append(mounts, plan.Mount{Type: plan.BindMount, Target: appDir + "/.npmrc",
+			From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(".npmrc")}, Path: ".npmrc"}})
+	}
+	env := []plan.Env{
+		{Name: "npm_config_cache", Value: plan.Lit(npmCache)},
+		// Native addons build against the headers of the Node install:
+		// nothing is downloaded from the Node project at build time.
+		{Name: "npm_config_nodedir", Value: plan.Lit("/usr/local")},
+		{Name: "npm_config_update_notifier", Value: plan.Lit("false")},
+	}
+	for _, a := range registryArgs {
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	}
+	return plan.Step{
+		Name: name,
+		Run: &plan.Run{
+			Args:   plan.Lits(append([]string{"npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"}, args...)...),
+			Env:    env,
+			Mounts: append(mounts, provider.BuildMounts(r.spec, "node")...),
+		},
+	}
+}
+
+func (r *resolver) depsStage() plan.Stage {
+	st := r.installStage("deps")
+	if r.spec.Build.Packages.Set {
+		st.Steps = append([]plan.Step{provider.AptStep(r.spec.Build.Packages)}, st.Steps...)
+	}
+	// Dev dependencies are the build's tools, whatever NODE_ENV says.
+	st.Steps = append(st.Steps, r.install("npm ci", "--include=dev"))
+	return st
+}
+
+// prodDepsStage installs production dependencies from the warm cache in a
+// stage of its own: it depends on the manifests only, so it runs beside the
+// build and a source edit never touches it.
+func (r *resolver) prodDepsStage() plan.Stage {
+	st := r.installStage("prod-deps")
+	st.Steps = append(st.Steps, r.install("npm ci --omit=dev", "--omit=dev"))
+	return st
+}
+
+func (r *resolver) buildStage() plan.Stage {
+	st := plan.Stage{
+		Name:     "build",
+		From:     plan.From{Stage: "deps"},
+		Platform: r.installPlatform,
+		Steps: []plan.Step{{
+			Name: "copy the source",
+			Copy: &plan.Copy{
+				// An .npmrc may hold a token: it is mounted for installs only.
+				From: plan.Source{Context: &plan.ContextFilter{Exclude: []string{"node_modules", ".git", ".npmrc"}}},
+				Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
+			},
+		}},
+	}
+	run := &plan.Run{Mounts: provider.BuildMounts(r.spec, "node")}
+	switch cmd := r.spec.Build.Command; {
+	case cmd.Set:
+		run.Script = plan.Tmpl(cmd.V)
+		st.Steps = append(st.Steps, plan.Step{Name: provider.CommandName(cmd.V), Run: run, Pos: cmd.Pos})
+	case r.build != nil:
+		run.Args = r.build
+		st.Steps = append(st.Steps, plan.Step{Name: "npm run build", Run: run})
+	}
+	return st
+}
+
+func (r *resolver) testStage() plan.Stage {
+	return plan.Stage{
+		Name:     "test",
+		From:     plan.From{Stage: "build"},
+		Platform: r.installPlatform,
+		Steps: []plan.Step{{
+			Name: "npm test",
+			Run:  &plan.Run{Args: plan.Lits("npm", "test"), Mounts: provider.BuildMounts(r.spec, "node")},
+		}},
+	}
+}
+
+// runtimeStage is the slim image with production dependencies and the
+// app, each its own linked layer: node_modules changes only with the
+// lockfile, the app with the source.
+func (r *resolver) runtimeStage() plan.Stage {
+	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
+	if r.spec.Run.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
+	}
+	st.Steps = append(st.Steps,
+		plan.Step{Name: "copy production node_modules", Copy: &plan.Copy{
+			From: plan.Source{Stage: "prod-deps"}, Src: plan.Lit(appDir + "/node_modules"), Dest: plan.Lit(appDir + "/node_modules"), Link: true,
+		}},
+		plan.Step{Name: "copy the app", Copy: &plan.Copy{
+			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: []string{"node_modules"},
+		}},
+	)
+	st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
+	return st
+}
