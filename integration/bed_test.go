@@ -94,6 +94,7 @@ type report struct {
 	ran         map[string]bool
 	transferred map[string]int64
 	warnings    []string
+	logs        map[string]string // what each vertex printed
 }
 
 // cached looks a vertex up by a part of its name.
@@ -112,6 +113,18 @@ func (r report) cached(t testing.TB, part string) bool {
 	return false
 }
 
+// log is what the vertex named like part printed.
+func (r report) log(t testing.TB, part string) string {
+	t.Helper()
+	for name, out := range r.logs {
+		if strings.Contains(name, part) {
+			return out
+		}
+	}
+	t.Fatalf("no log of a vertex named like %q", part)
+	return ""
+}
+
 func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 	t.Helper()
 	ctxFS, err := fsutil.NewFS(bu.dir)
@@ -119,7 +132,7 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 		t.Fatal(err)
 	}
 	ch := make(chan *client.SolveStatus)
-	got := report{ran: map[string]bool{}, transferred: map[string]int64{}}
+	got := report{ran: map[string]bool{}, transferred: map[string]int64{}, logs: map[string]string{}}
 	names := map[digest.Digest]string{}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -133,6 +146,9 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 				if v.Completed != nil {
 					got.ran[v.Name] = got.ran[v.Name] || !v.Cached
 				}
+			}
+			for _, l := range st.Logs {
+				got.logs[names[l.Vertex]] += string(l.Data)
 			}
 			for _, w := range st.Warnings {
 				got.warnings = append(got.warnings, string(w.Short))

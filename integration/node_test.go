@@ -1,0 +1,101 @@
+//go:build integration
+
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-build/strata/internal/imagerun"
+)
+
+// checkNodeExpress runs the node-express image and checks that it answers
+// as a non-root production app.
+func checkNodeExpress(t *testing.T, img imagerun.Image, want string) {
+	t.Helper()
+	cfg := img.Config.Config
+	if len(cfg.Entrypoint) != 0 || !slices.Equal(cfg.Cmd, []string{"node", "dist/server.js"}) {
+		t.Errorf("entrypoint %q cmd %q: node must run as PID 1", cfg.Entrypoint, cfg.Cmd)
+	}
+	if cfg.User != "1000:1000" || cfg.WorkingDir != "/app" || !slices.Contains(cfg.Env, "NODE_ENV=production") {
+		t.Errorf("user %q workdir %q env %q", cfg.User, cfg.WorkingDir, cfg.Env)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	c := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, c, addr, "/"); !strings.Contains(got, want) {
+		t.Errorf("GET / = %q, want %q", got, want)
+	}
+	if got := get(t, c, addr, "/env"); !strings.Contains(got, "NODE_ENV=production uid=1000") {
+		t.Errorf("GET /env = %q", got)
+	}
+}
+
+// An Express + TypeScript API with npm, from detection alone: it builds,
+// runs and answers; the runtime holds production dependencies only; a
+// source edit leaves both installs cached; a dependency change re-runs them
+// with npm's cache warm.
+func TestNodeExpress(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-express")
+	img := b.images(t, c, build{dir: dir})[0]
+	checkNodeExpress(t, img, "hello from node-express")
+
+	var express, typescript, sources bool
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		switch {
+		case strings.HasPrefix(h.Name, "app/node_modules/express/"):
+			express = true
+		case strings.HasPrefix(h.Name, "app/node_modules/typescript/"):
+			typescript = true
+		case strings.HasPrefix(h.Name, "app/dist/server.js"):
+			sources = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !express || typescript || !sources {
+		t.Errorf("runtime holds express %v, typescript (a dev dependency) %v, dist/server.js %v", express, typescript, sources)
+	}
+
+	// A source edit: the build re-runs, neither install does.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	greet := filepath.Join(dir, "src", "greet.ts")
+	dt, err := os.ReadFile(greet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "image.tar")
+	v, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNodeExpress(t, readOCI(t, out)[0], "hi "+run+" from node-express")
+	if v.cached(t, "[build 2/2] npm run build") {
+		t.Error("a source edit did not re-run the build")
+	}
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci --omit=dev"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+
+	// --target test runs the test script on the built app.
+	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
+		t.Errorf("--target test: %v", err)
+	}
+}
