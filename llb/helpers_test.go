@@ -19,7 +19,6 @@ import (
 
 	"github.com/strata-build/strata/frontend/pipeline"
 	"github.com/strata-build/strata/frontend/plan"
-	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/llb"
 )
 
@@ -54,15 +53,7 @@ func contextState(f llb.ContextPaths) (bk.State, error) {
 // planDir runs description → plan on a directory of the repository.
 func planDir(t testing.TB, dir string) *plan.Plan {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := pipeline.Parse("Dockerfile", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir))
+	p, err := pipeline.PlanDir(context.Background(), dir, "Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}

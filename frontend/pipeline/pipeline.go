@@ -4,6 +4,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 
 	"github.com/strata-build/strata/frontend/detect"
 	"github.com/strata-build/strata/frontend/plan"
@@ -42,4 +45,23 @@ func Plan(ctx context.Context, s *spec.Spec, fsys source.FS) (*plan.Plan, error)
 		return nil, err
 	}
 	return pl, pl.Validate()
+}
+
+// PlanDir plans the app in a directory from its description file (relative
+// to dir unless absolute; none at all means everything is detected), as the
+// CLI and the example tests do.
+func PlanDir(ctx context.Context, dir, file string) (*plan.Plan, error) {
+	path := file
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	s, err := Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return Plan(ctx, s, source.Dir(dir))
 }
