@@ -15,6 +15,9 @@ type Value[T any] struct {
 	V   T
 	Pos Pos
 	Set bool
+	// Keys are where each key of a mapping value was written, so a problem
+	// with one entry (run.env.TOKEN) points at its own line.
+	Keys map[string]Pos
 }
 
 // Or returns the written value, or def when the key was absent.
@@ -37,7 +40,27 @@ func (v *Value[T]) decodeNode(d *decoder, key string, n *yaml.Node) bool {
 		return false
 	}
 	v.V, v.Pos, v.Set = t, posOf(n), true
+	v.Keys = keyPositions(n)
 	return true
+}
+
+// KeyPos is where key of a mapping value was written, else the value's Pos.
+func (v Value[T]) KeyPos(key string) Pos {
+	if p, ok := v.Keys[key]; ok {
+		return p
+	}
+	return v.Pos
+}
+
+func keyPositions(n *yaml.Node) map[string]Pos {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make(map[string]Pos, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		out[n.Content[i].Value] = posOf(n.Content[i])
+	}
+	return out
 }
 
 // decoder turns YAML nodes into typed values and collects every problem

@@ -20,6 +20,9 @@ func (p Pos) IsZero() bool { return p.Line == 0 }
 // key, and carries a hint on how to fix it.
 type Error struct {
 	File string
+	// Rule names the lint rule this problem also is, if any, so
+	// `--call=check` reports it as a finding of that rule.
+	Rule string
 	Pos  Pos
 	Key  string // dotted path such as "go.main"
 	Msg  string

@@ -47,7 +47,7 @@ bogus: 1
 `
 	_, err := Parse("Dockerfile", []byte(in), sections)
 	wantErrors(t, err, "4 args.1BAD", "7 run.prot", "8 run.port", "9 run.cmd[0]", "9 run.cmd[1]",
-		"10 run.env.A-B", "10 run.env.B-AD", "12 build.packages[0]", "12 build.packages[2]",
+		"10 run.env.B-AD", "10 run.env.A-B", "12 build.packages[0]", "12 build.packages[2]",
 		"14 build.secrets[0].evn", "16 bogus")
 	// the first problem is the one callers of errors.As(*Error) get
 	var first *Error

@@ -244,7 +244,7 @@ func (r *Run) validate(d *decoder) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Env.V)) {
 		if !argName.MatchString(k) {
-			d.report(&Error{File: d.file, Pos: r.Env.Pos, Key: "run.env." + k, Msg: "not a valid environment variable name", Hint: "use letters, digits and _"})
+			d.report(&Error{File: d.file, Pos: r.Env.KeyPos(k), Key: "run.env." + k, Msg: "not a valid environment variable name", Hint: "use letters, digits and _"})
 		}
 	}
 	for i, p := range r.Copy.V {

@@ -178,3 +178,22 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Each key of a mapping value keeps its own line, so a finding about one
+// entry points at it.
+func TestMappingKeyPositions(t *testing.T) {
+	in := "run:\n  env:\n    A: x\n    B_TOKEN: y\n  port: 80\n"
+	s, err := Parse("Dockerfile", []byte(in), sections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Run.Env.KeyPos("B_TOKEN"); got != (Pos{Line: 4, Column: 5}) {
+		t.Errorf("B_TOKEN at %+v", got)
+	}
+	if got := s.Run.Env.KeyPos("MISSING"); got != s.Run.Env.Pos {
+		t.Errorf("an unknown key falls back to the value's position, got %+v", got)
+	}
+	if s.Run.Port.Keys != nil {
+		t.Errorf("a scalar has no keys: %v", s.Run.Port.Keys)
+	}
+}
