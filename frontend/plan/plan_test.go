@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/strata-build/strata/frontend/spec"
 )
 
 // valid is a small well-formed plan the cases below break one way each.
@@ -168,5 +170,35 @@ func TestWalkTargetVisitsWhatTheTargetNeeds(t *testing.T) {
 	}
 	if !slices.Equal(mounts, []string{"build:/src", "build:/out"}) {
 		t.Errorf("mounts %q", mounts)
+	}
+}
+
+func TestWalkStrsCoverStageEnvAndSteps(t *testing.T) {
+	p := valid()
+	p.Stages[0].Env = []Env{{Name: "V", Value: Tmpl("${VERSION}")}}
+	var refs []string
+	for s := range p.WalkAll().Strs() {
+		refs = append(refs, s.Refs()...)
+	}
+	if !slices.Equal(refs, []string{"VERSION", "VERSION"}) {
+		t.Errorf("refs %q: want the stage env's and the compile step's", refs)
+	}
+}
+
+func TestWriteTextPlacesFindings(t *testing.T) {
+	p := valid()
+	p.Findings = []Finding{
+		{Rule: "InDescription", Message: "a", Pos: spec.Pos{Line: 7, Column: 3}},
+		{Rule: "InGoMod", Message: "b", File: "go.mod", Pos: spec.Pos{Line: 3}},
+		{Rule: "Nowhere", Message: "c"},
+	}
+	var b strings.Builder
+	if err := p.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  InDescription (line 7): a\n", "  InGoMod (go.mod line 3): b\n", "  Nowhere: c\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
 	}
 }

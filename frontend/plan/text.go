@@ -57,7 +57,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if len(p.Findings) > 0 {
 		b.WriteString("\nfindings:\n")
 		for _, f := range p.Findings {
-			fmt.Fprintf(b, "  %s: %s\n", f.Rule, f.Message)
+			fmt.Fprintf(b, "  %s%s: %s\n", f.Rule, f.where(), f.Message)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -229,4 +229,18 @@ func quote(s string) string {
 		return strconv.Quote(s)
 	}
 	return s
+}
+
+// where is " (line 7)" for a finding in the description, " (go.mod line 3)"
+// for one in another file, "" when it has no place.
+func (f Finding) where() string {
+	switch {
+	case f.Pos.IsZero() && f.File == "":
+		return ""
+	case f.Pos.IsZero():
+		return " (" + f.File + ")"
+	case f.File == "":
+		return fmt.Sprintf(" (line %d)", f.Pos.Line)
+	}
+	return fmt.Sprintf(" (%s line %d)", f.File, f.Pos.Line)
 }

@@ -163,6 +163,28 @@ func (s *Step) Strs() iter.Seq[Str] {
 	}
 }
 
+// Strs yields every string of the walk's stages that a renderer expands:
+// each stage's env and each step's strings (image configs are the
+// targets', see Image.Strs).
+func (w Walk) Strs() iter.Seq[Str] {
+	return func(yield func(Str) bool) {
+		for _, st := range w.Stages {
+			for _, v := range envValues(st.Env) {
+				if !yield(v) {
+					return
+				}
+			}
+		}
+		for at := range w.Steps() {
+			for v := range at.Step.Strs() {
+				if !yield(v) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // Strs yields every string of an image config.
 func (img *Image) Strs() iter.Seq[Str] {
 	return func(yield func(Str) bool) {
