@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/strata-build/strata/frontend/detect"
+	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/provider"
 	"github.com/strata-build/strata/frontend/source"
@@ -64,4 +65,15 @@ func PlanDir(ctx context.Context, dir, file string) (*plan.Plan, error) {
 		return nil, err
 	}
 	return Plan(ctx, s, source.Dir(dir))
+}
+
+// Rules lists every lint rule: the generic ones, then each provider's.
+func Rules() []lint.Rule {
+	rules := lint.Rules()
+	for _, p := range detect.Providers {
+		if r, ok := p.(lint.Ruled); ok {
+			rules = append(rules, r.Rules()...)
+		}
+	}
+	return rules
 }

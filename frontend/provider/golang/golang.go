@@ -65,7 +65,7 @@ func New() Provider { return Provider{} }
 func (Provider) Name() string { return "go" }
 
 func (Provider) Patterns() []string {
-	return []string{"go.mod", "go.work", "*.go", "cmd/*/*.go", vendorManifest}
+	return []string{"go.mod", "go.sum", "go.work", "*.go", "cmd/*/*.go", vendorManifest}
 }
 
 func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
@@ -104,6 +104,7 @@ type resolver struct {
 	in   provider.Input
 
 	settings []plan.Setting
+	findings []plan.Finding
 	version  goVersion
 	builder  string
 	main     string
@@ -139,6 +140,9 @@ func (r *resolver) resolve(ctx context.Context) error {
 		return err
 	} else if r.vendored {
 		r.set("dependencies", "vendor/", vendorManifest+" (no download step)")
+	}
+	if err := r.checkGoSum(ctx); err != nil {
+		return err
 	}
 	family := provider.Static
 	if r.cgo {
@@ -205,8 +209,11 @@ func (r *resolver) resolveVersion() error {
 			return r.errorf(r.cfg.Version.Pos, "go.version", "write a Go release such as 1.26 or 1.26.8", "%v", err)
 		}
 		if !v.satisfies(r.mod.Go) {
-			return r.errorf(r.cfg.Version.Pos, "go.version", fmt.Sprintf("raise go.version to %s or remove it to use the go.mod version", r.mod.Go.minor()),
-				"go %s is older than go %s that %s requires", v, r.mod.Go, r.mod.GoSrc)
+			// Still an error (no builder could build it); --call=check shows it as the rule too.
+			e := r.spec.Errorf(r.cfg.Version.Pos, "go.version", fmt.Sprintf("raise go.version to %s or remove it to use the go.mod version", r.mod.Go.minor()),
+				fmt.Sprintf("go %s is older than go %s that %s requires", v, r.mod.Go, r.mod.GoSrc))
+			e.Rule = ruleGoVersionTooOld.Name
+			return e
 		}
 		r.version = v
 		r.set("go version", v.String(), r.at(r.cfg.Version.Pos))
@@ -276,16 +283,15 @@ func (r *resolver) resolveCgo() {
 	if r.cfg.Cgo.Set {
 		r.cgo = r.cfg.Cgo.V
 		r.set("cgo", fmt.Sprint(r.cgo), r.at(r.cfg.Cgo.Pos))
+		if req, ok := r.cgoRequirement(); ok && !r.cgo {
+			r.findCgoDisabled(req)
+		}
 		return
 	}
-	for _, req := range r.mod.Requires {
-		for _, c := range cgoModules {
-			if req == c {
-				r.cgo = true
-				r.set("cgo", "true", "go.mod requires "+c+", which needs cgo")
-				return
-			}
-		}
+	if req, ok := r.cgoRequirement(); ok {
+		r.cgo = true
+		r.set("cgo", "true", "go.mod requires "+req.Path+", which needs cgo")
+		return
 	}
 	r.set("cgo", "false", "default: a static binary")
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
 )
 
 // module is what Strata needs from go.mod (and go.work when present).
@@ -25,12 +26,19 @@ type module struct {
 	// Toolchain is set when a toolchain line names an exact release.
 	Toolchain    *goVersion
 	ToolchainSrc string
-	Requires     []string
+	Requires     []requirement
 	// Workspace lists go.work members (their directories), nil without go.work.
 	Workspace []string
 	// LocalReplaces are directories that replace directives point at; the
 	// download step needs their go.mod to resolve the module graph.
 	LocalReplaces []string
+}
+
+// requirement is a require line of go.mod: the module, its version and
+// where the line is, for findings about it.
+type requirement struct {
+	Path, Version string
+	Pos           spec.Pos
 }
 
 // dependencyFiles are the only files the download step sees.
@@ -68,7 +76,8 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 			m.Path = f.Module.Mod.Path
 		}
 		for _, r := range f.Require {
-			m.Requires = append(m.Requires, r.Mod.Path)
+			m.Requires = append(m.Requires, requirement{Path: r.Mod.Path, Version: r.Mod.Version,
+				Pos: spec.Pos{Line: r.Syntax.Start.Line, Column: r.Syntax.Start.LineRune}})
 		}
 		if err := m.addLocalReplaces("go.mod", ".", f.Replace); err != nil {
 			return nil, err

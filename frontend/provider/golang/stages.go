@@ -14,6 +14,7 @@ func (r *resolver) plan() *plan.Plan {
 		Provider: "go",
 		Settings: r.settings,
 		Args:     provider.Args(r.spec),
+		Findings: r.findings,
 	}
 	for _, a := range proxyArgs {
 		// A declared GOPROXY keeps its default; --build-arg still overrides it.
