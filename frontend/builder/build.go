@@ -4,8 +4,8 @@ package builder
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,15 +13,16 @@ import (
 
 	"github.com/containerd/platforms"
 	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
-	"github.com/moby/buildkit/solver/errdefs"
-	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/strata-build/strata/frontend/detect"
+	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/pipeline"
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/source"
@@ -41,19 +42,13 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	}
 	defer func() { err = withSource(err, src.SourceMap) }()
 
-	s, err := pipeline.Parse(src.Filename, src.Data)
-	if err != nil {
-		return nil, err
-	}
-	fsys, err := detectionContext(ctx, bc, s)
-	if err != nil {
-		return nil, err
-	}
-	j := &job{bc: bc, c: c, src: src, spec: s, fsys: fsys, build: platforms.DefaultSpec()}
+	j := &job{bc: bc, c: c, src: src, build: platforms.DefaultSpec()}
 	if len(bc.BuildPlatforms) > 0 {
 		j.build = bc.BuildPlatforms[0]
 	}
-
+	if bc.BuildOpts().Opts[keyRequestID] == subrequests.RequestSubrequestsDescribe {
+		return describe()
+	}
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(ctx context.Context) (*targets.List, error) {
 			p, err := j.plan(ctx)
@@ -69,10 +64,14 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 			}
 			return outlineOf(p), nil
 		},
+		Lint: j.lint,
 	}); err != nil || ok {
 		return res, err
 	}
 
+	if err := j.check(ctx); err != nil {
+		return nil, err
+	}
 	if err := j.warnUnusedArgs(ctx); err != nil {
 		return nil, err
 	}
@@ -102,22 +101,51 @@ type job struct {
 	bc       *dockerui.Client
 	c        client.Client
 	src      *dockerui.Source
-	spec     *spec.Spec
-	fsys     source.FS
 	build    ocispecs.Platform
 	contexts *contexts
 	images   *imageResolver
 	epoch    *time.Time
+
+	loadOnce sync.Once
+	loadErr  error
+	spec     *spec.Spec
+	lintCfg  *linter.Config // the check directive or BUILDKIT_DOCKERFILE_CHECK
+	fsys     source.FS      // the detection context
+	ignore   bool           // .dockerignore patterns apply
 
 	planOnce sync.Once
 	planned  *plan.Plan
 	planErr  error
 }
 
+// load reads the description and its check directive and transfers the
+// detection context, once for the whole request.
+func (j *job) load(ctx context.Context) error {
+	j.loadOnce.Do(func() {
+		if j.spec, j.loadErr = pipeline.Parse(j.src.Filename, j.src.Data); j.loadErr != nil {
+			return
+		}
+		if j.lintCfg, j.loadErr = lint.ReadConfig(j.src.Filename, j.src.Data, j.bc.LinterConfig); j.loadErr != nil {
+			return
+		}
+		var ignore []string
+		if ignore, j.loadErr = j.bc.DockerIgnorePatterns(ctx); j.loadErr != nil {
+			return
+		}
+		j.ignore = len(ignore) > 0
+		j.fsys, j.loadErr = detectionContext(ctx, j.bc, j.spec, ignore)
+	})
+	return j.loadErr
+}
+
 // plan plans the app once for the whole request: every platform's solve,
-// the outline and the target list render the same plan.
+// the outline, the target list and the lint render the same plan.
 func (j *job) plan(ctx context.Context) (*plan.Plan, error) {
-	j.planOnce.Do(func() { j.planned, j.planErr = pipeline.Plan(ctx, j.spec, j.fsys) })
+	j.planOnce.Do(func() {
+		if j.planErr = j.load(ctx); j.planErr == nil {
+			j.planned, j.planErr = pipeline.Plan(ctx, j.spec, j.fsys)
+		}
+	})
 	return j.planned, j.planErr
 }
 
@@ -161,13 +189,12 @@ func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.Bu
 }
 
 // detectionContext transfers only the files providers read, so a context
-// with a huge .git or node_modules costs nothing to plan.
-func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec) (source.FS, error) {
-	load := func(ctx context.Context, patterns []string, key, name string) (client.Reference, error) {
-		st, err := bc.MainContext(ctx,
-			bk.IncludePatterns(patterns),
-			bk.SharedKeyHint(key),
-			dockerui.WithInternalName(name))
+// with a huge .git or node_modules costs nothing to plan: of those two,
+// only the directory entries come, for DockerignoreMissing. ignore is the
+// .dockerignore, which must be given again with the excludes.
+func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec, ignore []string) (source.FS, error) {
+	load := func(ctx context.Context, opts []bk.LocalOption, key, name string) (client.Reference, error) {
+		st, err := bc.MainContext(ctx, append(opts, bk.SharedKeyHint(key), dockerui.WithInternalName(name))...)
 		if err != nil {
 			return nil, err
 		}
@@ -181,13 +208,21 @@ func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec) (s
 		}
 		return res.SingleRef()
 	}
-	ref, err := load(ctx, detect.Patterns(s), "strata-detect", "load files for detection")
+	include, exclude := detectionFilter(s, ignore)
+	ref, err := load(ctx, []bk.LocalOption{bk.IncludePatterns(include), bk.ExcludePatterns(exclude)}, "strata-detect", "load files for detection")
 	if err != nil {
 		return nil, err
 	}
 	return source.Cache(&refFS{ref: ref, fetch: func(ctx context.Context, paths []string) (client.Reference, error) {
-		return load(ctx, paths, "strata-detect-more", "load files for detection "+strings.Join(paths, " "))
+		return load(ctx, []bk.LocalOption{bk.IncludePatterns(paths)}, "strata-detect-more", "load files for detection "+strings.Join(paths, " "))
 	}}), nil
+}
+
+// detectionFilter is what detection asks of the context: the providers'
+// patterns plus lint's probes, with the .dockerignore still applied.
+func detectionFilter(s *spec.Spec, ignore []string) (include, exclude []string) {
+	probes, below := lint.ContextFilter()
+	return slices.Concat(detect.Patterns(s), probes), slices.Concat(ignore, below)
 }
 
 // warnUnusedArgs names every --build-arg the plan does not read: nothing a
@@ -225,37 +260,4 @@ func sourceDateEpoch(ctx context.Context, bc *dockerui.Client) (*time.Time, erro
 		return &t, nil
 	}
 	return bc.ResolveMainContextSourceDateEpoch(ctx)
-}
-
-// withSource attaches the offending description lines to spec errors, so
-// buildx prints them as it does for Dockerfiles: one source, a range per
-// problem.
-func withSource(err error, sm *bk.SourceMap) error {
-	var es spec.Errors
-	if err == nil || !errors.As(err, &es) {
-		var se *spec.Error
-		if !errors.As(err, &se) {
-			return err
-		}
-		es = spec.Errors{se}
-	}
-	var ranges []*pb.Range
-	for _, se := range es {
-		if se.Pos.IsZero() || se.File != sm.Filename {
-			continue
-		}
-		at := &pb.Position{Line: int32(se.Pos.Line), Character: int32(se.Pos.Column)}
-		ranges = append(ranges, &pb.Range{Start: at, End: at})
-	}
-	if len(ranges) == 0 {
-		return err
-	}
-	var def *pb.Definition
-	if sm.Definition != nil {
-		def = sm.Definition.ToPB()
-	}
-	return errdefs.WithSource(err, &errdefs.Source{
-		Info:   &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: def},
-		Ranges: ranges,
-	})
 }
