@@ -20,7 +20,7 @@ import (
 )
 
 const usage = `usage:
-  strata plan [-f FILE] [--json] [DIR]   show the resolved build plan
+  strata plan [-f FILE] [--json] [DIR]   show the resolved build plan and its lint findings
   strata schema                          print the description's JSON Schema
   strata version                         print the version
 `
@@ -88,6 +88,9 @@ func planCmd(args []string, out io.Writer) error {
 	}
 	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir))
 	if err != nil {
+		return err
+	}
+	if p.Findings, err = findings(context.Background(), s, data, p, dir, path); err != nil {
 		return err
 	}
 	if *asJSON {

@@ -86,3 +86,39 @@ func TestSchemaPrintsJSONSchema(t *testing.T) {
 		t.Errorf("schema = %s", out.String())
 	}
 }
+
+// plan lists the generic findings with the provider's, as --call=check
+// reports them, and honours the check directive.
+func TestPlanListsFindings(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"go.mod":     "module x\n\ngo 1.26\n\nrequire github.com/google/uuid v1.6.0\n",
+		"main.go":    "package main\n\nfunc main() {}\n",
+		".git/HEAD":  "ref: refs/heads/main\n",
+		"Dockerfile": "# syntax=x\n# check=skip=UnusedArg\nargs:\n  NPM_TOKEN: x\n",
+	} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+	}
+	var out bytes.Buffer
+	if err := run([]string{"plan", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\nfindings:\n  DockerignoreMissing: the build context has .git",
+		"\n  SecretInArgOrEnv (line 4): arg NPM_TOKEN looks like a secret",
+		"\n  GoSumMissing (go.mod line 5): go.sum is missing",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "UnusedArg") {
+		t.Errorf("skipped rule reported:\n%s", out.String())
+	}
+	os.WriteFile(filepath.Join(dir, ".dockerignore"), []byte("# ours\n.git\n"), 0o644)
+	out.Reset()
+	if err := run([]string{"plan", dir}, &out); err != nil || strings.Contains(out.String(), "DockerignoreMissing") {
+		t.Errorf("with a .dockerignore: %v\n%s", err, out.String())
+	}
+}
