@@ -27,14 +27,14 @@ import (
 // cannot plan the check's build error, never the request's.
 func (j *job) lint(ctx context.Context) (*lintpb.LintResults, error) {
 	if err := j.load(ctx); err != nil {
-		return lintResults(j.src.SourceMap, nil, nil, nil, err), nil
+		return lintResults(j.src.SourceMap, nil, nil, err), nil
 	}
 	p, planErr := j.plan(ctx)
 	findings, err := lint.Check(ctx, j.lintInput(p, planErr))
 	if err != nil {
 		return nil, err
 	}
-	return lintResults(j.src.SourceMap, pipeline.Rules(), findings, j.readFile(ctx), planErr), nil
+	return lintResults(j.src.SourceMap, pipeline.Rules(), findings, planErr), nil
 }
 
 // check runs during a build: every finding is a warning with its place,
@@ -71,29 +71,28 @@ func (j *job) readFile(ctx context.Context) func(string) []byte {
 	}
 }
 
-// lintResults is the `frontend.lint` answer: the description is source 0,
-// another file a finding is about is added as a source of its own.
-func lintResults(sm *bk.SourceMap, rules []lint.Rule, findings []plan.Finding, read func(string) []byte, planErr error) *lintpb.LintResults {
+// lintResults is the `frontend.lint` answer, with the description as its
+// only source. A finding in another file (go.mod) names its place in the
+// message instead: buildx prints every lint source under the description's
+// name, so a go.mod snippet would read "Dockerfile:5".
+func lintResults(sm *bk.SourceMap, rules []lint.Rule, findings []plan.Finding, planErr error) *lintpb.LintResults {
 	res := &lintpb.LintResults{}
-	desc := addSource(res, sm.Filename, sm.Language, sm.Data, sm.Definition)
+	desc := addSource(res, sm)
 	for _, f := range findings {
 		rule := lint.Find(rules, f.Rule)
-		idx := -1
-		switch {
-		case f.Pos.IsZero():
-		case f.File == "":
-			idx = desc
-		default:
-			if data := read(f.File); data != nil {
-				idx = addSource(res, f.File, "", data, nil)
-			}
-		}
+		idx, msg := -1, f.Message
 		var at []parser.Range
-		if idx >= 0 {
+		switch {
+		case f.File != "" && !f.Pos.IsZero():
+			msg = fmt.Sprintf("%s (%s line %d)", msg, f.File, f.Pos.Line)
+		case f.File != "":
+			msg = fmt.Sprintf("%s (%s)", msg, f.File)
+		case !f.Pos.IsZero():
+			idx = desc
 			p := parser.Position{Line: f.Pos.Line, Character: f.Pos.Column}
 			at = []parser.Range{{Start: p, End: p}}
 		}
-		res.AddWarning(rule.Name, rule.Description, rule.URL(), f.Message, idx, at)
+		res.AddWarning(rule.Name, rule.Description, rule.URL(), msg, idx, at)
 	}
 	if planErr != nil {
 		res.Error = &lintpb.BuildError{Message: planErr.Error(),
@@ -102,13 +101,15 @@ func lintResults(sm *bk.SourceMap, rules []lint.Rule, findings []plan.Finding, r
 	return res
 }
 
-// addSource adds a file to the results once; a source needs a definition,
-// which only the description has.
-func addSource(res *lintpb.LintResults, file, lang string, data []byte, def *bk.Definition) int {
-	if def == nil {
-		def = &bk.Definition{}
+// addSource adds the description; a lint source needs a definition, which
+// a description read outside a build (tests) lacks.
+func addSource(res *lintpb.LintResults, sm *bk.SourceMap) int {
+	if sm.Definition == nil {
+		c := *sm
+		c.Definition = &bk.Definition{}
+		sm = &c
 	}
-	return res.AddSource(&bk.SourceMap{Filename: file, Language: lang, Data: data, Definition: def})
+	return res.AddSource(sm)
 }
 
 // warnFindings sends findings as build warnings, the way the Dockerfile

@@ -51,8 +51,8 @@ var badModule = map[string]string{"go.mod": "module x\n\ngo 1.26\n\nrequire gith
 // description, URL, message and location per warning, the files as
 // sources, and status 1 when there is anything to report.
 func TestLintResultShape(t *testing.T) {
-	sm, findings, planErr, read := checked(t, lintDesc, badModule)
-	res, err := lintResults(sm, pipeline.Rules(), findings, read, planErr).ToResult(nil)
+	sm, findings, planErr, _ := checked(t, lintDesc, badModule)
+	res, err := lintResults(sm, pipeline.Rules(), findings, planErr).ToResult(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,17 +63,21 @@ func TestLintResultShape(t *testing.T) {
 	if err := json.Unmarshal(res.Metadata["result.json"], &out); err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Sources) != 2 || out.Sources[0].Filename != "Dockerfile" || out.Sources[1].Filename != "go.mod" || string(out.Sources[1].Data) != badModule["go.mod"] {
+	if len(out.Sources) != 1 || out.Sources[0].Filename != "Dockerfile" || string(out.Sources[0].Data) != lintDesc {
 		t.Fatalf("sources %+v", out.Sources)
 	}
 	var got []string
 	for _, w := range out.Warnings {
-		got = append(got, fmt.Sprintf("%s %d:%d", w.RuleName, w.Location.SourceIndex, w.Location.Ranges[0].Start.Line))
+		line := 0
+		if len(w.Location.Ranges) > 0 {
+			line = int(w.Location.Ranges[0].Start.Line)
+		}
+		got = append(got, fmt.Sprintf("%s %d:%d", w.RuleName, w.Location.SourceIndex, line))
 		if w.Description == "" || w.Detail == "" || !strings.HasPrefix(w.URL, lint.DocsBase+"docs/rules/") {
 			t.Errorf("warning %+v lacks a description, detail or URL", w)
 		}
 	}
-	want := []string{"SecretInArgOrEnv 0:4", "BaseImageUnpinned 0:6", "GoSumMissing 1:5"}
+	want := []string{"SecretInArgOrEnv 0:4", "BaseImageUnpinned 0:6", "GoSumMissing -1:0"}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings %q, want %q", got, want)
 	}
@@ -85,7 +89,7 @@ func TestLintResultShape(t *testing.T) {
 	if err := out.PrintTo(&txt, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, wantText := range []string{"WARNING: SecretInArgOrEnv - " + lint.DocsBase + "docs/rules/secret-in-arg-or-env.md", ">>>   NPM_TOKEN: x", "go.mod:5", ">>> require github.com/google/uuid v1.6.0"} {
+	for _, wantText := range []string{"WARNING: SecretInArgOrEnv - " + lint.DocsBase + "docs/rules/secret-in-arg-or-env.md", "Dockerfile:4\n", ">>>   NPM_TOKEN: x", "go.sum is missing, and go.mod requires 1 module:", "(go.mod line 5)\n"} {
 		if !strings.Contains(txt.String(), wantText) {
 			t.Errorf("printed result lacks %q:\n%s", wantText, txt.String())
 		}
@@ -93,8 +97,8 @@ func TestLintResultShape(t *testing.T) {
 
 	// a clean description: no warnings, status 0
 	clean := map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": badModule["main.go"]}
-	sm, findings, planErr, read = checked(t, "# syntax=x\napp: go\n", clean)
-	res, err = lintResults(sm, pipeline.Rules(), findings, read, planErr).ToResult(nil)
+	sm, findings, planErr, _ = checked(t, "# syntax=x\napp: go\n", clean)
+	res, err = lintResults(sm, pipeline.Rules(), findings, planErr).ToResult(nil)
 	if err != nil || string(res.Metadata["result.statuscode"]) != "0" || !strings.Contains(string(res.Metadata["result.json"]), `"warnings": null`) {
 		t.Errorf("clean: %v %s %s", err, res.Metadata["result.statuscode"], res.Metadata["result.json"])
 	}
@@ -104,11 +108,11 @@ func TestLintResultShape(t *testing.T) {
 // finding of its rule.
 func TestLintPlanningErrorIsTheBuildError(t *testing.T) {
 	clean := map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": badModule["main.go"]}
-	sm, findings, planErr, read := checked(t, "# syntax=x\ngo:\n  version: \"1.25\"\n", clean)
+	sm, findings, planErr, _ := checked(t, "# syntax=x\ngo:\n  version: \"1.25\"\n", clean)
 	if planErr == nil {
 		t.Fatal("planning did not fail")
 	}
-	out := lintResults(sm, pipeline.Rules(), findings, read, planErr)
+	out := lintResults(sm, pipeline.Rules(), findings, planErr)
 	if out.Error == nil || !strings.Contains(out.Error.Message, "go.version: go 1.25 is older than go 1.26") ||
 		out.Error.Location.SourceIndex != 0 || out.Error.Location.Ranges[0].Start.Line != 3 {
 		t.Fatalf("build error %+v", out.Error)

@@ -69,7 +69,7 @@ func (r *resolver) checkGoSum(ctx context.Context) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		first := r.mod.Requires[0]
 		r.find(ruleGoSumMissing, plan.Finding{File: "go.mod", Pos: first.Pos,
-			Message: fmt.Sprintf("go.sum is missing, and go.mod requires %d modules: the build cannot verify them (run `go mod tidy` and add go.sum to the build context)", len(r.mod.Requires))})
+			Message: fmt.Sprintf("go.sum is missing, and go.mod requires %s: the build cannot verify them (run `go mod tidy` and add go.sum to the build context)", modules(len(r.mod.Requires)))})
 		return nil
 	} else if err != nil {
 		return err
@@ -93,4 +93,11 @@ func summed(sum []byte, req requirement) bool {
 		}
 	}
 	return false
+}
+
+func modules(n int) string {
+	if n == 1 {
+		return "1 module"
+	}
+	return fmt.Sprintf("%d modules", n)
 }
