@@ -121,10 +121,12 @@ func warnFindings(ctx context.Context, warn func(context.Context, string, client
 		opts := client.WarnOpts{Level: 1, URL: rule.URL(), Detail: [][]byte{[]byte(rule.Description)}}
 		msg := linter.LintFormatShort(rule.Name, f.Message, 0)
 		switch {
-		case f.Pos.IsZero():
+		case f.File == "" && f.Pos.IsZero():
 		case f.File == "":
 			msg = linter.LintFormatShort(rule.Name, f.Message, f.Pos.Line)
 			opts.Range = []*pb.Range{rangeAt(f.Pos)}
+		case f.Pos.IsZero():
+			msg = fmt.Sprintf("%s (%s)", msg, f.File)
 		default:
 			msg = fmt.Sprintf("%s (%s line %d)", msg, f.File, f.Pos.Line)
 			// Without its own source the range would point into the description.

@@ -128,14 +128,14 @@ func (e *FindingsError) Error() string {
 	fmt.Fprintf(&b, "lint violation found for rules: %s (the check directive says error=true)", strings.Join(rules, ", "))
 	for _, f := range e.Findings {
 		b.WriteString("\n  ")
-		b.WriteString(Place(e.File, f))
+		b.WriteString(place(e.File, f))
 		b.WriteString(f.Rule + ": " + f.Message)
 	}
 	return b.String()
 }
 
-// Place is "Dockerfile:7: " or "go.mod:3: " for a finding, "" without a line.
-func Place(description string, f plan.Finding) string {
+// place is "Dockerfile:7: " or "go.mod:3: " for a finding, "" without a line.
+func place(description string, f plan.Finding) string {
 	file := cmp.Or(f.File, description)
 	if f.Pos.IsZero() {
 		if f.File != "" {

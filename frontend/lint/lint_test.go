@@ -188,6 +188,10 @@ func TestRuledPlanningError(t *testing.T) {
 	if len(found) != 1 || found[0].Rule != "GoVersionTooOld" || !strings.Contains(found[0].Message, "older than go 1.26") || found[0].File != "" {
 		t.Errorf("findings %+v", found)
 	}
+	found, _ = check(t, "# check=skip=GoVersionTooOld\ngo:\n  version: \"1.25\"\n", app(nil))
+	if len(found) != 0 {
+		t.Errorf("skipped, the rule still gave %+v (the build error stays the caller's)", found)
+	}
 	found, _ = check(t, "go:\n  main: ./nowhere/../..\n", app(nil))
 	if len(found) != 0 {
 		t.Errorf("an error of no rule gave findings %+v", found)
