@@ -34,9 +34,10 @@ func ContextFilter() (include, exclude []string) {
 	return include, exclude
 }
 
-// dockerignoreMissing lists the root of the context once (planning has
-// already read it, so the frontend answers from its cache) and reads
-// nothing below it.
+// dockerignoreMissing lists the root of the context once and reads nothing
+// below it. In the frontend the listing is one call on the detection
+// context, answered from its cache when planning listed the root already
+// (the Go provider does).
 func dockerignoreMissing(ctx context.Context, in *Input) ([]plan.Finding, error) {
 	if in.IgnoreFile || in.Context == nil {
 		return nil, nil
@@ -56,7 +57,11 @@ func dockerignoreMissing(ctx context.Context, in *Input) ([]plan.Finding, error)
 	if len(found) == 0 {
 		return nil, nil
 	}
+	them, list := "it", strings.Join(found, " and ")
+	if len(found) > 1 {
+		them = "them"
+	}
 	return []plan.Finding{{Rule: DockerignoreMissing.Name,
-		Message: "the build context has " + strings.Join(found, " and ") + " but no .dockerignore: steps that read the whole context are sent them " +
-			"(add a .dockerignore that lists " + strings.Join(found, " and ") + ")"}}, nil
+		Message: "the build context has " + list + " but no .dockerignore: steps that read the whole context are sent " + them +
+			" (add a .dockerignore that lists " + list + ")"}}, nil
 }
