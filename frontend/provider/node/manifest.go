@@ -92,7 +92,7 @@ func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) 
 		{"optionalDependencies", m.Optional, root.Optional},
 	} {
 		if diff := mapDiff(d.want, d.have); diff != "" {
-			return nil, fmt.Errorf("package.json and %s are out of sync: %s %s (run npm install and commit %s)", name, d.kind, diff, name)
+			return nil, fileError(ruleLockfileOutOfSync, name, fmt.Sprintf("package.json and %s are out of sync: %s %s", name, d.kind, diff), "run npm install and commit "+name)
 		}
 	}
 	return &l, nil

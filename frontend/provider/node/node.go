@@ -60,7 +60,7 @@ func (Provider) Section() any { return &settings{} }
 func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":               "Node.js settings; every key is optional.",
-		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: engines.node, .nvmrc, .node-version, .tool-versions, else the current LTS).",
+		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: .nvmrc, .node-version or .tool-versions, else the newest release line engines.node allows, else the current LTS, 26).",
 		"packageManager": "npm (default: from the lockfile and package.json's packageManager).",
 	}
 }
@@ -80,7 +80,9 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}
-	return r.plan(), nil
+	pl := r.plan()
+	pl.Findings = r.findings
+	return pl, nil
 }
 
 // resolver turns settings, package.json, the lockfile and defaults into
@@ -102,6 +104,7 @@ type resolver struct {
 	start           provider.Start
 	base            provider.Base
 	hasNpmrc        bool
+	findings        []plan.Finding
 }
 
 func (r *resolver) set(key, value, from string) {
@@ -124,6 +127,9 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if r.hasNpmrc, err = source.Exists(ctx, r.in.Context, ".npmrc"); err != nil {
 		return err
 	}
+	if err := r.checkNpmrc(ctx); err != nil {
+		return err
+	}
 	r.base, err = provider.ResolveBase(r.spec, provider.Needs{Family: provider.Language, Runtime: r.runtimeImage(), User: nodeUser}, r.set)
 	return err
 }
@@ -136,6 +142,20 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 		}
 		r.version = parsed
 		r.set("node version", parsed.String(), r.at(v.Pos))
+		r.checkEngines("node.version", v.Pos, "")
+		return nil
+	}
+	// A version file pins a version; engines.node is a range: the pin wins
+	// and is checked against the range (NodeEnginesNotSatisfied).
+	v, from, err := fileVersion(ctx, r.in.Context, "")
+	if err != nil {
+		return err
+	}
+	if from != "" {
+		r.version = v
+		r.set("node version", v.String(), from)
+		file, _, _ := strings.Cut(from, " ")
+		r.checkEngines(from, spec.Pos{Line: 1, Column: 1}, file)
 		return nil
 	}
 	if rng := r.pkg.Engines["node"]; rng != "" {
@@ -145,15 +165,6 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 		}
 		r.version = version{parts: []int{major}}
 		r.set("node version", r.version.String(), fmt.Sprintf("package.json engines.node %q (newest release line it allows)", rng))
-		return nil
-	}
-	v, from, err := fileVersion(ctx, r.in.Context, "")
-	if err != nil {
-		return err
-	}
-	if from != "" {
-		r.version = v
-		r.set("node version", v.String(), from)
 		return nil
 	}
 	r.version = version{parts: []int{ltsMajor}}
@@ -176,7 +187,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 		}
 	}
 	if len(found) > 1 && !(len(found) == 2 && found[0] == "package-lock.json" && found[1] == "npm-shrinkwrap.json") {
-		return fmt.Errorf("%s: several lockfiles (%s): Strata cannot tell which package manager the app uses (delete the ones you do not use)", found[0], strings.Join(found, ", "))
+		return fileError(ruleLockfilesConflict, found[0], fmt.Sprintf("several lockfiles (%s): Strata cannot tell which package manager the app uses", strings.Join(found, ", ")), "delete the ones you do not use")
 	}
 	declared, _, _ := strings.Cut(r.pkg.PackageManager, "@")
 	if pm := r.cfg.PackageManager; pm.Set {
@@ -190,13 +201,13 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 		r.manager = pm.V
 	}
 	if declared != "" && r.manager != "" && declared != r.manager {
-		return fmt.Errorf("package.json: packageManager %q contradicts %s, which is %s's (make them agree)", r.pkg.PackageManager, r.lockfile, r.manager)
+		return fileError(ruleLockfilesConflict, "package.json", fmt.Sprintf("packageManager %q contradicts %s, which is %s's", r.pkg.PackageManager, r.lockfile, r.manager), "make them agree")
 	}
 	switch {
 	case r.manager == "" && declared != "":
 		r.manager = declared
 	case r.manager == "":
-		return fmt.Errorf("package.json: no lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml or bun.lock): builds would not be reproducible (run npm install, or your package manager's install, and commit the lockfile)")
+		return fileError(ruleLockfileMissing, "package.json", "no lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml or bun.lock): builds would not be reproducible", "run npm install, or your package manager's install, and commit the lockfile")
 	}
 	if !managers[r.manager] {
 		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm ones", r.lockfileOr("package.json"), r.manager)
@@ -207,7 +218,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	}
 	r.set("package manager", r.manager, from)
 	if r.lockfile == "" {
-		return fmt.Errorf("package.json: no %s lockfile (run %s install and commit it)", r.manager, r.manager)
+		return fileError(ruleLockfileMissing, "package.json", "no "+r.manager+" lockfile", "run "+r.manager+" install and commit it")
 	}
 	lock, err := readNpmLock(ctx, r.in.Context, r.lockfile, r.pkg)
 	if err != nil {
