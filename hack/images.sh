@@ -186,4 +186,8 @@ CMD ["bash"]
 EOF
 	push "$ctx" "$refs" "${AMD64[@]}"
 fi
+
+# node:22/24/26 and their -slim variants.
+# shellcheck source=node-images.sh
+. "$(dirname "$0")/node-images.sh"
 log "base images ready in $STRATA_REGISTRY"
