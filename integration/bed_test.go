@@ -121,7 +121,11 @@ func (r report) log(t testing.TB, part string) string {
 			return out
 		}
 	}
-	t.Fatalf("no log of a vertex named like %q", part)
+	names := make([]string, 0, len(r.logs))
+	for n := range r.logs {
+		names = append(names, n)
+	}
+	t.Fatalf("no log of a vertex named like %q among %q", part, names)
 	return ""
 }
 

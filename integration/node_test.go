@@ -94,6 +94,43 @@ func TestNodeExpress(t *testing.T) {
 		}
 	}
 
+	// A new dependency re-runs both installs, which take every package they
+	// had before from npm's cache mount. (The description changes too, so
+	// that this run's installs are new to a daemon that ran the test before.)
+	manifest := filepath.Join(dir, "package.json")
+	pj, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, bytes.Replace(pj, []byte(`"description": "`), []byte(`"description": "`+run+` `), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := command(t, dir, "npm", "install", "--no-audit", "--no-fund", "--package-lock-only", "ms@2.1.3"); err != nil {
+		t.Fatalf("npm install ms: %v\n%s", err, out)
+	}
+	v, err = b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_LOGLEVEL": "http"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci --omit=dev"} {
+		if v.cached(t, step) {
+			t.Errorf("a new dependency did not re-run %s", step)
+		}
+	}
+	// npm logs each tarball with where it came from: "(cache miss)" is a
+	// download, "(cache hit)" or "(cache stale)" the cache mount.
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci --omit=dev"} {
+		log := v.log(t, step)
+		if !strings.Contains(log, "/ms-2.1.3.tgz") {
+			t.Errorf("%s did not install the new dependency:\n%s", step, log)
+		}
+		for line := range strings.Lines(log) {
+			if strings.Contains(line, "/express-") && !strings.Contains(line, "(cache hit)") && !strings.Contains(line, "(cache stale)") {
+				t.Errorf("%s did not take express from the cache: %s", step, line)
+			}
+		}
+	}
+
 	// --target test runs the test script on the built app.
 	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
 		t.Errorf("--target test: %v", err)

@@ -21,12 +21,13 @@ const (
 // may share it.
 const npmCacheID = "strata/node/npm"
 
-// registryArgs pass through from --build-arg to the install steps only.
-var registryArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_CONFIG_CAFILE"}
+// installArgs pass through from --build-arg to the install steps only: the
+// registry settings, and npm's log level for seeing what an install fetched.
+var installArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_CONFIG_CAFILE", "NPM_CONFIG_LOGLEVEL"}
 
 func (r *resolver) plan() *plan.Plan {
 	p := &plan.Plan{Provider: "node", Settings: r.settings, Args: provider.Args(r.spec)}
-	for _, a := range registryArgs {
+	for _, a := range installArgs {
 		if !slices.ContainsFunc(p.Args, func(d plan.Arg) bool { return d.Name == a }) {
 			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
 		}
@@ -86,7 +87,7 @@ func (r *resolver) install(name string, args ...string) plan.Step {
 		{Name: "npm_config_nodedir", Value: plan.Lit("/usr/local")},
 		{Name: "npm_config_update_notifier", Value: plan.Lit("false")},
 	}
-	for _, a := range registryArgs {
+	for _, a := range installArgs {
 		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
 	}
 	return plan.Step{
