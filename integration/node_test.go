@@ -88,7 +88,7 @@ func TestNodeExpress(t *testing.T) {
 	if v.cached(t, "[build 2/2] npm run build") {
 		t.Error("a source edit did not re-run the build")
 	}
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci --omit=dev"} {
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
@@ -112,14 +112,14 @@ func TestNodeExpress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci --omit=dev"} {
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
 		if v.cached(t, step) {
 			t.Errorf("a new dependency did not re-run %s", step)
 		}
 	}
 	// npm logs each tarball with where it came from: "(cache miss)" is a
 	// download, "(cache hit)" or "(cache stale)" the cache mount.
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci --omit=dev"} {
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
 		log := v.log(t, step)
 		if !strings.Contains(log, "/ms-2.1.3.tgz") {
 			t.Errorf("%s did not install the new dependency:\n%s", step, log)
@@ -134,5 +134,53 @@ func TestNodeExpress(t *testing.T) {
 	// --target test runs the test script on the built app.
 	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
 		t.Errorf("--target test: %v", err)
+	}
+}
+
+// A pnpm app pinned by packageManager: pnpm comes from a cached step, the
+// store is a cache mount, the runtime holds production dependencies only.
+func TestNodePnpm(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-pnpm")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	cfg := img.Config.Config
+	if len(cfg.Entrypoint) != 0 || !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" {
+		t.Errorf("entrypoint %q cmd %q user %q", cfg.Entrypoint, cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from node-pnpm, up ") {
+		t.Errorf("GET / = %q", got)
+	}
+	var ms, isNumber bool
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		ms = ms || strings.HasPrefix(h.Name, "app/node_modules/ms/") || strings.HasPrefix(h.Name, "app/node_modules/.pnpm/ms@")
+		isNumber = isNumber || strings.Contains(h.Name, "is-number")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ms || isNumber {
+		t.Errorf("runtime holds ms %v, is-number (a dev dependency) %v", ms, isNumber)
+	}
+
+	// A source edit re-runs neither install; --target test runs the tests.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := os.WriteFile(filepath.Join(dir, "extra.js"), []byte("// "+run+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "[deps 3/3] pnpm install") || v.cached(t, "[build 1/1] copy the source") {
+		t.Error("a source edit re-ran the install, or did not reach the source copy")
 	}
 }

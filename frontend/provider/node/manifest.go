@@ -27,6 +27,9 @@ type manifest struct {
 	Dependencies    map[string]string `json:"dependencies"`
 	DevDependencies map[string]string `json:"devDependencies"`
 	Optional        map[string]string `json:"optionalDependencies"`
+	Pnpm            struct {
+		OnlyBuiltDependencies []string `json:"onlyBuiltDependencies"`
+	} `json:"pnpm"`
 }
 
 // readManifest reads and parses package.json in dir.
@@ -70,17 +73,17 @@ type npmLock struct {
 // readNpmLock reads an npm lockfile and checks it against package.json:
 // npm ci refuses a lockfile out of sync, and the build must say so with
 // both files named rather than fail deep inside npm.
-func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) (*npmLock, error) {
+func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error) {
 	dt, err := fsys.ReadFile(ctx, name, maxManifest)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	var l npmLock
 	if err := json.Unmarshal(dt, &l); err != nil {
-		return nil, fmt.Errorf("%s: %v (regenerate it with npm install)", name, jsonError(dt, err))
+		return "", fmt.Errorf("%s: %v (regenerate it with npm install)", name, jsonError(dt, err))
 	}
 	if l.LockfileVersion < 2 {
-		return nil, fmt.Errorf("%s: lockfileVersion %d is too old for npm ci here (run npm install with npm 7 or newer and commit the new lockfile)", name, l.LockfileVersion)
+		return "", fmt.Errorf("%s: lockfileVersion %d is too old for npm ci here (run npm install with npm 7 or newer and commit the new lockfile)", name, l.LockfileVersion)
 	}
 	root := l.Packages[""]
 	for _, d := range []struct {
@@ -92,10 +95,11 @@ func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) 
 		{"optionalDependencies", m.Optional, root.Optional},
 	} {
 		if diff := mapDiff(d.want, d.have); diff != "" {
-			return nil, fileError(ruleLockfileOutOfSync, name, fmt.Sprintf("package.json and %s are out of sync: %s %s", name, d.kind, diff), "run npm install and commit "+name)
+			return "", fileError(ruleLockfileOutOfSync, name, fmt.Sprintf("package.json and %s are out of sync: %s %s", name, d.kind, diff), "run npm install and commit "+name)
 		}
 	}
-	return &l, nil
+	pkg, _ := l.needsTargetPlatform()
+	return pkg, nil
 }
 
 // needsTargetPlatform reports packages whose install depends on the

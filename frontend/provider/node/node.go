@@ -7,7 +7,10 @@ package node
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -32,9 +35,9 @@ var lockfiles = []struct{ file, manager string }{
 	{"bun.lockb", "bun"},
 }
 
-// managers are the package managers Strata knows, and whether it builds
-// with them yet.
-var managers = map[string]bool{"npm": true, "yarn": false, "pnpm": false, "bun": false}
+// managerNames are the package managers Strata knows of; managerTable has
+// those it builds with.
+var managerNames = []string{"npm", "yarn", "pnpm", "bun"}
 
 type Provider struct{}
 
@@ -46,6 +49,9 @@ func (Provider) Patterns() []string {
 	out := []string{"package.json", ".nvmrc", ".node-version", ".tool-versions", ".npmrc"}
 	for _, l := range lockfiles {
 		out = append(out, l.file)
+	}
+	for _, name := range slices.Sorted(maps.Keys(managerTable)) {
+		out = append(out, managerTable[name].config...)
 	}
 	return out
 }
@@ -96,7 +102,11 @@ type resolver struct {
 	settings []plan.Setting
 	version  version
 	manager  string
-	lockfile string
+	mgr      *manager
+	// mgrVersion is the manager version to install; "" when the Node
+	// image ships it.
+	mgrVersion string
+	lockfile   string
 	// installPlatform is where installs run: the build platform, unless a
 	// package builds native code or is platform-specific.
 	installPlatform plan.Platform
@@ -104,7 +114,9 @@ type resolver struct {
 	start           provider.Start
 	base            provider.Base
 	hasNpmrc        bool
-	findings        []plan.Finding
+	// configFiles are the manager's config files the context holds.
+	configFiles []string
+	findings    []plan.Finding
 }
 
 func (r *resolver) set(key, value, from string) {
@@ -191,8 +203,8 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	}
 	declared, _, _ := strings.Cut(r.pkg.PackageManager, "@")
 	if pm := r.cfg.PackageManager; pm.Set {
-		if _, known := managers[pm.V]; !known {
-			return r.spec.Errorf(pm.Pos, "node.packageManager", spec.Suggest(pm.V, []string{"npm", "yarn", "pnpm", "bun"}), fmt.Sprintf("unknown package manager %q", pm.V))
+		if !slices.Contains(managerNames, pm.V) {
+			return r.spec.Errorf(pm.Pos, "node.packageManager", spec.Suggest(pm.V, managerNames), fmt.Sprintf("unknown package manager %q", pm.V))
 		}
 		if r.manager != "" && pm.V != r.manager {
 			return r.spec.Errorf(pm.Pos, "node.packageManager", "remove node.packageManager or the lockfile of the other manager",
@@ -209,8 +221,9 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	case r.manager == "":
 		return fileError(ruleLockfileMissing, "package.json", "no lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml or bun.lock): builds would not be reproducible", "run npm install, or your package manager's install, and commit the lockfile")
 	}
-	if !managers[r.manager] {
-		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm ones", r.lockfileOr("package.json"), r.manager)
+	r.mgr = managerTable[r.manager]
+	if r.mgr == nil {
+		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm and pnpm ones", r.lockfileOr("package.json"), r.manager)
 	}
 	from := r.lockfile
 	if r.cfg.PackageManager.Set {
@@ -220,14 +233,50 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	if r.lockfile == "" {
 		return fileError(ruleLockfileMissing, "package.json", "no "+r.manager+" lockfile", "run "+r.manager+" install and commit it")
 	}
-	lock, err := readNpmLock(ctx, r.in.Context, r.lockfile, r.pkg)
+	if err := r.resolveManagerVersion(); err != nil {
+		return err
+	}
+	pkg, err := r.mgr.readLock(ctx, r.in.Context, r.lockfile, r.pkg)
 	if err != nil {
 		return err
 	}
+	for _, f := range r.mgr.config {
+		ok, err := source.Exists(ctx, r.in.Context, f)
+		if err != nil {
+			return err
+		}
+		if ok {
+			r.configFiles = append(r.configFiles, f)
+		}
+	}
 	r.installPlatform = plan.BuildPlatform
-	if pkg, ok := lock.needsTargetPlatform(); ok {
+	if pkg != "" {
 		r.installPlatform = plan.TargetPlatform
 		r.set("install platform", "target", r.lockfile+": "+pkg+" has an install script or is platform-specific, so installs run on the target platform (emulated for another one)")
+	}
+	return nil
+}
+
+// managerVersion is a version packageManager may pin (a +sha suffix is
+// corepack's checksum); it reaches a command line, so nothing else passes.
+var managerVersion = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$`)
+
+// resolveManagerVersion picks the manager version to install: the one
+// package.json's packageManager pins, else Strata's default for managers
+// the Node image does not ship.
+func (r *resolver) resolveManagerVersion() error {
+	name, pinned, ok := strings.Cut(r.pkg.PackageManager, "@")
+	pinned, _, _ = strings.Cut(pinned, "+")
+	switch {
+	case ok && name == r.manager:
+		if !managerVersion.MatchString(pinned) {
+			return fmt.Errorf("package.json: packageManager %q does not pin a version (write %s@<major.minor.patch>, as corepack wants)", r.pkg.PackageManager, name)
+		}
+		r.mgrVersion = pinned
+		r.set(r.manager+" version", pinned, "package.json packageManager")
+	case r.mgr.defaultVersion != "":
+		r.mgrVersion = r.mgr.defaultVersion
+		r.set(r.manager+" version", r.mgrVersion, "default (pin one with packageManager in package.json)")
 	}
 	return nil
 }

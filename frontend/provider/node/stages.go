@@ -7,23 +7,20 @@ import (
 	"github.com/strata-build/strata/frontend/provider"
 )
 
-// Paths in the builder. The npm cache directory is set explicitly so the
-// cache mount holds it whatever the image or an .npmrc says.
+// Paths in the builder.
 const (
-	appDir   = "/app"
-	npmCache = "/root/.npm"
+	appDir = "/app"
 	// nodeUser is the official images' `node` user, by id so that
 	// runAsNonRoot checks can verify it.
 	nodeUser = "1000:1000"
 )
 
-// npm's cache is content-addressed with atomic writes, so parallel builds
-// may share it.
-const npmCacheID = "strata/node/npm"
-
 // installArgs pass through from --build-arg to the install steps only: the
 // registry settings, and npm's log level for seeing what an install fetched.
-var installArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_CONFIG_CAFILE", "NPM_CONFIG_LOGLEVEL"}
+var installArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_CONFIG_CAFILE", "NPM_CONFIG_LOGLEVEL", "COREPACK_NPM_REGISTRY"}
+
+// corepackLastMajor is the last Node release line that ships corepack.
+const corepackLastMajor = 24
 
 func (r *resolver) plan() *plan.Plan {
 	p := &plan.Plan{Provider: "node", Settings: r.settings, Args: provider.Args(r.spec)}
@@ -42,35 +39,86 @@ func (r *resolver) plan() *plan.Plan {
 	}
 	p.Targets = []plan.Target{
 		{Name: "build", Stage: "build", Description: "the builder with dependencies, source and build output in /app", Image: plan.Image{WorkingDir: appDir}},
-		{Name: "test", Stage: "test", Description: "npm test with the build's dependencies", Image: plan.Image{WorkingDir: appDir}},
+		{Name: "test", Stage: "test", Description: "the test script with the build's dependencies", Image: plan.Image{WorkingDir: appDir}},
 		{Name: "runtime", Stage: "runtime", Default: true, Description: "the runtime image", Image: runtime},
 	}
 	return p
 }
 
-// installStage is a builder with the manifests in /app: package.json and
-// the lockfile only, so editing source never re-runs an install.
+// installStage is a builder with the package manager and the manifests in
+// /app: package.json, the lockfile and the manager's config only, so
+// editing source never re-runs an install.
 func (r *resolver) installStage(name string) plan.Stage {
-	return plan.Stage{
+	st := plan.Stage{
 		Name:     name,
 		From:     plan.FromImage(r.builderImage(), "node.version", r.cfg.Version.Pos),
 		Platform: r.installPlatform,
 		Workdir:  appDir,
-		Steps: []plan.Step{{
-			Name: "copy package.json and " + r.lockfile,
-			Copy: &plan.Copy{
-				From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits("package.json", r.lockfile)}},
-				Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
-			},
-		}},
 	}
+	st.Steps = append(st.Steps, r.managerSteps()...)
+	st.Steps = append(st.Steps, plan.Step{
+		Name: "copy package.json and " + r.lockfile,
+		Copy: &plan.Copy{
+			From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(slices.Concat([]string{"package.json", r.lockfile}, r.configFiles)...)}},
+			Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
+		},
+	})
+	return st
 }
 
-// install is a frozen npm install with the shared cache: `npm ci` fails
-// rather than change the lockfile.
-func (r *resolver) install(name string, args ...string) plan.Step {
+// managerSteps install the pinned package manager in a step of its own,
+// cached on its version: through corepack where the Node image ships it,
+// else with npm.
+func (r *resolver) managerSteps() []plan.Step {
+	if r.mgrVersion == "" {
+		return nil
+	}
+	ref := r.manager + "@" + r.mgrVersion
+	if r.version.parts[0] <= corepackLastMajor {
+		return []plan.Step{{
+			Name: "corepack install " + ref,
+			Run: &plan.Run{
+				Args: plan.Lits("corepack", "install", "--global", ref),
+				Env: []plan.Env{
+					{Name: "COREPACK_ENABLE_DOWNLOAD_PROMPT", Value: plan.Lit("0")},
+					{Name: "COREPACK_NPM_REGISTRY", Value: plan.Tmpl("${COREPACK_NPM_REGISTRY}"), IfSet: true},
+				},
+			},
+		}, {
+			Name: "corepack enable " + r.manager,
+			Run:  &plan.Run{Args: plan.Lits("corepack", "enable", r.manager)},
+		}}
+	}
+	npm := managerTable["npm"]
+	return []plan.Step{{
+		Name: "npm install --global " + ref,
+		Run: &plan.Run{
+			Args:   plan.Lits("npm", "install", "--global", "--no-audit", "--no-fund", ref),
+			Env:    r.registryEnv(npm),
+			Mounts: []plan.Mount{npm.cache},
+		},
+	}}
+}
+
+// registryEnv points a manager at its cache and passes the registry args.
+func (r *resolver) registryEnv(m *manager) []plan.Env {
+	env := slices.Concat(m.env, []plan.Env{
+		// Native addons build against the headers of the Node install:
+		// nothing is downloaded from the Node project at build time.
+		{Name: "npm_config_nodedir", Value: plan.Lit("/usr/local")},
+		{Name: "npm_config_update_notifier", Value: plan.Lit("false")},
+	})
+	for _, a := range installArgs {
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	}
+	return env
+}
+
+// install is a frozen install with the manager's cache on a cache mount:
+// it fails rather than change the lockfile.
+func (r *resolver) install(prod bool) plan.Step {
 	mounts := []plan.Mount{
-		{Type: plan.CacheMount, Target: npmCache, CacheID: npmCacheID},
+		r.mgr.cache,
 		// Tokens come as secrets, never args or layers: a whole .npmrc, or
 		// NPM_TOKEN for an .npmrc that says ${NPM_TOKEN}.
 		{Type: plan.SecretMount, ID: "npmrc", Target: "/root/.npmrc"},
@@ -80,21 +128,19 @@ func (r *resolver) install(name string, args ...string) plan.Step {
 		mounts = append(mounts, plan.Mount{Type: plan.BindMount, Target: appDir + "/.npmrc",
 			From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(".npmrc")}, Path: ".npmrc"}})
 	}
-	env := []plan.Env{
-		{Name: "npm_config_cache", Value: plan.Lit(npmCache)},
-		// Native addons build against the headers of the Node install:
-		// nothing is downloaded from the Node project at build time.
-		{Name: "npm_config_nodedir", Value: plan.Lit("/usr/local")},
-		{Name: "npm_config_update_notifier", Value: plan.Lit("false")},
+	args := r.mgr.install(prod)
+	name := r.manager + " install"
+	if r.manager == "npm" {
+		name = "npm ci"
 	}
-	for _, a := range installArgs {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	if prod {
+		name += " (production)"
 	}
 	return plan.Step{
 		Name: name,
 		Run: &plan.Run{
-			Args:   plan.Lits(append([]string{"npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"}, args...)...),
-			Env:    env,
+			Args:   plan.Lits(args...),
+			Env:    r.registryEnv(r.mgr),
 			Mounts: append(mounts, provider.BuildMounts(r.spec, "node")...),
 		},
 	}
@@ -105,8 +151,7 @@ func (r *resolver) depsStage() plan.Stage {
 	if r.spec.Build.Packages.Set {
 		st.Steps = append([]plan.Step{provider.AptStep(r.spec.Build.Packages)}, st.Steps...)
 	}
-	// Dev dependencies are the build's tools, whatever NODE_ENV says.
-	st.Steps = append(st.Steps, r.install("npm ci", "--include=dev"))
+	st.Steps = append(st.Steps, r.install(false))
 	return st
 }
 
@@ -115,7 +160,7 @@ func (r *resolver) depsStage() plan.Stage {
 // build and a source edit never touches it.
 func (r *resolver) prodDepsStage() plan.Stage {
 	st := r.installStage("prod-deps")
-	st.Steps = append(st.Steps, r.install("npm ci --omit=dev", "--omit=dev"))
+	st.Steps = append(st.Steps, r.install(true))
 	return st
 }
 
@@ -140,19 +185,20 @@ func (r *resolver) buildStage() plan.Stage {
 		st.Steps = append(st.Steps, plan.Step{Name: provider.CommandName(cmd.V), Run: run, Pos: cmd.Pos})
 	case r.build != nil:
 		run.Args = r.build
-		st.Steps = append(st.Steps, plan.Step{Name: "npm run build", Run: run})
+		st.Steps = append(st.Steps, plan.Step{Name: r.build[0].Text + " run build", Run: run})
 	}
 	return st
 }
 
 func (r *resolver) testStage() plan.Stage {
+	test := r.mgr.run("test")
 	return plan.Stage{
 		Name:     "test",
 		From:     plan.From{Stage: "build"},
 		Platform: r.installPlatform,
 		Steps: []plan.Step{{
-			Name: "npm test",
-			Run:  &plan.Run{Args: plan.Lits("npm", "test"), Mounts: provider.BuildMounts(r.spec, "node")},
+			Name: test[0] + " test",
+			Run:  &plan.Run{Args: plan.Lits(test...), Mounts: provider.BuildMounts(r.spec, "node")},
 		}},
 	}
 }

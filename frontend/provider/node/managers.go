@@ -1,0 +1,78 @@
+package node
+
+import (
+	"context"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/source"
+)
+
+// manager is what Strata knows of a package manager: its lockfile, its
+// config files, how to get it, where it caches and how it installs.
+type manager struct {
+	name string
+	// config files the install reads besides package.json and the lockfile;
+	// copied with them when present (never .npmrc: it is mounted).
+	config []string
+	// defaultVersion is installed when package.json's packageManager does
+	// not pin one; "" means the Node image ships the manager (npm).
+	defaultVersion string
+	// cache is the manager's download cache, set explicitly through env
+	// or flags rather than guessed.
+	cache plan.Mount
+	env   []plan.Env
+	// install is a frozen install with dev dependencies (the build's) or
+	// production ones only (the runtime's).
+	install func(prod bool) []string
+	// run runs a package.json script.
+	run func(script string) []string
+	// readLock checks the lockfile against package.json and names a package
+	// that needs the target platform (install script, os/cpu), if any.
+	readLock func(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error)
+}
+
+// Paths of the managers' caches in the builder.
+const (
+	npmCache  = "/root/.npm"
+	pnpmStore = "/root/.local/share/pnpm/store"
+)
+
+var managerTable = map[string]*manager{
+	// npm's cache is content-addressed with atomic writes, and so is pnpm's
+	// store: parallel builds may share them.
+	"npm": {
+		name:  "npm",
+		cache: plan.Mount{Type: plan.CacheMount, Target: npmCache, CacheID: "strata/node/npm"},
+		env:   []plan.Env{{Name: "npm_config_cache", Value: plan.Lit(npmCache)}},
+		install: func(prod bool) []string {
+			args := []string{"npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"}
+			if prod {
+				return append(args, "--omit=dev")
+			}
+			// Dev dependencies are the build's tools, whatever NODE_ENV says.
+			return append(args, "--include=dev")
+		},
+		run:      func(script string) []string { return []string{"npm", "run", script} },
+		readLock: readNpmLock,
+	},
+	"pnpm": {
+		name:           "pnpm",
+		config:         []string{"pnpm-workspace.yaml", ".pnpmfile.cjs"},
+		defaultVersion: "10.34.9",
+		// The store root, never a versioned v3/v10 folder under it: pnpm
+		// picks that itself.
+		cache: plan.Mount{Type: plan.CacheMount, Target: pnpmStore, CacheID: "strata/node/pnpm-store"},
+		install: func(prod bool) []string {
+			// The store is another filesystem (a cache mount): copy from it.
+			args := []string{"pnpm", "install", "--frozen-lockfile", "--prefer-offline", "--store-dir", pnpmStore, "--package-import-method", "copy", "--reporter", "append-only"}
+			if prod {
+				return append(args, "--prod")
+			}
+			// Without --prod pnpm installs dev dependencies too (the builder
+			// image sets no NODE_ENV).
+			return args
+		},
+		run:      func(script string) []string { return []string{"pnpm", "run", script} },
+		readLock: readPnpmLock,
+	},
+}
