@@ -183,4 +183,25 @@ func TestNodePnpm(t *testing.T) {
 	if !v.cached(t, "[deps 3/3] pnpm install") || v.cached(t, "[build 1/1] copy the source") {
 		t.Error("a source edit re-ran the install, or did not reach the source copy")
 	}
+
+	// On Node 22, which ships corepack, pnpm is activated through it.
+	desc := "# syntax=localhost:5000/strata:dev\nnode:\n  version: \"22\"\nrun:\n  port: 3000\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err = b.solve(t, c, build{dir: dir, exports: ociExport(out)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.cached(t, "corepack enable pnpm") // fails the test when there is no such step
+	img = readOCI(t, out)[0]
+	if !slices.ContainsFunc(img.Config.Config.Env, func(e string) bool { return strings.HasPrefix(e, "NODE_VERSION=22.") }) {
+		t.Errorf("env %q", img.Config.Config.Env)
+	}
+	addr = freeAddr(t)
+	host, port, _ = strings.Cut(addr, ":")
+	ctr = runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from node-pnpm") {
+		t.Errorf("GET / on Node 22 = %q", got)
+	}
 }
