@@ -47,18 +47,21 @@ push() {
 		--output "type=image,\"name=$names\",push=true,registry.insecure=true"
 }
 
-# rootfs_tar NAME INCLUDES: debootstrap bookworm once into $ROOTFS_CACHE/NAME.tar.
+# rootfs_tar NAME INCLUDES [SUITE [HOOK]]: debootstrap SUITE (bookworm by
+# default) once into $ROOTFS_CACHE/NAME.tar; HOOK DIR NAME, if given, runs on
+# the tree before it is cleaned and packed.
 rootfs_tar() {
-	local out=$ROOTFS_CACHE/$1.tar dir=$work/debootstrap-$1
+	local out=$ROOTFS_CACHE/$1.tar dir=$work/debootstrap-$1 suite=${3:-bookworm}
 	[[ -f $out ]] && return 0
-	log "debootstrap $1 (--include=$2)"
+	log "debootstrap $suite as $1 (--include=$2)"
 	# --cache-dir keeps the .debs, so even a rebuild downloads nothing.
 	if ! debootstrap --variant=minbase --include="$2" --cache-dir="$STRATA_CACHE/debs" \
-		bookworm "$dir" >"$work/$1.log" 2>&1; then
+		"$suite" "$dir" >"$work/$1.log" 2>&1; then
 		tail -n 30 "$work/$1.log" >&2
 		die "debootstrap $1 failed"
 	fi
 	cp "$HOST_CA" "$dir$HOST_CA"
+	[[ -z ${4:-} ]] || "$4" "$dir" "$1"
 	# What an image must not carry: device nodes, host identity, apt caches.
 	rm -rf "${dir:?}"/dev/* "$dir"/proc/* "$dir"/sys/* "$dir"/tmp/* "$dir"/run/* \
 		"$dir"/etc/hostname "$dir"/etc/resolv.conf "$dir"/var/cache/apt/*.bin \
