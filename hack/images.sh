@@ -193,4 +193,7 @@ fi
 # node:22/24/26 and their -slim variants.
 # shellcheck source=node-images.sh
 . "$(dirname "$0")/node-images.sh"
+# python:3.11/3.13 and their -slim variants.
+# shellcheck source=python-images.sh
+. "$(dirname "$0")/python-images.sh"
 log "base images ready in $STRATA_REGISTRY"
