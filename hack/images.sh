@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Pushes stand-in base images into the local registry under their public names
-# (no public registry is reachable here; buildkitd mirrors docker.io and gcr.io
-# to it). An image whose tags all exist is skipped unless FORCE=1. Root
-# filesystems are cached as tarballs, so a wiped registry needs no debootstrap.
+# (no public registry is reachable here; buildkitd mirrors docker.io, gcr.io
+# and ghcr.io to it). An image whose tags all exist is skipped unless FORCE=1.
+# Root filesystems are cached as tarballs, so a wiped registry needs no
+# debootstrap.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -193,7 +194,7 @@ fi
 # node:22/24/26 and their -slim variants.
 # shellcheck source=node-images.sh
 . "$(dirname "$0")/node-images.sh"
-# python:3.11/3.13 and their -slim variants.
+# python:3.11/3.13 and their -slim variants; astral-sh/uv.
 # shellcheck source=python-images.sh
 . "$(dirname "$0")/python-images.sh"
 log "base images ready in $STRATA_REGISTRY"

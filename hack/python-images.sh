@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Stand-in python images, laid out as the official ones as far as Debian's
-# python allows. Sourced by images.sh: uses its work dir, ROOTFS_CACHE,
-# HOST_CA, AMD64 and its needed, push and rootfs_tar helpers.
+# python allows, and a stand-in for uv's image. Sourced by images.sh: uses
+# its work dir, ROOTFS_CACHE, HOST_CA, AMD64 and its needed, push and
+# rootfs_tar helpers.
 #
 # python:<M.m>, python:<M.m.p> and their -<suite> names: the builder, with what
 # building wheels needs (gcc, libc6-dev, make, python3-dev). The -slim and
@@ -19,8 +20,13 @@
 # sets it, PYTHON_VERSION, CMD python3, root, no WORKDIR) plus this machine's
 # quirks.
 #
-# Root filesystems and layers are cached under $STRATA_CACHE: a wiped
-# registry needs no download.
+# astral-sh/uv:<version>: uv's image (ghcr.io/astral-sh/uv, scratch with /uv
+# and /uvx), from the static musl build that uv's wheel on the package index
+# carries. buildkitd mirrors ghcr.io to the local registry (from the next
+# hack/up.sh on; until then use the localhost:5000 name).
+#
+# Root filesystems, layers and the wheel are cached under $STRATA_CACHE: a
+# wiped registry needs no download.
 # shellcheck disable=SC2154 # work, ROOTFS_CACHE, HOST_CA and AMD64 are set by images.sh
 
 # The Python lines: the Debian suite and the python3.X it ships.
@@ -34,6 +40,12 @@ PY_RELEASES=(
 PY_SLIM_INCLUDE=ca-certificates,python3,python3-venv,python3-pip
 # What the builder's second layer installs.
 PY_BUILDER_DEBS=(gcc libc6-dev make python3-dev)
+
+# uv's release, and the sha256 of its musllinux x86_64 wheel as the index
+# served it when pinned (pip checks the download against it).
+UV_VERSION=0.13.9
+UV_WHEEL_SHA256=2c45530751517d6c3bbc69a19473f6effe47cce047bede01ffd8af7ea7b36b25
+PYPI_CACHE=$STRATA_CACHE/pypi
 
 # py_fixup DIR NAME: rootfs_tar's hook. What the official images have and
 # Debian's python lacks, and the version file (NAME.version, M.m.p) that
@@ -148,3 +160,29 @@ EOF
 		push "$ctx" "$refs" "${AMD64[@]}" --opt filename="$variant-$suite.Dockerfile"
 	done
 done
+
+# astral-sh/uv:<version> and :<minor> (ghcr.io/astral-sh/uv's layout: /uv and
+# /uvx, WORKDIR /io, ENTRYPOINT /uv).
+if needed "astral-sh/uv:$UV_VERSION" "astral-sh/uv:${UV_VERSION%.*}"; then
+	whl=uv-$UV_VERSION-py3-none-musllinux_1_1_x86_64.whl
+	if [[ ! -f $PYPI_CACHE/$whl ]]; then
+		log "pip download uv==$UV_VERSION ($whl)"
+		mkdir -p "$PYPI_CACHE" "$work/pypi"
+		# The host's pip: its index and CA; the pinned digest is checked.
+		pip3 download --quiet --no-deps --only-binary=:all: --platform musllinux_1_1_x86_64 \
+			--dest "$work/pypi" --require-hashes \
+			-r <(echo "uv==$UV_VERSION --hash=sha256:$UV_WHEEL_SHA256")
+		mv "$work/pypi/$whl" "$PYPI_CACHE/"
+	fi
+	ctx=$work/uv
+	mkdir -p "$ctx"
+	unzip -q -j -d "$ctx" "$PYPI_CACHE/$whl" "uv-$UV_VERSION.data/scripts/uv" "uv-$UV_VERSION.data/scripts/uvx"
+	chmod 0755 "$ctx/uv" "$ctx/uvx"
+	cat >"$ctx/Dockerfile" <<'EOF'
+FROM scratch
+COPY uv uvx /
+WORKDIR /io
+ENTRYPOINT ["/uv"]
+EOF
+	push "$ctx" "astral-sh/uv:$UV_VERSION astral-sh/uv:${UV_VERSION%.*}" "${AMD64[@]}"
+fi
