@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Pushes stand-in base images into the local registry under their public names
-# (no public registry is reachable here; buildkitd mirrors docker.io and gcr.io
-# to it). An image whose tags all exist is skipped unless FORCE=1. Root
-# filesystems are cached as tarballs, so a wiped registry needs no debootstrap.
+# (no public registry is reachable here; buildkitd mirrors docker.io, gcr.io
+# and ghcr.io to it). An image whose tags all exist is skipped unless FORCE=1.
+# Root filesystems are cached as tarballs, so a wiped registry needs no
+# debootstrap.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -47,18 +48,21 @@ push() {
 		--output "type=image,\"name=$names\",push=true,registry.insecure=true"
 }
 
-# rootfs_tar NAME INCLUDES: debootstrap bookworm once into $ROOTFS_CACHE/NAME.tar.
+# rootfs_tar NAME INCLUDES [SUITE [HOOK]]: debootstrap SUITE (bookworm by
+# default) once into $ROOTFS_CACHE/NAME.tar; HOOK DIR NAME, if given, runs on
+# the tree before it is cleaned and packed.
 rootfs_tar() {
-	local out=$ROOTFS_CACHE/$1.tar dir=$work/debootstrap-$1
+	local out=$ROOTFS_CACHE/$1.tar dir=$work/debootstrap-$1 suite=${3:-bookworm}
 	[[ -f $out ]] && return 0
-	log "debootstrap $1 (--include=$2)"
+	log "debootstrap $suite as $1 (--include=$2)"
 	# --cache-dir keeps the .debs, so even a rebuild downloads nothing.
 	if ! debootstrap --variant=minbase --include="$2" --cache-dir="$STRATA_CACHE/debs" \
-		bookworm "$dir" >"$work/$1.log" 2>&1; then
+		"$suite" "$dir" >"$work/$1.log" 2>&1; then
 		tail -n 30 "$work/$1.log" >&2
 		die "debootstrap $1 failed"
 	fi
 	cp "$HOST_CA" "$dir$HOST_CA"
+	[[ -z ${4:-} ]] || "$4" "$dir" "$1"
 	# What an image must not carry: device nodes, host identity, apt caches.
 	rm -rf "${dir:?}"/dev/* "$dir"/proc/* "$dir"/sys/* "$dir"/tmp/* "$dir"/run/* \
 		"$dir"/etc/hostname "$dir"/etc/resolv.conf "$dir"/var/cache/apt/*.bin \
@@ -190,4 +194,7 @@ fi
 # node:22/24/26 and their -slim variants.
 # shellcheck source=node-images.sh
 . "$(dirname "$0")/node-images.sh"
+# python:3.11/3.13 and their -slim variants; astral-sh/uv.
+# shellcheck source=python-images.sh
+. "$(dirname "$0")/python-images.sh"
 log "base images ready in $STRATA_REGISTRY"

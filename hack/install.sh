@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test bed needs: runc, debootstrap, jq, curl and npm from apt,
-# and buildkitd, buildctl, the registry and buildx built from the pins in hack/tools.
+# Installs what the test bed needs: runc, debootstrap, jq, curl, npm, pip and
+# unzip from apt, and buildkitd, buildctl, the registry and buildx built from
+# the pins in hack/tools.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -11,8 +12,11 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 # demo.sh and images.sh read registry answers and OCI layouts with these.
 command -v jq >/dev/null || missing+=(jq)
 command -v curl >/dev/null || missing+=(curl)
-# images.sh downloads the node stand-ins' packages with npm.
+# images.sh downloads the node stand-ins' packages with npm, and uv's wheel
+# with pip (unzip takes the binaries out of it).
 command -v npm >/dev/null || missing+=(npm)
+command -v pip3 >/dev/null || missing+=(python3-pip)
+command -v unzip >/dev/null || missing+=(unzip)
 if ((${#missing[@]})); then
 	log "apt-get install ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive

@@ -62,8 +62,10 @@ fi
 if buildkitd_up; then
 	log "buildkitd already answers on $STRATA_BUILDKIT_ADDR"
 else
-	# docker.io and gcr.io come from the local registry: the public ones are
-	# unreachable here, and images.sh pushes stand-ins under the public names.
+	# docker.io, gcr.io and ghcr.io come from the local registry: the public
+	# ones are unreachable here, and images.sh pushes stand-ins under the public
+	# names (ghcr.io/astral-sh/uv as localhost:5000/astral-sh/uv). buildkitd
+	# reads this file when it starts: a change takes effect at the next start.
 	cat >"$STRATA_RUN/buildkitd.toml" <<'TOML'
 [worker.oci]
   enabled = true
@@ -88,6 +90,9 @@ else
 
 [registry."gcr.io"]
   mirrors = ["localhost:5000/gcr.io"]
+
+[registry."ghcr.io"]
+  mirrors = ["localhost:5000"]
 TOML
 	rm -f "$STRATA_BUILDKIT_SOCK"
 	start buildkitd buildkitd --config "$STRATA_RUN/buildkitd.toml" --root "$STRATA_BUILDKIT_STATE" \
