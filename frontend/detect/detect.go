@@ -11,12 +11,13 @@ import (
 	"github.com/strata-build/strata/frontend/provider"
 	"github.com/strata-build/strata/frontend/provider/golang"
 	"github.com/strata-build/strata/frontend/provider/node"
+	"github.com/strata-build/strata/frontend/provider/python"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/frontend/spec"
 )
 
 // Providers in detection order.
-var Providers = []provider.Provider{golang.New(), node.New()}
+var Providers = []provider.Provider{golang.New(), node.New(), python.New()}
 
 // Names are the provider names, which are also the description's sections.
 func Names() []string {
@@ -79,4 +80,6 @@ func Select(ctx context.Context, s *spec.Spec, fsys source.FS) (provider.Provide
 		Hint: fmt.Sprintf("Strata looks for %s; name the app with `app: <name>` (one of %v)", describeFiles(), Names())}
 }
 
-func describeFiles() string { return "go.mod or go.work, or package.json, at the root" }
+func describeFiles() string {
+	return "go.mod or go.work, package.json, or pyproject.toml or requirements.txt at the root"
+}

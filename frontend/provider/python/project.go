@@ -1,0 +1,74 @@
+package python
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/strata-build/strata/frontend/source"
+)
+
+// maxFile caps what is read of a project file, so a hostile context cannot
+// make detection read without bound.
+const maxFile = 4 << 20
+
+// project is what Strata reads of pyproject.toml.
+type project struct {
+	Project struct {
+		Name           string            `toml:"name"`
+		RequiresPython string            `toml:"requires-python"`
+		Dependencies   []string          `toml:"dependencies"`
+		Scripts        map[string]string `toml:"scripts"`
+	} `toml:"project"`
+}
+
+// readProject parses pyproject.toml; nil when there is none.
+func readProject(ctx context.Context, fsys source.FS) (*project, error) {
+	dt, err := fsys.ReadFile(ctx, "pyproject.toml", maxFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var p project
+	if err := toml.Unmarshal(dt, &p); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			line, _ := de.Position()
+			return nil, fmt.Errorf("pyproject.toml:%d: %v (fix the TOML)", line, de)
+		}
+		return nil, fmt.Errorf("pyproject.toml: %v (fix the TOML)", err)
+	}
+	return &p, nil
+}
+
+// requirementName is the distribution a requirement line names.
+var requirementName = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)`)
+
+// readRequirements lists the distributions a requirements file names
+// (normalized: lower case, "-" for "_" and "."), for start-command
+// detection. Options and includes are left to pip.
+func readRequirements(ctx context.Context, fsys source.FS, name string) ([]string, error) {
+	dt, err := fsys.ReadFile(ctx, name, maxFile)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for line := range strings.Lines(string(dt)) {
+		line = strings.TrimSpace(line)
+		if m := requirementName.FindStringSubmatch(line); m != nil {
+			out = append(out, normalize(m[1]))
+		}
+	}
+	return out, nil
+}
+
+// normalize is PEP 503's name normalization.
+func normalize(name string) string {
+	return strings.NewReplacer("_", "-", ".", "-").Replace(strings.ToLower(name))
+}

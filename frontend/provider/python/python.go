@@ -1,0 +1,269 @@
+// Package python plans Python apps: a virtualenv with the dependencies,
+// installed in a step keyed on the requirements files only with pip's cache
+// on a cache mount; the app copied beside it; a slim non-root runtime with
+// the virtualenv and the app as linked layers.
+package python
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+// settings is the `python:` section of the description.
+type settings struct {
+	Version      spec.Value[string] `yaml:"version"`
+	Installer    spec.Value[string] `yaml:"installer"`
+	Requirements spec.Value[string] `yaml:"requirements"`
+}
+
+// lockfiles name the installers Strata knows of but does not build with
+// yet, in detection order.
+var lockfiles = []struct{ file, installer string }{
+	{"uv.lock", "uv"},
+	{"poetry.lock", "poetry"},
+	{"pdm.lock", "pdm"},
+}
+
+// entryFiles are the scripts an app without a declared start may run.
+var entryFiles = []string{"main.py", "app.py"}
+
+type Provider struct{}
+
+func New() Provider { return Provider{} }
+
+func (Provider) Name() string { return "python" }
+
+func (Provider) Patterns() []string {
+	return []string{"pyproject.toml", "requirements*.txt", "requirements/*.txt", ".python-version", "runtime.txt",
+		"uv.lock", "poetry.lock", "pdm.lock", "main.py", "app.py", "manage.py"}
+}
+
+func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
+	for _, f := range []string{"pyproject.toml", "requirements.txt", "uv.lock", "poetry.lock", "pdm.lock"} {
+		if ok, err := source.Exists(ctx, fsys, f); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+func (Provider) Section() any { return &settings{} }
+
+// Docs describes the `python:` keys in the JSON Schema.
+func (Provider) Docs() map[string]string {
+	return map[string]string{
+		"":             "Python settings; every key is optional.",
+		"version":      "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python allows it, else the newest line it allows).",
+		"installer":    "pip (default: from the lockfile; uv, poetry and pdm are not built yet).",
+		"requirements": "The requirements file pip installs (default: requirements.txt).",
+	}
+}
+
+func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, error) {
+	s := in.Spec
+	var cfg settings
+	if err := s.Sections["python"].Decode(&cfg); err != nil {
+		return nil, err
+	}
+	proj, err := readProject(ctx, in.Context)
+	if err != nil {
+		return nil, err
+	}
+	r := &resolver{spec: s, cfg: cfg, proj: proj, in: in}
+	r.set("app", "python", in.Reason)
+	if err := r.resolve(ctx); err != nil {
+		return nil, err
+	}
+	return r.plan(), nil
+}
+
+// resolver turns settings, project files and defaults into concrete
+// choices, recording where each came from.
+type resolver struct {
+	spec *spec.Spec
+	cfg  settings
+	proj *project
+	in   provider.Input
+
+	settings     []plan.Setting
+	version      string
+	requirements string   // "" installs the project itself (pyproject.toml)
+	deps         []string // normalized distribution names, for detection
+	start        provider.Start
+	startEnv     []plan.Env // how the server finds its address
+	port         int
+	base         provider.Base
+}
+
+func (r *resolver) set(key, value, from string) {
+	r.settings = append(r.settings, plan.Setting{Key: key, Value: value, Source: from})
+}
+
+func (r *resolver) at(pos spec.Pos) string { return provider.From(r.spec, pos) }
+
+func (r *resolver) resolve(ctx context.Context) error {
+	if err := r.resolveVersion(ctx); err != nil {
+		return err
+	}
+	if err := r.resolveInstaller(ctx); err != nil {
+		return err
+	}
+	if err := r.resolveStart(ctx); err != nil {
+		return err
+	}
+	var err error
+	r.base, err = provider.ResolveBase(r.spec, provider.Needs{Family: provider.Language, Runtime: "python:" + r.version + "-slim"}, r.set)
+	return err
+}
+
+func (r *resolver) resolveVersion(ctx context.Context) error {
+	if v := r.cfg.Version; v.Set {
+		parsed, ok := parseVersion(v.V)
+		if !ok {
+			return r.spec.Errorf(v.Pos, "python.version", "write a release line such as 3.12 or a version such as 3.12.4", fmt.Sprintf("%q is not a Python version", v.V))
+		}
+		r.version = parsed
+		r.set("python version", parsed, r.at(v.Pos))
+		return nil
+	}
+	v, from, err := fileVersion(ctx, r.in.Context)
+	if err != nil {
+		return err
+	}
+	if from != "" {
+		r.version = v
+		r.set("python version", v, from)
+		return nil
+	}
+	if r.proj != nil && r.proj.Project.RequiresPython != "" {
+		rng := r.proj.Project.RequiresPython
+		line, ok := lineFor(rng)
+		if !ok {
+			return fmt.Errorf("pyproject.toml: requires-python %q allows none of the Python release lines Strata knows (set `python: {version: …}` or check the specifier)", rng)
+		}
+		r.version = line
+		r.set("python version", line, fmt.Sprintf("pyproject.toml requires-python %q", rng))
+		return nil
+	}
+	r.version = lineString(defaultLine)
+	r.set("python version", r.version, "default")
+	return nil
+}
+
+func (r *resolver) resolveInstaller(ctx context.Context) error {
+	for _, l := range lockfiles {
+		ok, err := source.Exists(ctx, r.in.Context, l.file)
+		if err != nil {
+			return err
+		}
+		if ok && !(r.cfg.Installer.Set && r.cfg.Installer.V == "pip") {
+			return fmt.Errorf("%s: Strata does not build %s projects yet, only pip ones (set `python: {installer: pip}` to install requirements.txt or the project with pip)", l.file, l.installer)
+		}
+	}
+	if i := r.cfg.Installer; i.Set && i.V != "pip" {
+		return r.spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, []string{"pip"}), fmt.Sprintf("Strata does not build with %q yet", i.V))
+	}
+	req := r.cfg.Requirements
+	name := req.Or("requirements.txt")
+	if req.Set {
+		if msg := spec.CheckContextPath(name); msg != "" {
+			return r.spec.Errorf(req.Pos, "python.requirements", "name a file inside the build context, e.g. requirements/prod.txt", msg)
+		}
+		name = path.Clean(name)
+	}
+	ok, err := source.Exists(ctx, r.in.Context, name)
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		r.requirements = name
+		if r.deps, err = readRequirements(ctx, r.in.Context, name); err != nil {
+			return err
+		}
+		from := "detected"
+		if req.Set {
+			from = r.at(req.Pos)
+		}
+		r.set("installer", "pip -r "+name, from)
+	case req.Set:
+		return r.spec.Errorf(req.Pos, "python.requirements", "check the path, or remove the key to use requirements.txt", name+" is not in the build context")
+	case r.proj != nil:
+		for _, d := range r.proj.Project.Dependencies {
+			if m := requirementName.FindStringSubmatch(strings.TrimSpace(d)); m != nil {
+				r.deps = append(r.deps, normalize(m[1]))
+			}
+		}
+		r.set("installer", "pip install . (pyproject.toml, no lockfile)", "detected")
+	default:
+		return fmt.Errorf("no requirements.txt or pyproject.toml at the root of the build context (add one, or name the file with `python: {requirements: …}`)")
+	}
+	return nil
+}
+
+// resolveStart finds how the app starts: run.cmd, a [project.scripts]
+// entry, an ASGI/WSGI app served by the server it depends on, or a script.
+func (r *resolver) resolveStart(ctx context.Context) error {
+	r.port = 8000
+	if r.spec.Run.Port.Set {
+		r.port = r.spec.Run.Port.V
+	}
+	has := func(name string) bool { return slices.Contains(r.deps, name) }
+	if r.spec.Run.Cmd.Set {
+		r.set("start", strings.Join(r.spec.Run.Cmd.V, " "), r.at(r.spec.Run.Cmd.Pos))
+		r.port = 0 // the user's command decides
+		if r.spec.Run.Port.Set {
+			r.port = r.spec.Run.Port.V
+		}
+		return nil
+	}
+	if r.proj != nil && len(r.proj.Project.Scripts) == 1 {
+		for name := range r.proj.Project.Scripts {
+			r.start.Cmd = plan.Lits(name)
+			r.set("start", name, "pyproject.toml [project.scripts]")
+		}
+		return nil
+	}
+	for _, f := range entryFiles {
+		dt, err := r.in.Context.ReadFile(ctx, f, maxFile)
+		if err != nil {
+			continue
+		}
+		module := strings.TrimSuffix(f, ".py")
+		src := string(dt)
+		switch {
+		case strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette("):
+			if has("uvicorn") {
+				// Address from the environment, so `-e UVICORN_PORT=…` moves it.
+				r.start.Cmd = plan.Lits("uvicorn", module+":app")
+				r.startEnv = []plan.Env{{Name: "UVICORN_HOST", Value: plan.Lit("0.0.0.0")}, {Name: "UVICORN_PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+				r.set("start", "uvicorn "+module+":app", f+" creates an ASGI app and uvicorn is a dependency")
+				return nil
+			}
+		case strings.Contains(src, "Flask("):
+			if has("gunicorn") {
+				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
+				r.start.Cmd = plan.Lits("gunicorn", module+":app")
+				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+				r.set("start", "gunicorn "+module+":app", f+" creates a Flask app and gunicorn is a dependency")
+				return nil
+			}
+		}
+		r.start.Cmd = plan.Lits("python", f)
+		r.set("start", "python "+f, "detected "+f)
+		r.port = 0
+		if r.spec.Run.Port.Set {
+			r.port = r.spec.Run.Port.V
+		}
+		return nil
+	}
+	return r.spec.Errorf(r.spec.Run.Cmd.Pos, "run.cmd", "set `run: {cmd: [gunicorn, app.wsgi]}` or add a [project.scripts] entry",
+		"Strata cannot tell how the app starts: no [project.scripts] entry, main.py or app.py")
+}

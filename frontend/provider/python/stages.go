@@ -1,0 +1,175 @@
+package python
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+)
+
+// Paths in the builder and the runtime: the same in both, so the
+// virtualenv's interpreter link and scripts work unchanged.
+const (
+	appDir   = "/app"
+	venv     = "/app/.venv"
+	pipCache = "/root/.cache/pip"
+	reqDir   = "/run/strata/requirements"
+)
+
+// pip's cache writes files atomically: parallel builds may share it.
+const pipCacheID = "strata/python/pip"
+
+// indexArgs pass through from --build-arg to the install steps only.
+var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST"}
+
+// runtimePath puts the virtualenv first, as activating it would.
+const runtimePath = venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+func (r *resolver) plan() *plan.Plan {
+	p := &plan.Plan{Provider: "python", Settings: r.settings, Args: provider.Args(r.spec)}
+	for _, a := range indexArgs {
+		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
+	}
+	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage()}
+	start := r.start
+	start.Entrypoint = []plan.Str{} // the Cmd is the whole start command
+	runtime := provider.RuntimeImage(r.spec, start, r.base)
+	if r.port > 0 && !r.spec.Run.Port.Set {
+		runtime.Ports = []string{strconv.Itoa(r.port) + "/tcp"}
+	}
+	if r.proj != nil && r.proj.Project.Name != "" {
+		runtime.Labels["org.opencontainers.image.title"] = r.proj.Project.Name
+	}
+	defaults := append([]plan.Env{
+		{Name: "PATH", Value: plan.Lit(runtimePath)},
+		{Name: "VIRTUAL_ENV", Value: plan.Lit(venv)},
+		// Output reaches the logs as it is written; the app directory is
+		// read-only to the runtime user, so no bytecode is written there.
+		{Name: "PYTHONUNBUFFERED", Value: plan.Lit("1")},
+		{Name: "PYTHONDONTWRITEBYTECODE", Value: plan.Lit("1")},
+	}, r.startEnv...)
+	// run.env, already in runtime.Env, wins over the defaults.
+	defaults = slices.DeleteFunc(defaults, func(d plan.Env) bool {
+		return slices.ContainsFunc(runtime.Env, func(e plan.Env) bool { return e.Name == d.Name })
+	})
+	runtime.Env = append(defaults, runtime.Env...)
+	p.Targets = []plan.Target{
+		{Name: "build", Stage: "build", Description: "the builder with the virtualenv and the app in /app", Image: plan.Image{WorkingDir: appDir}},
+		{Name: "test", Stage: "test", Description: "the tests (pytest when a dependency, else unittest) in the builder", Image: plan.Image{WorkingDir: appDir}},
+		{Name: "runtime", Stage: "runtime", Default: true, Description: "the runtime image", Image: runtime},
+	}
+	return p
+}
+
+// pipInstall runs pip in the virtualenv with its cache on a cache mount.
+func (r *resolver) pipInstall(name string, args []string, mounts ...plan.Mount) plan.Step {
+	env := []plan.Env{
+		{Name: "PIP_CACHE_DIR", Value: plan.Lit(pipCache)},
+		{Name: "PIP_DISABLE_PIP_VERSION_CHECK", Value: plan.Lit("1")},
+	}
+	for _, a := range indexArgs {
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	}
+	return plan.Step{
+		Name: name,
+		Run: &plan.Run{
+			Args: plan.Lits(append([]string{venv + "/bin/python", "-m", "pip", "install"}, args...)...),
+			Env:  env,
+			Mounts: append(append(mounts,
+				plan.Mount{Type: plan.CacheMount, Target: pipCache, CacheID: pipCacheID},
+				// pip reads its own config and netrc for private indexes.
+				plan.Mount{Type: plan.SecretMount, ID: "pipconf", Target: "/etc/pip.conf"},
+				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
+			), provider.BuildMounts(r.spec, "python")...),
+		},
+	}
+}
+
+// depsStage creates the virtualenv and installs the requirements, seeing
+// only the requirements files: editing source never re-runs it. It runs
+// on the target platform, since wheels are built for one.
+func (r *resolver) depsStage() plan.Stage {
+	st := plan.Stage{
+		Name:     "deps",
+		From:     plan.FromImage("python:"+r.version, "python.version", r.cfg.Version.Pos),
+		Platform: plan.TargetPlatform,
+		Workdir:  appDir,
+	}
+	if r.spec.Build.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.spec.Build.Packages))
+	}
+	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}})
+	if r.requirements != "" {
+		step := r.pipInstall("pip install -r "+r.requirements, []string{"-r", r.requirements},
+			plan.Mount{Type: plan.BindMount, Target: reqDir, From: &plan.Source{Context: &plan.ContextFilter{
+				Include: plan.Lits(slices.Compact(slices.Sorted(slices.Values([]string{"requirements*.txt", "requirements/*.txt", "constraints*.txt", r.requirements})))...)}}})
+		step.Run.Workdir = reqDir
+		step.Pos = r.cfg.Requirements.Pos
+		st.Steps = append(st.Steps, step)
+	}
+	return st
+}
+
+// buildStage adds the app: installed into the virtualenv when it is a
+// project without requirements, or built by the description's command.
+func (r *resolver) buildStage() plan.Stage {
+	st := plan.Stage{
+		Name:     "build",
+		From:     plan.From{Stage: "deps"},
+		Platform: plan.TargetPlatform,
+		Steps: []plan.Step{{
+			Name: "copy the source",
+			Copy: &plan.Copy{
+				From: plan.Source{Context: &plan.ContextFilter{Exclude: []string{".venv", ".git", "__pycache__"}}},
+				Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
+			},
+		}},
+	}
+	if r.requirements == "" {
+		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
+	}
+	if cmd := r.spec.Build.Command; cmd.Set {
+		st.Steps = append(st.Steps, plan.Step{Name: provider.CommandName(cmd.V), Pos: cmd.Pos,
+			Run: &plan.Run{Script: plan.Tmpl(cmd.V), Env: []plan.Env{{Name: "PATH", Value: plan.Lit(runtimePath)}}, Mounts: provider.BuildMounts(r.spec, "python")}})
+	}
+	return st
+}
+
+func (r *resolver) testStage() plan.Stage {
+	args := []string{venv + "/bin/python", "-m", "unittest", "discover"}
+	name := "python -m unittest discover"
+	for _, d := range r.deps {
+		if d == "pytest" {
+			args, name = []string{venv + "/bin/python", "-m", "pytest"}, "python -m pytest"
+		}
+	}
+	return plan.Stage{
+		Name: "test", From: plan.From{Stage: "build"}, Platform: plan.TargetPlatform,
+		Steps: []plan.Step{{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.spec, "python")}}},
+	}
+}
+
+// runtimeStage is the slim image with the virtualenv and the app as two
+// linked layers: the virtualenv changes with the requirements, the app
+// with the source.
+func (r *resolver) runtimeStage() plan.Stage {
+	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
+	if r.spec.Run.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
+	}
+	venvFrom := "deps"
+	if r.requirements == "" {
+		venvFrom = "build" // the project itself is installed there
+	}
+	st.Steps = append(st.Steps,
+		plan.Step{Name: "copy the virtualenv", Copy: &plan.Copy{
+			From: plan.Source{Stage: venvFrom}, Src: plan.Lit(venv), Dest: plan.Lit(venv), Link: true,
+		}},
+		plan.Step{Name: "copy the app", Copy: &plan.Copy{
+			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: []string{".venv"},
+		}},
+	)
+	st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
+	return st
+}

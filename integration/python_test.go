@@ -1,0 +1,76 @@
+//go:build integration
+
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A FastAPI service with pinned requirements, from detection alone: uvicorn
+// serves it from the virtualenv on the slim image as a non-root user; a
+// source edit leaves the dependency install cached.
+func TestPythonFastAPI(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-fastapi")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	cfg := img.Config.Config
+	if !slices.Equal(cfg.Cmd, []string{"uvicorn", "main:app"}) || cfg.User != "65532:65532" || cfg.WorkingDir != "/app" {
+		t.Errorf("cmd %q user %q workdir %q", cfg.Cmd, cfg.User, cfg.WorkingDir)
+	}
+	if _, ok := cfg.ExposedPorts["8000/tcp"]; !ok {
+		t.Errorf("ports %v", cfg.ExposedPorts)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "UVICORN_HOST="+host, "UVICORN_PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, `"hello from python-fastapi"`) {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, `"uid":65532`) || !strings.Contains(got, `"venv":"/app/.venv"`) {
+		t.Errorf("GET /env = %q", got)
+	}
+	var pip, sources bool
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		// pip's cache lives on a cache mount, never in a layer.
+		pip = pip || strings.HasPrefix(h.Name, "root/.cache/pip/")
+		sources = sources || h.Name == "app/main.py"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pip || !sources {
+		t.Errorf("pip cache in a layer %v, app/main.py present %v", pip, sources)
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	greet := filepath.Join(dir, "greet.py")
+	dt, err := os.ReadFile(greet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "pip install -r requirements.txt") || v.cached(t, "python -m unittest discover") {
+		t.Error("a source edit re-ran pip, or did not re-run the tests")
+	}
+}
