@@ -161,10 +161,10 @@ EOF
 	done
 done
 
-# astral-sh/uv:<version> and :<minor> (ghcr.io/astral-sh/uv's layout: /uv and
-# /uvx, WORKDIR /io, ENTRYPOINT /uv).
-if needed "astral-sh/uv:$UV_VERSION" "astral-sh/uv:${UV_VERSION%.*}"; then
-	whl=uv-$UV_VERSION-py3-none-musllinux_1_1_x86_64.whl
+# uv's wheel, downloaded once: it carries the static binary the stand-in
+# image and the tests (which write uv.lock at run time) use.
+uv_wheel() {
+	local whl=uv-$UV_VERSION-py3-none-musllinux_1_1_x86_64.whl
 	if [[ ! -f $PYPI_CACHE/$whl ]]; then
 		log "pip download uv==$UV_VERSION ($whl)"
 		mkdir -p "$PYPI_CACHE" "$work/pypi"
@@ -174,9 +174,16 @@ if needed "astral-sh/uv:$UV_VERSION" "astral-sh/uv:${UV_VERSION%.*}"; then
 			-r <(echo "uv==$UV_VERSION --hash=sha256:$UV_WHEEL_SHA256")
 		mv "$work/pypi/$whl" "$PYPI_CACHE/"
 	fi
+	echo "$PYPI_CACHE/$whl"
+}
+
+# astral-sh/uv:<version> and :<minor> (ghcr.io/astral-sh/uv's layout: /uv and
+# /uvx, WORKDIR /io, ENTRYPOINT /uv).
+if needed "astral-sh/uv:$UV_VERSION" "astral-sh/uv:${UV_VERSION%.*}"; then
+	whl=$(uv_wheel)
 	ctx=$work/uv
 	mkdir -p "$ctx"
-	unzip -q -j -d "$ctx" "$PYPI_CACHE/$whl" "uv-$UV_VERSION.data/scripts/uv" "uv-$UV_VERSION.data/scripts/uvx"
+	unzip -q -j -d "$ctx" "$whl" "uv-$UV_VERSION.data/scripts/uv" "uv-$UV_VERSION.data/scripts/uvx"
 	chmod 0755 "$ctx/uv" "$ctx/uvx"
 	cat >"$ctx/Dockerfile" <<'EOF'
 FROM scratch
@@ -185,4 +192,11 @@ WORKDIR /io
 ENTRYPOINT ["/uv"]
 EOF
 	push "$ctx" "astral-sh/uv:$UV_VERSION astral-sh/uv:${UV_VERSION%.*}" "${AMD64[@]}"
+fi
+
+# The same uv on the host, beside the test bed's tools.
+if [[ ! -x $STRATA_BIN/uv ]]; then
+	whl=$(uv_wheel)
+	unzip -q -o -j -d "$STRATA_BIN" "$whl" "uv-$UV_VERSION.data/scripts/uv"
+	chmod 0755 "$STRATA_BIN/uv"
 fi
