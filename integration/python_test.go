@@ -74,3 +74,64 @@ func TestPythonFastAPI(t *testing.T) {
 		t.Error("a source edit re-ran pip, or did not re-run the tests")
 	}
 }
+
+// A Flask app locked with uv: uv comes from its own image (redirected here
+// with --build-context, as a platform team would), the locked dependencies
+// install without the project, gunicorn serves it; --target test syncs the
+// dev group and runs pytest. The lockfile is written at run time from the
+// package index this machine uses.
+func TestPythonUV(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-uv")
+	if out, err := command(t, dir, "uv", "lock", "--quiet", "--upgrade"); err != nil {
+		t.Fatalf("uv lock: %v\n%s", err, out)
+	}
+	attrs := map[string]string{"context:ghcr.io/astral-sh/uv:0.13.9": "docker-image://" + b.registry + "/astral-sh/uv:0.13.9"}
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, c, build{dir: dir, attrs: attrs, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"gunicorn", "app:app"}) || cfg.User != "65532:65532" {
+		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	_, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-uv") {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "uid=65532 venv=/app/.venv") {
+		t.Errorf("GET /env = %q", got)
+	}
+	var pytest bool
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		pytest = pytest || strings.Contains(h.Name, "site-packages/pytest/")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pytest {
+		t.Error("the dev group (pytest) reached the runtime image")
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	app := filepath.Join(dir, "app.py")
+	dt, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(app, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	attrs["target"] = "test"
+	v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "uv sync --locked --no-install-project --no-dev") || v.cached(t, "python -m pytest") {
+		t.Error("a source edit re-ran the dependency sync, or did not re-run the tests")
+	}
+}

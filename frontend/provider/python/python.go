@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -19,18 +20,21 @@ import (
 
 // settings is the `python:` section of the description.
 type settings struct {
-	Version      spec.Value[string] `yaml:"version"`
-	Installer    spec.Value[string] `yaml:"installer"`
-	Requirements spec.Value[string] `yaml:"requirements"`
+	Version          spec.Value[string] `yaml:"version"`
+	Installer        spec.Value[string] `yaml:"installer"`
+	InstallerVersion spec.Value[string] `yaml:"installerVersion"`
+	Requirements     spec.Value[string] `yaml:"requirements"`
 }
 
-// lockfiles name the installers Strata knows of but does not build with
-// yet, in detection order.
+// lockfiles name each installer's lockfile, in detection order.
 var lockfiles = []struct{ file, installer string }{
 	{"uv.lock", "uv"},
 	{"poetry.lock", "poetry"},
 	{"pdm.lock", "pdm"},
 }
+
+// installers Strata builds with.
+var installers = []string{"pip", "uv"}
 
 // entryFiles are the scripts an app without a declared start may run.
 var entryFiles = []string{"main.py", "app.py"}
@@ -60,10 +64,11 @@ func (Provider) Section() any { return &settings{} }
 // Docs describes the `python:` keys in the JSON Schema.
 func (Provider) Docs() map[string]string {
 	return map[string]string{
-		"":             "Python settings; every key is optional.",
-		"version":      "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python allows it, else the newest line it allows).",
-		"installer":    "pip (default: from the lockfile; uv, poetry and pdm are not built yet).",
-		"requirements": "The requirements file pip installs (default: requirements.txt).",
+		"":                 "Python settings; every key is optional.",
+		"version":          "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python allows it, else the newest line it allows).",
+		"installer":        "pip or uv (default: uv with uv.lock, else pip; poetry and pdm are not built yet).",
+		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: Strata's pinned version).",
+		"requirements":     "The requirements file pip installs (default: requirements.txt).",
 	}
 }
 
@@ -95,6 +100,8 @@ type resolver struct {
 
 	settings     []plan.Setting
 	version      string
+	installer    string // pip or uv
+	uvVersion    string
 	requirements string   // "" installs the project itself (pyproject.toml)
 	deps         []string // normalized distribution names, for detection
 	start        provider.Start
@@ -159,18 +166,42 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 }
 
 func (r *resolver) resolveInstaller(ctx context.Context) error {
+	lock := ""
 	for _, l := range lockfiles {
 		ok, err := source.Exists(ctx, r.in.Context, l.file)
 		if err != nil {
 			return err
 		}
-		if ok && !(r.cfg.Installer.Set && r.cfg.Installer.V == "pip") {
-			return fmt.Errorf("%s: Strata does not build %s projects yet, only pip ones (set `python: {installer: pip}` to install requirements.txt or the project with pip)", l.file, l.installer)
+		if ok && lock == "" {
+			lock, r.installer = l.file, l.installer
 		}
 	}
-	if i := r.cfg.Installer; i.Set && i.V != "pip" {
-		return r.spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, []string{"pip"}), fmt.Sprintf("Strata does not build with %q yet", i.V))
+	if i := r.cfg.Installer; i.Set {
+		if !slices.Contains(installers, i.V) {
+			return r.spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, installers), fmt.Sprintf("Strata does not build with %q (yet)", i.V))
+		}
+		if i.V == "uv" && lock != "uv.lock" {
+			return r.spec.Errorf(i.Pos, "python.installer", "run uv lock and commit uv.lock", "uv installs from uv.lock, which the build context does not hold")
+		}
+		r.installer = i.V
 	}
+	switch r.installer {
+	case "uv":
+		if r.proj == nil {
+			return fmt.Errorf("uv.lock: no pyproject.toml beside it (uv needs the project file)")
+		}
+		r.uvVersion = r.cfg.InstallerVersion.Or(defaultUVVersion)
+		if !installerVersion.MatchString(r.uvVersion) {
+			return r.spec.Errorf(r.cfg.InstallerVersion.Pos, "python.installerVersion", "write a version such as 0.13.9", fmt.Sprintf("%q is not a version", r.uvVersion))
+		}
+		r.set("installer", "uv sync --locked", "uv.lock")
+		r.set("uv version", r.uvVersion, r.at(r.cfg.InstallerVersion.Pos))
+		r.deps = r.projectDeps()
+		return nil
+	case "poetry", "pdm":
+		return fmt.Errorf("%s: Strata does not build %s projects yet, only pip and uv ones (set `python: {installer: pip}` to install requirements.txt or the project with pip)", lock, r.installer)
+	}
+	r.installer = "pip"
 	req := r.cfg.Requirements
 	name := req.Or("requirements.txt")
 	if req.Set {
@@ -196,17 +227,31 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 	case req.Set:
 		return r.spec.Errorf(req.Pos, "python.requirements", "check the path, or remove the key to use requirements.txt", name+" is not in the build context")
 	case r.proj != nil:
-		for _, d := range r.proj.Project.Dependencies {
-			if m := requirementName.FindStringSubmatch(strings.TrimSpace(d)); m != nil {
-				r.deps = append(r.deps, normalize(m[1]))
-			}
-		}
+		r.deps = r.projectDeps()
 		r.set("installer", "pip install . (pyproject.toml, no lockfile)", "detected")
 	default:
 		return fmt.Errorf("no requirements.txt or pyproject.toml at the root of the build context (add one, or name the file with `python: {requirements: …}`)")
 	}
 	return nil
 }
+
+// projectDeps are the distributions pyproject.toml depends on.
+func (r *resolver) projectDeps() []string {
+	var out []string
+	for _, d := range r.proj.Project.Dependencies {
+		if m := requirementName.FindStringSubmatch(strings.TrimSpace(d)); m != nil {
+			out = append(out, normalize(m[1]))
+		}
+	}
+	return out
+}
+
+// defaultUVVersion is the uv release Strata installs unless
+// python.installerVersion names another.
+const defaultUVVersion = "0.13.9"
+
+// installerVersion reaches an image reference: nothing else passes.
+var installerVersion = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 
 // resolveStart finds how the app starts: run.cmd, a [project.scripts]
 // entry, an ASGI/WSGI app served by the server it depends on, or a script.

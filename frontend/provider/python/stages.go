@@ -14,14 +14,23 @@ const (
 	appDir   = "/app"
 	venv     = "/app/.venv"
 	pipCache = "/root/.cache/pip"
+	uvCache  = "/root/.cache/uv"
 	reqDir   = "/run/strata/requirements"
 )
 
-// pip's cache writes files atomically: parallel builds may share it.
-const pipCacheID = "strata/python/pip"
+// pip's cache writes files atomically and uv locks its own: parallel
+// builds may share them.
+const (
+	pipCacheID = "strata/python/pip"
+	uvCacheID  = "strata/python/uv"
+)
+
+// uvImage is uv's official image; --build-context redirects it like any
+// other base image.
+const uvImage = "ghcr.io/astral-sh/uv:"
 
 // indexArgs pass through from --build-arg to the install steps only.
-var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST"}
+var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_INSECURE_HOST"}
 
 // runtimePath puts the virtualenv first, as activating it would.
 const runtimePath = venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -31,7 +40,10 @@ func (r *resolver) plan() *plan.Plan {
 	for _, a := range indexArgs {
 		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
 	}
-	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage()}
+	if r.installer == "uv" {
+		p.Stages = []plan.Stage{{Name: "uv", From: plan.FromImage(uvImage+r.uvVersion, "python.installerVersion", r.cfg.InstallerVersion.Pos), Platform: plan.TargetPlatform}}
+	}
+	p.Stages = append(p.Stages, r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage())
 	start := r.start
 	start.Entrypoint = []plan.Str{} // the Cmd is the whole start command
 	runtime := provider.RuntimeImage(r.spec, start, r.base)
@@ -99,6 +111,9 @@ func (r *resolver) depsStage() plan.Stage {
 	if r.spec.Build.Packages.Set {
 		st.Steps = append(st.Steps, provider.AptStep(r.spec.Build.Packages))
 	}
+	if r.installer == "uv" {
+		return r.uvDeps(st)
+	}
 	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}})
 	if r.requirements != "" {
 		step := r.pipInstall("pip install -r "+r.requirements, []string{"-r", r.requirements},
@@ -126,7 +141,11 @@ func (r *resolver) buildStage() plan.Stage {
 			},
 		}},
 	}
-	if r.requirements == "" {
+	switch {
+	case r.installer == "uv":
+		// The project itself, when it is a package, as a regular install.
+		st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-dev --no-editable", nil, "--no-dev", "--no-editable"))
+	case r.requirements == "":
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
 	if cmd := r.spec.Build.Command; cmd.Set {
@@ -144,10 +163,13 @@ func (r *resolver) testStage() plan.Stage {
 			args, name = []string{venv + "/bin/python", "-m", "pytest"}, "python -m pytest"
 		}
 	}
-	return plan.Stage{
-		Name: "test", From: plan.From{Stage: "build"}, Platform: plan.TargetPlatform,
-		Steps: []plan.Step{{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.spec, "python")}}},
+	st := plan.Stage{Name: "test", From: plan.From{Stage: "build"}, Platform: plan.TargetPlatform}
+	if r.installer == "uv" {
+		// The dev dependency group holds the test tools.
+		st.Steps = append(st.Steps, r.uvSync("uv sync --locked", nil))
 	}
+	st.Steps = append(st.Steps, plan.Step{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.spec, "python")}})
+	return st
 }
 
 // runtimeStage is the slim image with the virtualenv and the app as two
@@ -159,7 +181,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
 	}
 	venvFrom := "deps"
-	if r.requirements == "" {
+	if r.requirements == "" || r.installer == "uv" {
 		venvFrom = "build" // the project itself is installed there
 	}
 	st.Steps = append(st.Steps,
@@ -172,4 +194,46 @@ func (r *resolver) runtimeStage() plan.Stage {
 	)
 	st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
 	return st
+}
+
+// uvDeps copies uv into the builder and syncs the locked dependencies
+// without the project, seeing only pyproject.toml and uv.lock (mounted
+// file by file, as uv's own guide does): editing source never re-runs it.
+func (r *resolver) uvDeps(st plan.Stage) plan.Stage {
+	st.Steps = append(st.Steps, plan.Step{Name: "copy uv " + r.uvVersion, Copy: &plan.Copy{
+		From: plan.Source{Stage: "uv"}, Src: plan.Lit("/uv"), Dest: plan.Lit("/usr/local/bin/uv"), Link: true,
+	}})
+	files := &plan.ContextFilter{Include: plan.Lits("pyproject.toml", "uv.lock")}
+	st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-install-project --no-dev", []plan.Mount{
+		{Type: plan.BindMount, Target: appDir + "/pyproject.toml", From: &plan.Source{Context: files, Path: "pyproject.toml"}},
+		{Type: plan.BindMount, Target: appDir + "/uv.lock", From: &plan.Source{Context: files, Path: "uv.lock"}},
+	}, "--no-install-project", "--no-dev"))
+	return st
+}
+
+// uvSync runs `uv sync --locked` into the virtualenv with uv's cache on a
+// cache mount: bytecode compiled at install, files copied out of the cache
+// (another filesystem), and never a Python downloaded.
+func (r *resolver) uvSync(name string, mounts []plan.Mount, flags ...string) plan.Step {
+	env := []plan.Env{
+		{Name: "UV_PROJECT_ENVIRONMENT", Value: plan.Lit(venv)},
+		{Name: "UV_CACHE_DIR", Value: plan.Lit(uvCache)},
+		{Name: "UV_COMPILE_BYTECODE", Value: plan.Lit("1")},
+		{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
+		{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
+	}
+	for _, a := range indexArgs {
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	}
+	return plan.Step{
+		Name: name,
+		Run: &plan.Run{
+			Args: plan.Lits(append([]string{"uv", "sync", "--locked"}, flags...)...),
+			Env:  env,
+			Mounts: append(append(mounts,
+				plan.Mount{Type: plan.CacheMount, Target: uvCache, CacheID: uvCacheID},
+				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
+			), provider.BuildMounts(r.spec, "python")...),
+		},
+	}
 }
