@@ -25,6 +25,8 @@ type project struct {
 		Dependencies   []string          `toml:"dependencies"`
 		Scripts        map[string]string `toml:"scripts"`
 	} `toml:"project"`
+	// DependencyGroups (PEP 735) hold the dev and test tools.
+	DependencyGroups map[string][]any `toml:"dependency-groups"`
 }
 
 // readProject parses pyproject.toml; nil when there is none.

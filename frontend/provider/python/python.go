@@ -235,10 +235,19 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 	return nil
 }
 
-// projectDeps are the distributions pyproject.toml depends on.
+// projectDeps are the distributions pyproject.toml depends on, its
+// dependency groups included (they say which test runner to use).
 func (r *resolver) projectDeps() []string {
+	reqs := slices.Clone(r.proj.Project.Dependencies)
+	for _, group := range r.proj.DependencyGroups {
+		for _, item := range group {
+			if s, ok := item.(string); ok { // not an {include-group = …} table
+				reqs = append(reqs, s)
+			}
+		}
+	}
 	var out []string
-	for _, d := range r.proj.Project.Dependencies {
+	for _, d := range reqs {
 		if m := requirementName.FindStringSubmatch(strings.TrimSpace(d)); m != nil {
 			out = append(out, normalize(m[1]))
 		}
