@@ -205,3 +205,41 @@ func TestNodePnpm(t *testing.T) {
 		t.Errorf("GET / on Node 22 = %q", got)
 	}
 }
+
+// A yarn 1 app whose lockfile records no download URLs (yarn resolves them
+// from the registry it is configured with): yarn comes from a cached step,
+// its cache is a locked cache mount, the build script runs with dev
+// dependencies, the runtime holds production ones only.
+func TestNodeYarn(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-yarn")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from node-yarn (built by yarn run build)") {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "NODE_ENV=production uid=1000") {
+		t.Errorf("GET /env = %q", got)
+	}
+	var isNumber bool
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		isNumber = isNumber || strings.Contains(h.Name, "node_modules/is-number")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if isNumber {
+		t.Error("a dev dependency reached the runtime image")
+	}
+	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
+		t.Errorf("--target test: %v", err)
+	}
+}

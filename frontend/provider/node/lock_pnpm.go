@@ -76,7 +76,7 @@ func readPnpmLock(ctx context.Context, fsys source.FS, name string, m *manifest)
 	}
 	for _, p := range slices.Sorted(maps.Keys(l.Packages)) {
 		if pkg := l.Packages[p]; pkg.RequiresBuild || len(pkg.OS) > 0 || len(pkg.CPU) > 0 {
-			return strings.TrimPrefix(p, "/"), nil
+			return strings.TrimPrefix(p, "/") + " has an install script or is platform-specific", nil
 		}
 	}
 	built := slices.Clone(m.Pnpm.OnlyBuiltDependencies)
@@ -97,7 +97,7 @@ func readPnpmLock(ctx context.Context, fsys source.FS, name string, m *manifest)
 		}
 	}
 	if len(built) > 0 {
-		return built[0], nil
+		return built[0] + " may run its build script (onlyBuiltDependencies, allowBuilds)", nil
 	}
 	return "", nil
 }

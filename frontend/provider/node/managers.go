@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/source"
@@ -26,8 +27,8 @@ type manager struct {
 	install func(prod bool) []string
 	// run runs a package.json script.
 	run func(script string) []string
-	// readLock checks the lockfile against package.json and names a package
-	// that needs the target platform (install script, os/cpu), if any.
+	// readLock checks the lockfile against package.json and says why
+	// installs must run on the target platform ("" when they need not).
 	readLock func(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error)
 }
 
@@ -35,6 +36,7 @@ type manager struct {
 const (
 	npmCache  = "/root/.npm"
 	pnpmStore = "/root/.local/share/pnpm/store"
+	yarnCache = "/usr/local/share/.cache/yarn"
 )
 
 var managerTable = map[string]*manager{
@@ -74,5 +76,19 @@ var managerTable = map[string]*manager{
 		},
 		run:      func(script string) []string { return []string{"pnpm", "run", script} },
 		readLock: readPnpmLock,
+	},
+	"yarn": {
+		name:           "yarn",
+		config:         []string{".yarnrc"},
+		defaultVersion: "1.22.22",
+		// yarn 1's cache is not safe for concurrent writers: one at a time.
+		cache: plan.Mount{Type: plan.CacheMount, Target: yarnCache, CacheID: "strata/node/yarn", Sharing: plan.SharingLocked},
+		env:   []plan.Env{{Name: "YARN_CACHE_FOLDER", Value: plan.Lit(yarnCache)}},
+		install: func(prod bool) []string {
+			// --production=false: dev dependencies whatever NODE_ENV says.
+			return []string{"yarn", "install", "--frozen-lockfile", "--non-interactive", "--prefer-offline", fmt.Sprintf("--production=%v", prod)}
+		},
+		run:      func(script string) []string { return []string{"yarn", "run", script} },
+		readLock: readYarnLock,
 	},
 }

@@ -98,8 +98,10 @@ func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) 
 			return "", fileError(ruleLockfileOutOfSync, name, fmt.Sprintf("package.json and %s are out of sync: %s %s", name, d.kind, diff), "run npm install and commit "+name)
 		}
 	}
-	pkg, _ := l.needsTargetPlatform()
-	return pkg, nil
+	if pkg, ok := l.needsTargetPlatform(); ok {
+		return pkg + " has an install script or is platform-specific", nil
+	}
+	return "", nil
 }
 
 // needsTargetPlatform reports packages whose install depends on the

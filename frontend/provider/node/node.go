@@ -223,7 +223,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	}
 	r.mgr = managerTable[r.manager]
 	if r.mgr == nil {
-		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm and pnpm ones", r.lockfileOr("package.json"), r.manager)
+		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm, pnpm and yarn 1 ones", r.lockfileOr("package.json"), r.manager)
 	}
 	from := r.lockfile
 	if r.cfg.PackageManager.Set {
@@ -252,7 +252,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	r.installPlatform = plan.BuildPlatform
 	if pkg != "" {
 		r.installPlatform = plan.TargetPlatform
-		r.set("install platform", "target", r.lockfile+": "+pkg+" has an install script or is platform-specific, so installs run on the target platform (emulated for another one)")
+		r.set("install platform", "target", r.lockfile+": "+pkg+", so installs run on the target platform (emulated for another one)")
 	}
 	return nil
 }
@@ -293,8 +293,8 @@ func (r *resolver) resolveStart() error {
 	if cmd := r.spec.Build.Command; cmd.Set {
 		r.set("build command", cmd.V, r.at(cmd.Pos))
 	} else if _, ok := r.pkg.Scripts["build"]; ok {
-		r.build = plan.Lits("npm", "run", "build")
-		r.set("build command", "npm run build", "package.json scripts.build")
+		r.build = plan.Lits(r.mgr.run("build")...)
+		r.set("build command", strings.Join(r.mgr.run("build"), " "), "package.json scripts.build")
 	} else {
 		r.set("build command", "none", "package.json has no build script")
 	}
@@ -308,6 +308,8 @@ func (r *resolver) resolveStart() error {
 			r.start.Cmd = plan.Lits(argv...)
 			r.set("start", start, "package.json scripts.start (node runs directly)")
 		} else {
+			// npm is in every Node runtime image and runs scripts as the
+			// other managers do.
 			r.start.Cmd = plan.Lits("npm", "run", "start")
 			r.set("start", "npm run start", "package.json scripts.start is not a plain node command")
 		}
