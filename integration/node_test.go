@@ -243,3 +243,60 @@ func TestNodeYarn(t *testing.T) {
 		t.Errorf("--target test: %v", err)
 	}
 }
+
+// A Next.js app with standalone output: the runtime image is the slim base
+// plus the standalone server (its traced node_modules, .next/static and
+// public), node runs server.js, .next/cache is a cache mount; a source edit
+// re-runs the build but not the install.
+func TestNodeNextStandalone(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-next")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" {
+		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "HOSTNAME="+host, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from node-next") {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/robots.txt"); !strings.Contains(got, "strata") {
+		t.Errorf("GET /robots.txt (public/) = %q", got)
+	}
+	var server, static, cache bool
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		server = server || h.Name == "app/server.js"
+		static = static || strings.HasPrefix(h.Name, "app/.next/static/")
+		cache = cache || strings.HasPrefix(h.Name, "app/.next/cache/")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !server || !static || cache {
+		t.Errorf("server.js %v, .next/static %v, .next/cache (must stay on its cache mount) %v", server, static, cache)
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	page := filepath.Join(dir, "app", "page.js")
+	dt, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(page, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.solve(t, c, build{dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "[deps 2/2] npm ci") || v.cached(t, "[build 2/3] npm run build") {
+		t.Error("a source edit re-ran the install, or did not re-run the build")
+	}
+}

@@ -53,7 +53,7 @@ func (Provider) Patterns() []string {
 	for _, name := range slices.Sorted(maps.Keys(managerTable)) {
 		out = append(out, managerTable[name].config...)
 	}
-	return out
+	return append(out, nextConfigs...)
 }
 
 func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
@@ -116,6 +116,7 @@ type resolver struct {
 	hasNpmrc        bool
 	// configFiles are the manager's config files the context holds.
 	configFiles []string
+	fw          *framework // nil when no framework is detected
 	findings    []plan.Finding
 }
 
@@ -130,6 +131,9 @@ func (r *resolver) resolve(ctx context.Context) error {
 		return err
 	}
 	if err := r.resolveManager(ctx); err != nil {
+		return err
+	}
+	if err := r.resolveFramework(ctx); err != nil {
 		return err
 	}
 	if err := r.resolveStart(); err != nil {
@@ -302,6 +306,9 @@ func (r *resolver) resolveStart() error {
 	switch {
 	case r.spec.Run.Cmd.Set:
 		r.set("start", strings.Join(r.spec.Run.Cmd.V, " "), r.at(r.spec.Run.Cmd.Pos))
+	case r.fw != nil && r.fw.standalone:
+		r.start.Cmd = plan.Lits("node", "server.js")
+		r.set("start", "node server.js", "Next.js standalone output")
 	case start != "":
 		if argv, ok := plainNode(start); ok {
 			// node as PID 1 gets signals; npm in between would not pass them on.

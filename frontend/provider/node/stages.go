@@ -2,6 +2,7 @@ package node
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/provider"
@@ -29,14 +30,32 @@ func (r *resolver) plan() *plan.Plan {
 			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
 		}
 	}
-	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.prodDepsStage(), r.testStage(), r.runtimeStage()}
+	p.Stages = []plan.Stage{r.depsStage(), r.buildStage()}
+	if r.fw == nil || !r.fw.standalone {
+		p.Stages = append(p.Stages, r.prodDepsStage())
+	}
+	p.Stages = append(p.Stages, r.testStage(), r.runtimeStage())
 	runtime := provider.RuntimeImage(r.spec, r.start, r.base)
 	if r.pkg.Name != "" {
 		runtime.Labels["org.opencontainers.image.title"] = r.pkg.Name
 	}
-	if _, set := r.spec.Run.Env.V["NODE_ENV"]; !set {
-		runtime.Env = append([]plan.Env{{Name: "NODE_ENV", Value: plan.Lit("production")}}, runtime.Env...)
+	defaults := []plan.Env{{Name: "NODE_ENV", Value: plan.Lit("production")}}
+	if r.fw != nil && r.fw.name == "next" {
+		// Next's server reads its address from the environment.
+		port := "3000"
+		if r.spec.Run.Port.Set {
+			port = strconv.Itoa(r.spec.Run.Port.V)
+		} else {
+			runtime.Ports = []string{"3000/tcp"}
+		}
+		defaults = append(defaults, plan.Env{Name: "HOSTNAME", Value: plan.Lit("0.0.0.0")}, plan.Env{Name: "PORT", Value: plan.Lit(port)})
+		defaults = append(defaults, r.fw.env...)
 	}
+	// run.env, already in runtime.Env, wins over the defaults.
+	defaults = slices.DeleteFunc(defaults, func(d plan.Env) bool {
+		return slices.ContainsFunc(runtime.Env, func(e plan.Env) bool { return e.Name == d.Name })
+	})
+	runtime.Env = append(defaults, runtime.Env...)
 	p.Targets = []plan.Target{
 		{Name: "build", Stage: "build", Description: "the builder with dependencies, source and build output in /app", Image: plan.Image{WorkingDir: appDir}},
 		{Name: "test", Stage: "test", Description: "the test script with the build's dependencies", Image: plan.Image{WorkingDir: appDir}},
@@ -178,7 +197,10 @@ func (r *resolver) buildStage() plan.Stage {
 			},
 		}},
 	}
-	run := &plan.Run{Mounts: provider.BuildMounts(r.spec, "node")}
+	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.spec, "node"))}
+	if r.fw != nil {
+		run.Env = r.fw.env
+	}
 	switch cmd := r.spec.Build.Command; {
 	case cmd.Set:
 		run.Script = plan.Tmpl(cmd.V)
@@ -186,6 +208,9 @@ func (r *resolver) buildStage() plan.Stage {
 	case r.build != nil:
 		run.Args = r.build
 		st.Steps = append(st.Steps, plan.Step{Name: r.build[0].Text + " run build", Run: run})
+	}
+	if r.fw != nil && r.fw.standalone {
+		st.Steps = append(st.Steps, standaloneStep())
 	}
 	return st
 }
@@ -210,6 +235,11 @@ func (r *resolver) runtimeStage() plan.Stage {
 	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
 	if r.spec.Run.Packages.Set {
 		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
+	}
+	if r.fw != nil && r.fw.standalone {
+		r.standaloneRuntime(&st)
+		st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
+		return st
 	}
 	st.Steps = append(st.Steps,
 		plan.Step{Name: "copy production node_modules", Copy: &plan.Copy{
