@@ -6,6 +6,7 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -212,4 +213,20 @@ func (b bed) images(t testing.TB, c *client.Client, bu build) []imagerun.Image {
 		t.Fatal(err)
 	}
 	return readOCI(t, out)
+}
+
+// edit replaces the first old in a file with new, as a developer would:
+// content the daemon has not seen, so what depends on it must re-run.
+func edit(t testing.TB, path, old, new string) {
+	t.Helper()
+	dt, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(dt, []byte(old)) {
+		t.Fatalf("%s does not contain %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(dt, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -117,13 +117,7 @@ func TestRebuildKeepsDependencyStepCached(t *testing.T) {
 	}
 
 	greet := filepath.Join(dir, "internal", "greet", "greet.go")
-	dt, err := os.ReadFile(greet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, greet, "hello from", "hi "+run+" from")
 	v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
 	if err != nil {
 		t.Fatal(err)

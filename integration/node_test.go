@@ -72,13 +72,7 @@ func TestNodeExpress(t *testing.T) {
 	// A source edit: the build re-runs, neither install does.
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	greet := filepath.Join(dir, "src", "greet.ts")
-	dt, err := os.ReadFile(greet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, greet, "hello from", "hi "+run+" from")
 	out := filepath.Join(t.TempDir(), "image.tar")
 	v, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)})
 	if err != nil {
@@ -285,13 +279,7 @@ func TestNodeNextStandalone(t *testing.T) {
 
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	page := filepath.Join(dir, "app", "page.js")
-	dt, err := os.ReadFile(page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(page, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, page, "hello from", "hi "+run+" from")
 	v, err := b.solve(t, c, build{dir: dir})
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,7 @@ package integration
 
 import (
 	"archive/tar"
-	"bytes"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -59,13 +57,7 @@ func TestPythonFastAPI(t *testing.T) {
 
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	greet := filepath.Join(dir, "greet.py")
-	dt, err := os.ReadFile(greet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, greet, "hello from", "hi "+run+" from")
 	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
 	if err != nil {
 		t.Fatal(err)
@@ -119,13 +111,7 @@ func TestPythonUV(t *testing.T) {
 
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	app := filepath.Join(dir, "app.py")
-	dt, err := os.ReadFile(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(app, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, app, "hello from", "hi "+run+" from")
 	attrs["target"] = "test"
 	v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
 	if err != nil {

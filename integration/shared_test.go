@@ -79,13 +79,7 @@ run:
 	// A source edit re-runs the build command only; both apt steps stay cached.
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	mainGo := filepath.Join(dir, "main.go")
-	dt, err := os.ReadFile(mainGo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(mainGo, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, mainGo, "hello from", "hi "+run+" from")
 	v, err := b.solve(t, c, build{dir: dir, session: secrets})
 	if err != nil {
 		t.Fatal(err)
@@ -99,9 +93,7 @@ run:
 
 	// A required secret that is not given fails the build step (a cached
 	// step needs no secret, as in a Dockerfile), naming it.
-	if err := os.WriteFile(mainGo, bytes.Replace(dt, []byte("hello from"), []byte("hey "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, mainGo, "hi "+run+" from", "hey "+run+" from")
 	if _, err := b.solve(t, c, build{dir: dir}); err == nil || !strings.Contains(err.Error(), "gh_token") {
 		t.Errorf("a missing required secret: %v", err)
 	}

@@ -293,3 +293,13 @@ func (p *Plan) TargetNames() []string {
 	}
 	return names
 }
+
+// Setting finds a resolved setting by key (the first, when a key repeats).
+func (p *Plan) Setting(key string) (Setting, bool) {
+	for _, s := range p.Settings {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}

@@ -87,8 +87,8 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{spec: s, cfg: cfg, mod: mod, in: in}
-	r.set("app", "go", in.Reason)
+	r := &resolver{Record: provider.Record{Spec: s}, cfg: cfg, mod: mod, in: in}
+	r.Set("app", "go", in.Reason)
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}
@@ -98,12 +98,11 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 // resolver turns settings, go.mod and defaults into concrete choices,
 // recording where each came from.
 type resolver struct {
-	spec *spec.Spec
-	cfg  settings
-	mod  *module
-	in   provider.Input
+	provider.Record
+	cfg settings
+	mod *module
+	in  provider.Input
 
-	settings []plan.Setting
 	findings []plan.Finding
 	version  goVersion
 	builder  string
@@ -117,14 +116,8 @@ type resolver struct {
 	builderPlatform plan.Platform
 }
 
-func (r *resolver) set(key, value, from string) {
-	r.settings = append(r.settings, plan.Setting{Key: key, Value: value, Source: from})
-}
-
-func (r *resolver) at(pos spec.Pos) string { return provider.From(r.spec, pos) }
-
 func (r *resolver) errorf(pos spec.Pos, key, hint, format string, a ...any) error {
-	return r.spec.Errorf(pos, key, hint, fmt.Sprintf(format, a...))
+	return r.Spec.Errorf(pos, key, hint, fmt.Sprintf(format, a...))
 }
 
 func (r *resolver) resolve(ctx context.Context) error {
@@ -139,7 +132,7 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if r.vendored, err = source.Exists(ctx, r.in.Context, vendorManifest); err != nil {
 		return err
 	} else if r.vendored {
-		r.set("dependencies", "vendor/", vendorManifest+" (no download step)")
+		r.Set("dependencies", "vendor/", vendorManifest+" (no download step)")
 	}
 	if err := r.checkGoSum(ctx); err != nil {
 		return err
@@ -148,7 +141,7 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if r.cgo {
 		family = provider.Glibc
 	}
-	if r.base, err = provider.ResolveBase(r.spec, provider.Needs{Family: family}, r.set); err != nil {
+	if r.base, err = provider.ResolveBase(r.Spec, provider.Needs{Family: family}, r.Set); err != nil {
 		return err
 	}
 	r.builder = "golang:" + r.versionTag()
@@ -156,17 +149,17 @@ func (r *resolver) resolve(ctx context.Context) error {
 		// Pin the Debian release the glibc runtimes below are built from.
 		r.builder += "-bookworm"
 	}
-	r.set("builder", r.builder, "go version and cgo")
+	r.Set("builder", r.builder, "go version and cgo")
 	r.builderPlatform = plan.BuildPlatform
 	if r.cgo {
 		r.builderPlatform = plan.TargetPlatform
-		r.set("builder platform", "target", "cgo needs the target's C toolchain: compiles for another platform run emulated")
+		r.Set("builder platform", "target", "cgo needs the target's C toolchain: compiles for another platform run emulated")
 	}
 	if r.cfg.Ldflags.Set {
-		r.set("ldflags", r.cfg.Ldflags.V, r.at(r.cfg.Ldflags.Pos))
+		r.Set("ldflags", r.cfg.Ldflags.V, r.At(r.cfg.Ldflags.Pos))
 	}
 	if r.cfg.Tags.Set {
-		r.set("tags", strings.Join(r.cfg.Tags.V, ","), r.at(r.cfg.Tags.Pos))
+		r.Set("tags", strings.Join(r.cfg.Tags.V, ","), r.At(r.cfg.Tags.Pos))
 	}
 	r.sharedSettings()
 	return nil
@@ -175,21 +168,21 @@ func (r *resolver) resolve(ctx context.Context) error {
 // sharedSettings records the `build:` and `run.packages` keys, which every
 // provider honours.
 func (r *resolver) sharedSettings() {
-	b := r.spec.Build
+	b := r.Spec.Build
 	if b.Packages.Set {
-		r.set("build packages", strings.Join(b.Packages.V, " "), r.at(b.Packages.Pos))
+		r.Set("build packages", strings.Join(b.Packages.V, " "), r.At(b.Packages.Pos))
 	}
 	if b.Command.Set {
-		r.set("build command", b.Command.V, r.at(b.Command.Pos)+"; it must write the binary to "+path.Join(outDir, r.binary))
+		r.Set("build command", b.Command.V, r.At(b.Command.Pos)+"; it must write the binary to "+path.Join(outDir, r.binary))
 	}
 	for _, sec := range b.Secrets.V {
-		r.set("build secret", sec.ID.V, r.at(sec.ID.Pos))
+		r.Set("build secret", sec.ID.V, r.At(sec.ID.Pos))
 	}
 	if b.Caches.Set {
-		r.set("build caches", strings.Join(b.Caches.V, " "), r.at(b.Caches.Pos))
+		r.Set("build caches", strings.Join(b.Caches.V, " "), r.At(b.Caches.Pos))
 	}
-	if p := r.spec.Run.Packages; p.Set {
-		r.set("runtime packages", strings.Join(p.V, " "), r.at(p.Pos))
+	if p := r.Spec.Run.Packages; p.Set {
+		r.Set("runtime packages", strings.Join(p.V, " "), r.At(p.Pos))
 	}
 }
 
@@ -210,22 +203,22 @@ func (r *resolver) resolveVersion() error {
 		}
 		if !v.satisfies(r.mod.Go) {
 			// Still an error (no builder could build it); --call=check shows it as the rule too.
-			e := r.spec.Errorf(r.cfg.Version.Pos, "go.version", fmt.Sprintf("raise go.version to %s or remove it to use the go.mod version", r.mod.Go.minor()),
+			e := r.Spec.Errorf(r.cfg.Version.Pos, "go.version", fmt.Sprintf("raise go.version to %s or remove it to use the go.mod version", r.mod.Go.minor()),
 				fmt.Sprintf("go %s is older than go %s that %s requires", v, r.mod.Go, r.mod.GoSrc))
 			e.Rule = ruleGoVersionTooOld.Name
 			return e
 		}
 		r.version = v
-		r.set("go version", v.String(), r.at(r.cfg.Version.Pos))
+		r.Set("go version", v.String(), r.At(r.cfg.Version.Pos))
 		return nil
 	}
 	if r.mod.Toolchain != nil {
 		r.version = *r.mod.Toolchain
-		r.set("go version", r.version.String(), r.mod.ToolchainSrc+" (toolchain)")
+		r.Set("go version", r.version.String(), r.mod.ToolchainSrc+" (toolchain)")
 		return nil
 	}
 	r.version = r.mod.Go
-	r.set("go version", r.version.minor(), r.mod.GoSrc+" (newest "+r.version.minor()+".x)")
+	r.Set("go version", r.version.minor(), r.mod.GoSrc+" (newest "+r.version.minor()+".x)")
 	return nil
 }
 
@@ -239,7 +232,7 @@ func (r *resolver) resolveMain(ctx context.Context) error {
 			m = "./" + path.Clean(m)
 		}
 		r.main = m
-		r.set("main package", m, r.at(r.cfg.Main.Pos))
+		r.Set("main package", m, r.At(r.cfg.Main.Pos))
 	} else {
 		mains, err := mainPackages(ctx, r.in.Context)
 		if err != nil {
@@ -248,15 +241,15 @@ func (r *resolver) resolveMain(ctx context.Context) error {
 		switch {
 		case len(mains) == 1:
 			r.main = mains[0]
-			r.set("main package", r.main, "detected: the only main package")
+			r.Set("main package", r.main, "detected: the only main package")
 		case len(mains) > 1 && mains[0] == ".":
 			r.main = "."
-			r.set("main package", ".", "detected: main package at the root (also "+strings.Join(mains[1:], ", ")+")")
+			r.Set("main package", ".", "detected: main package at the root (also "+strings.Join(mains[1:], ", ")+")")
 		case len(mains) > 1:
-			return r.errorf(r.spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: "+mains[0]+"}` to one of "+strings.Join(mains, ", "),
+			return r.errorf(r.Spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: "+mains[0]+"}` to one of "+strings.Join(mains, ", "),
 				"several main packages and none at the root")
 		default:
-			return r.errorf(r.spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: ./path/to/cmd}`",
+			return r.errorf(r.Spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: ./path/to/cmd}`",
 				"no main package at the root or under cmd/")
 		}
 	}
@@ -266,7 +259,7 @@ func (r *resolver) resolveMain(ctx context.Context) error {
 		if strings.ContainsAny(r.binary, "/\\") || r.binary == "" || r.binary == "." || r.binary == ".." {
 			return r.errorf(r.cfg.Binary.Pos, "go.binary", "use a plain file name such as api", "%q is not a file name", r.binary)
 		}
-		r.set("binary", r.binary, r.at(r.cfg.Binary.Pos))
+		r.Set("binary", r.binary, r.At(r.cfg.Binary.Pos))
 		return nil
 	case r.main != ".":
 		r.binary = path.Base(r.main)
@@ -275,14 +268,14 @@ func (r *resolver) resolveMain(ctx context.Context) error {
 	default:
 		r.binary = "app"
 	}
-	r.set("binary", r.binary, "from the main package")
+	r.Set("binary", r.binary, "from the main package")
 	return nil
 }
 
 func (r *resolver) resolveCgo() {
 	if r.cfg.Cgo.Set {
 		r.cgo = r.cfg.Cgo.V
-		r.set("cgo", fmt.Sprint(r.cgo), r.at(r.cfg.Cgo.Pos))
+		r.Set("cgo", fmt.Sprint(r.cgo), r.At(r.cfg.Cgo.Pos))
 		if req, ok := r.cgoRequirement(); ok && !r.cgo {
 			r.findCgoDisabled(req)
 		}
@@ -290,8 +283,8 @@ func (r *resolver) resolveCgo() {
 	}
 	if req, ok := r.cgoRequirement(); ok {
 		r.cgo = true
-		r.set("cgo", "true", "go.mod requires "+req.Path+", which needs cgo")
+		r.Set("cgo", "true", "go.mod requires "+req.Path+", which needs cgo")
 		return
 	}
-	r.set("cgo", "false", "default: a static binary")
+	r.Set("cgo", "false", "default: a static binary")
 }

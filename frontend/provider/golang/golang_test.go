@@ -26,12 +26,8 @@ func planFor(t *testing.T, desc string, files map[string]string) (*plan.Plan, *s
 }
 
 func setting(p *plan.Plan, key string) string {
-	for _, s := range p.Settings {
-		if s.Key == key {
-			return s.Value
-		}
-	}
-	return ""
+	s, _ := p.Setting(key)
+	return s.Value
 }
 
 func step(t *testing.T, p *plan.Plan, stage string, i int) plan.Step {

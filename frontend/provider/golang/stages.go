@@ -12,8 +12,8 @@ import (
 func (r *resolver) plan() *plan.Plan {
 	p := &plan.Plan{
 		Provider: "go",
-		Settings: r.settings,
-		Args:     provider.Args(r.spec),
+		Settings: r.Settings,
+		Args:     provider.Args(r.Spec),
 		Findings: r.findings,
 	}
 	for _, a := range proxyArgs {
@@ -23,7 +23,7 @@ func (r *resolver) plan() *plan.Plan {
 		}
 	}
 	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage()}
-	runtime := provider.RuntimeImage(r.spec, provider.Start{Entrypoint: []plan.Str{plan.Tmpl(path.Join(provider.AppDir, r.binary))}}, r.base)
+	runtime := provider.RuntimeImage(r.Spec, provider.Start{Entrypoint: []plan.Str{plan.Tmpl(path.Join(provider.AppDir, r.binary))}}, r.base)
 	runtime.Labels["org.opencontainers.image.title"] = r.binary
 	p.Targets = []plan.Target{
 		{Name: "build", Stage: "build", Description: "the builder with the compiled binary in /usr/local/bin",
@@ -48,8 +48,8 @@ func (r *resolver) depsStage() plan.Stage {
 		},
 		Workdir: srcDir,
 	}
-	if r.spec.Build.Packages.Set {
-		st.Steps = append(st.Steps, provider.AptStep(r.spec.Build.Packages))
+	if r.Spec.Build.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Build.Packages))
 	}
 	if r.vendored {
 		return st // the go command builds from vendor/: nothing to download
@@ -82,21 +82,20 @@ func (r *resolver) buildStage() plan.Stage {
 		run.Args = append(run.Args, plan.Lit("-ldflags"), plan.Tmpl(r.cfg.Ldflags.V))
 	}
 	run.Args = append(run.Args, plan.Lit("-o"), plan.Tmpl(path.Join(outDir, r.binary)), plan.Tmpl(r.main))
-	name, pos := "go build "+r.main, r.cfg.Main.Pos
-	if pos.IsZero() {
-		pos = r.spec.Sections["go"].PosOrZero()
+	compile := plan.Step{Name: "go build " + r.main, Run: run, Pos: r.cfg.Main.Pos}
+	if compile.Pos.IsZero() {
+		compile.Pos = r.Spec.Sections["go"].PosOrZero()
 	}
-	if cmd := r.spec.Build.Command; cmd.Set {
+	if cmd := r.Spec.Build.Command; cmd.Set {
 		// The user's command builds instead, with the same caches and env.
-		run.Args, run.Script = nil, plan.Tmpl(cmd.V)
-		name, pos = provider.CommandName(cmd.V), cmd.Pos
+		compile = provider.CommandStep(cmd, run)
 	}
 	return plan.Stage{
 		Name:     "build",
 		From:     plan.From{Stage: "deps"},
 		Platform: r.builderPlatform,
 		Steps: []plan.Step{
-			{Name: name, Run: run, Pos: pos},
+			compile,
 			{
 				Name: "install " + r.binary,
 				Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.binary), Dest: plan.Tmpl(path.Join(installDir, r.binary)), Link: true},
@@ -123,8 +122,8 @@ func (r *resolver) testStage() plan.Stage {
 
 func (r *resolver) runtimeStage() plan.Stage {
 	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
-	if r.spec.Run.Packages.Set {
-		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
+	if r.Spec.Run.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Run.Packages))
 	}
 	if r.base.Image == plan.Scratch {
 		// scratch has no CA bundle: take the builder's so TLS clients work.
@@ -137,7 +136,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 		Name: "copy " + r.binary,
 		Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.binary), Dest: plan.Tmpl(path.Join(provider.AppDir, r.binary)), Link: true},
 	})
-	st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
+	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
 }
 
@@ -158,7 +157,7 @@ func (r *resolver) fetchMounts() []plan.Mount {
 	return append([]plan.Mount{
 		{Type: plan.SecretMount, Target: netrcPath, ID: "netrc"},
 		{Type: plan.SSHMount, Target: sshSock, ID: "default", Env: "SSH_AUTH_SOCK"},
-	}, provider.BuildMounts(r.spec, "go")...)
+	}, provider.BuildMounts(r.Spec, "go")...)
 }
 
 // proxyEnv passes GOPROXY and friends only when given: an unset arg must

@@ -48,13 +48,13 @@ func (r *resolver) resolveFramework(ctx context.Context) error {
 				r.fw.standalone = true
 				output, from = "standalone", f+` says output: "standalone"`
 			case "export":
-				return r.spec.Errorf(r.spec.Run.Base.Pos, "run.base", `use output: "standalone" or remove output: "export" for now`,
+				return r.Spec.Errorf(r.Spec.Run.Base.Pos, "run.base", `use output: "standalone" or remove output: "export" for now`,
 					f+` says output: "export" (a static site): Strata does not serve static sites yet`)
 			}
 		}
 		break
 	}
-	r.set("framework", "next.js, "+output, from)
+	r.Set("framework", "next.js, "+output, from)
 	return nil
 }
 

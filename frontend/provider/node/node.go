@@ -81,8 +81,8 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{spec: s, cfg: cfg, pkg: m, in: in}
-	r.set("app", "node", in.Reason)
+	r := &resolver{Record: provider.Record{Spec: s}, cfg: cfg, pkg: m, in: in}
+	r.Set("app", "node", in.Reason)
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}
@@ -94,15 +94,14 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 // resolver turns settings, package.json, the lockfile and defaults into
 // concrete choices, recording where each came from.
 type resolver struct {
-	spec *spec.Spec
-	cfg  settings
-	pkg  *manifest
-	in   provider.Input
+	provider.Record
+	cfg settings
+	pkg *manifest
+	in  provider.Input
 
-	settings []plan.Setting
-	version  version
-	manager  string
-	mgr      *manager
+	version version
+	manager string
+	mgr     *manager
 	// mgrVersion is the manager version to install; "" when the Node
 	// image ships it.
 	mgrVersion string
@@ -119,12 +118,6 @@ type resolver struct {
 	fw          *framework // nil when no framework is detected
 	findings    []plan.Finding
 }
-
-func (r *resolver) set(key, value, from string) {
-	r.settings = append(r.settings, plan.Setting{Key: key, Value: value, Source: from})
-}
-
-func (r *resolver) at(pos spec.Pos) string { return provider.From(r.spec, pos) }
 
 func (r *resolver) resolve(ctx context.Context) error {
 	if err := r.resolveVersion(ctx); err != nil {
@@ -146,7 +139,7 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if err := r.checkNpmrc(ctx); err != nil {
 		return err
 	}
-	r.base, err = provider.ResolveBase(r.spec, provider.Needs{Family: provider.Language, Runtime: r.runtimeImage(), User: nodeUser}, r.set)
+	r.base, err = provider.ResolveBase(r.Spec, provider.Needs{Family: provider.Language, Runtime: r.runtimeImage(), User: nodeUser}, r.Set)
 	return err
 }
 
@@ -154,10 +147,10 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 	if v := r.cfg.Version; v.Set {
 		parsed, ok := parseExact(v.V)
 		if !ok {
-			return r.spec.Errorf(v.Pos, "node.version", "write a release line such as 22 or a version such as 22.11.0", fmt.Sprintf("%q is not a Node version", v.V))
+			return r.Spec.Errorf(v.Pos, "node.version", "write a release line such as 22 or a version such as 22.11.0", fmt.Sprintf("%q is not a Node version", v.V))
 		}
 		r.version = parsed
-		r.set("node version", parsed.String(), r.at(v.Pos))
+		r.Set("node version", parsed.String(), r.At(v.Pos))
 		r.checkEngines("node.version", v.Pos, "")
 		return nil
 	}
@@ -169,7 +162,7 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 	}
 	if from != "" {
 		r.version = v
-		r.set("node version", v.String(), from)
+		r.Set("node version", v.String(), from)
 		file, _, _ := strings.Cut(from, " ")
 		r.checkEngines(from, spec.Pos{Line: 1, Column: 1}, file)
 		return nil
@@ -180,11 +173,11 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 			return fmt.Errorf("package.json: engines.node %q allows none of the Node release lines %v (set `node: {version: …}` or widen the range)", rng, knownMajors)
 		}
 		r.version = version{parts: []int{major}}
-		r.set("node version", r.version.String(), fmt.Sprintf("package.json engines.node %q (newest release line it allows)", rng))
+		r.Set("node version", r.version.String(), fmt.Sprintf("package.json engines.node %q (newest release line it allows)", rng))
 		return nil
 	}
 	r.version = version{parts: []int{ltsMajor}}
-	r.set("node version", r.version.String(), "default: the current LTS line")
+	r.Set("node version", r.version.String(), "default: the current LTS line")
 	return nil
 }
 
@@ -208,10 +201,10 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	declared, _, _ := strings.Cut(r.pkg.PackageManager, "@")
 	if pm := r.cfg.PackageManager; pm.Set {
 		if !slices.Contains(managerNames, pm.V) {
-			return r.spec.Errorf(pm.Pos, "node.packageManager", spec.Suggest(pm.V, managerNames), fmt.Sprintf("unknown package manager %q", pm.V))
+			return r.Spec.Errorf(pm.Pos, "node.packageManager", spec.Suggest(pm.V, managerNames), fmt.Sprintf("unknown package manager %q", pm.V))
 		}
 		if r.manager != "" && pm.V != r.manager {
-			return r.spec.Errorf(pm.Pos, "node.packageManager", "remove node.packageManager or the lockfile of the other manager",
+			return r.Spec.Errorf(pm.Pos, "node.packageManager", "remove node.packageManager or the lockfile of the other manager",
 				fmt.Sprintf("%s, but the context holds %s, which is %s's", pm.V, r.lockfile, r.manager))
 		}
 		r.manager = pm.V
@@ -231,9 +224,9 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	}
 	from := r.lockfile
 	if r.cfg.PackageManager.Set {
-		from = r.at(r.cfg.PackageManager.Pos)
+		from = r.At(r.cfg.PackageManager.Pos)
 	}
-	r.set("package manager", r.manager, from)
+	r.Set("package manager", r.manager, from)
 	if r.lockfile == "" {
 		return fileError(ruleLockfileMissing, "package.json", "no "+r.manager+" lockfile", "run "+r.manager+" install and commit it")
 	}
@@ -256,7 +249,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	r.installPlatform = plan.BuildPlatform
 	if pkg != "" {
 		r.installPlatform = plan.TargetPlatform
-		r.set("install platform", "target", r.lockfile+": "+pkg+", so installs run on the target platform (emulated for another one)")
+		r.Set("install platform", "target", r.lockfile+": "+pkg+", so installs run on the target platform (emulated for another one)")
 	}
 	return nil
 }
@@ -277,10 +270,10 @@ func (r *resolver) resolveManagerVersion() error {
 			return fmt.Errorf("package.json: packageManager %q does not pin a version (write %s@<major.minor.patch>, as corepack wants)", r.pkg.PackageManager, name)
 		}
 		r.mgrVersion = pinned
-		r.set(r.manager+" version", pinned, "package.json packageManager")
+		r.Set(r.manager+" version", pinned, "package.json packageManager")
 	case r.mgr.defaultVersion != "":
 		r.mgrVersion = r.mgr.defaultVersion
-		r.set(r.manager+" version", r.mgrVersion, "default (pin one with packageManager in package.json)")
+		r.Set(r.manager+" version", r.mgrVersion, "default (pin one with packageManager in package.json)")
 	}
 	return nil
 }
@@ -294,37 +287,37 @@ func (r *resolver) lockfileOr(def string) string {
 
 // resolveStart finds the build command and how the app starts.
 func (r *resolver) resolveStart() error {
-	if cmd := r.spec.Build.Command; cmd.Set {
-		r.set("build command", cmd.V, r.at(cmd.Pos))
+	if cmd := r.Spec.Build.Command; cmd.Set {
+		r.Set("build command", cmd.V, r.At(cmd.Pos))
 	} else if _, ok := r.pkg.Scripts["build"]; ok {
 		r.build = plan.Lits(r.mgr.run("build")...)
-		r.set("build command", strings.Join(r.mgr.run("build"), " "), "package.json scripts.build")
+		r.Set("build command", strings.Join(r.mgr.run("build"), " "), "package.json scripts.build")
 	} else {
-		r.set("build command", "none", "package.json has no build script")
+		r.Set("build command", "none", "package.json has no build script")
 	}
 	start := r.pkg.Scripts["start"]
 	switch {
-	case r.spec.Run.Cmd.Set:
-		r.set("start", strings.Join(r.spec.Run.Cmd.V, " "), r.at(r.spec.Run.Cmd.Pos))
+	case r.Spec.Run.Cmd.Set:
+		r.Set("start", strings.Join(r.Spec.Run.Cmd.V, " "), r.At(r.Spec.Run.Cmd.Pos))
 	case r.fw != nil && r.fw.standalone:
 		r.start.Cmd = plan.Lits("node", "server.js")
-		r.set("start", "node server.js", "Next.js standalone output")
+		r.Set("start", "node server.js", "Next.js standalone output")
 	case start != "":
 		if argv, ok := plainNode(start); ok {
 			// node as PID 1 gets signals; npm in between would not pass them on.
 			r.start.Cmd = plan.Lits(argv...)
-			r.set("start", start, "package.json scripts.start (node runs directly)")
+			r.Set("start", start, "package.json scripts.start (node runs directly)")
 		} else {
 			// npm is in every Node runtime image and runs scripts as the
 			// other managers do.
 			r.start.Cmd = plan.Lits("npm", "run", "start")
-			r.set("start", "npm run start", "package.json scripts.start is not a plain node command")
+			r.Set("start", "npm run start", "package.json scripts.start is not a plain node command")
 		}
 	case r.pkg.Main != "":
 		r.start.Cmd = plan.Lits("node", path.Clean(r.pkg.Main))
-		r.set("start", "node "+path.Clean(r.pkg.Main), "package.json main")
+		r.Set("start", "node "+path.Clean(r.pkg.Main), "package.json main")
 	default:
-		return r.spec.Errorf(r.spec.Run.Cmd.Pos, "run.cmd", "add a start script to package.json, or set `run: {cmd: [node, server.js]}`",
+		return r.Spec.Errorf(r.Spec.Run.Cmd.Pos, "run.cmd", "add a start script to package.json, or set `run: {cmd: [node, server.js]}`",
 			"package.json has no start script and no main: Strata cannot tell how the app starts")
 	}
 	// The whole start command is the image's Cmd: run.cmd replaces it.

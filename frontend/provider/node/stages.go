@@ -24,7 +24,7 @@ var installArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_
 const corepackLastMajor = 24
 
 func (r *resolver) plan() *plan.Plan {
-	p := &plan.Plan{Provider: "node", Settings: r.settings, Args: provider.Args(r.spec)}
+	p := &plan.Plan{Provider: "node", Settings: r.Settings, Args: provider.Args(r.Spec)}
 	for _, a := range installArgs {
 		if !slices.ContainsFunc(p.Args, func(d plan.Arg) bool { return d.Name == a }) {
 			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
@@ -35,7 +35,7 @@ func (r *resolver) plan() *plan.Plan {
 		p.Stages = append(p.Stages, r.prodDepsStage())
 	}
 	p.Stages = append(p.Stages, r.testStage(), r.runtimeStage())
-	runtime := provider.RuntimeImage(r.spec, r.start, r.base)
+	runtime := provider.RuntimeImage(r.Spec, r.start, r.base)
 	if r.pkg.Name != "" {
 		runtime.Labels["org.opencontainers.image.title"] = r.pkg.Name
 	}
@@ -43,8 +43,8 @@ func (r *resolver) plan() *plan.Plan {
 	if r.fw != nil && r.fw.name == "next" {
 		// Next's server reads its address from the environment.
 		port := "3000"
-		if r.spec.Run.Port.Set {
-			port = strconv.Itoa(r.spec.Run.Port.V)
+		if r.Spec.Run.Port.Set {
+			port = strconv.Itoa(r.Spec.Run.Port.V)
 		} else {
 			runtime.Ports = []string{"3000/tcp"}
 		}
@@ -160,15 +160,15 @@ func (r *resolver) install(prod bool) plan.Step {
 		Run: &plan.Run{
 			Args:   plan.Lits(args...),
 			Env:    r.registryEnv(r.mgr),
-			Mounts: append(mounts, provider.BuildMounts(r.spec, "node")...),
+			Mounts: append(mounts, provider.BuildMounts(r.Spec, "node")...),
 		},
 	}
 }
 
 func (r *resolver) depsStage() plan.Stage {
 	st := r.installStage("deps")
-	if r.spec.Build.Packages.Set {
-		st.Steps = append([]plan.Step{provider.AptStep(r.spec.Build.Packages)}, st.Steps...)
+	if r.Spec.Build.Packages.Set {
+		st.Steps = append([]plan.Step{provider.AptStep(r.Spec.Build.Packages)}, st.Steps...)
 	}
 	st.Steps = append(st.Steps, r.install(false))
 	return st
@@ -197,14 +197,13 @@ func (r *resolver) buildStage() plan.Stage {
 			},
 		}},
 	}
-	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.spec, "node"))}
+	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.Spec, "node"))}
 	if r.fw != nil {
 		run.Env = r.fw.env
 	}
-	switch cmd := r.spec.Build.Command; {
+	switch cmd := r.Spec.Build.Command; {
 	case cmd.Set:
-		run.Script = plan.Tmpl(cmd.V)
-		st.Steps = append(st.Steps, plan.Step{Name: provider.CommandName(cmd.V), Run: run, Pos: cmd.Pos})
+		st.Steps = append(st.Steps, provider.CommandStep(cmd, run))
 	case r.build != nil:
 		run.Args = r.build
 		st.Steps = append(st.Steps, plan.Step{Name: r.build[0].Text + " run build", Run: run})
@@ -223,7 +222,7 @@ func (r *resolver) testStage() plan.Stage {
 		Platform: r.installPlatform,
 		Steps: []plan.Step{{
 			Name: test[0] + " test",
-			Run:  &plan.Run{Args: plan.Lits(test...), Mounts: provider.BuildMounts(r.spec, "node")},
+			Run:  &plan.Run{Args: plan.Lits(test...), Mounts: provider.BuildMounts(r.Spec, "node")},
 		}},
 	}
 }
@@ -233,12 +232,12 @@ func (r *resolver) testStage() plan.Stage {
 // lockfile, the app with the source.
 func (r *resolver) runtimeStage() plan.Stage {
 	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
-	if r.spec.Run.Packages.Set {
-		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
+	if r.Spec.Run.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Run.Packages))
 	}
 	if r.fw != nil && r.fw.standalone {
 		r.standaloneRuntime(&st)
-		st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
+		st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 		return st
 	}
 	st.Steps = append(st.Steps,
@@ -249,6 +248,6 @@ func (r *resolver) runtimeStage() plan.Stage {
 			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: []string{"node_modules"},
 		}},
 	)
-	st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
+	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
 }

@@ -82,8 +82,8 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{spec: s, cfg: cfg, proj: proj, in: in}
-	r.set("app", "python", in.Reason)
+	r := &resolver{Record: provider.Record{Spec: s}, cfg: cfg, proj: proj, in: in}
+	r.Set("app", "python", in.Reason)
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}
@@ -93,12 +93,11 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 // resolver turns settings, project files and defaults into concrete
 // choices, recording where each came from.
 type resolver struct {
-	spec *spec.Spec
+	provider.Record
 	cfg  settings
 	proj *project
 	in   provider.Input
 
-	settings     []plan.Setting
 	version      string
 	installer    string // pip or uv
 	uvVersion    string
@@ -109,12 +108,6 @@ type resolver struct {
 	port         int
 	base         provider.Base
 }
-
-func (r *resolver) set(key, value, from string) {
-	r.settings = append(r.settings, plan.Setting{Key: key, Value: value, Source: from})
-}
-
-func (r *resolver) at(pos spec.Pos) string { return provider.From(r.spec, pos) }
 
 func (r *resolver) resolve(ctx context.Context) error {
 	if err := r.resolveVersion(ctx); err != nil {
@@ -127,7 +120,7 @@ func (r *resolver) resolve(ctx context.Context) error {
 		return err
 	}
 	var err error
-	r.base, err = provider.ResolveBase(r.spec, provider.Needs{Family: provider.Language, Runtime: "python:" + r.version + "-slim"}, r.set)
+	r.base, err = provider.ResolveBase(r.Spec, provider.Needs{Family: provider.Language, Runtime: "python:" + r.version + "-slim"}, r.Set)
 	return err
 }
 
@@ -135,10 +128,10 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 	if v := r.cfg.Version; v.Set {
 		parsed, ok := parseVersion(v.V)
 		if !ok {
-			return r.spec.Errorf(v.Pos, "python.version", "write a release line such as 3.12 or a version such as 3.12.4", fmt.Sprintf("%q is not a Python version", v.V))
+			return r.Spec.Errorf(v.Pos, "python.version", "write a release line such as 3.12 or a version such as 3.12.4", fmt.Sprintf("%q is not a Python version", v.V))
 		}
 		r.version = parsed
-		r.set("python version", parsed, r.at(v.Pos))
+		r.Set("python version", parsed, r.At(v.Pos))
 		return nil
 	}
 	v, from, err := fileVersion(ctx, r.in.Context)
@@ -147,7 +140,7 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 	}
 	if from != "" {
 		r.version = v
-		r.set("python version", v, from)
+		r.Set("python version", v, from)
 		return nil
 	}
 	if r.proj != nil && r.proj.Project.RequiresPython != "" {
@@ -157,11 +150,11 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 			return fmt.Errorf("pyproject.toml: requires-python %q allows none of the Python release lines Strata knows (set `python: {version: …}` or check the specifier)", rng)
 		}
 		r.version = line
-		r.set("python version", line, fmt.Sprintf("pyproject.toml requires-python %q", rng))
+		r.Set("python version", line, fmt.Sprintf("pyproject.toml requires-python %q", rng))
 		return nil
 	}
 	r.version = lineString(defaultLine)
-	r.set("python version", r.version, "default")
+	r.Set("python version", r.version, "default")
 	return nil
 }
 
@@ -178,10 +171,10 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 	}
 	if i := r.cfg.Installer; i.Set {
 		if !slices.Contains(installers, i.V) {
-			return r.spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, installers), fmt.Sprintf("Strata does not build with %q (yet)", i.V))
+			return r.Spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, installers), fmt.Sprintf("Strata does not build with %q (yet)", i.V))
 		}
 		if i.V == "uv" && lock != "uv.lock" {
-			return r.spec.Errorf(i.Pos, "python.installer", "run uv lock and commit uv.lock", "uv installs from uv.lock, which the build context does not hold")
+			return r.Spec.Errorf(i.Pos, "python.installer", "run uv lock and commit uv.lock", "uv installs from uv.lock, which the build context does not hold")
 		}
 		r.installer = i.V
 	}
@@ -192,10 +185,10 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 		}
 		r.uvVersion = r.cfg.InstallerVersion.Or(defaultUVVersion)
 		if !installerVersion.MatchString(r.uvVersion) {
-			return r.spec.Errorf(r.cfg.InstallerVersion.Pos, "python.installerVersion", "write a version such as 0.13.9", fmt.Sprintf("%q is not a version", r.uvVersion))
+			return r.Spec.Errorf(r.cfg.InstallerVersion.Pos, "python.installerVersion", "write a version such as 0.13.9", fmt.Sprintf("%q is not a version", r.uvVersion))
 		}
-		r.set("installer", "uv sync --locked", "uv.lock")
-		r.set("uv version", r.uvVersion, r.at(r.cfg.InstallerVersion.Pos))
+		r.Set("installer", "uv sync --locked", "uv.lock")
+		r.Set("uv version", r.uvVersion, r.At(r.cfg.InstallerVersion.Pos))
 		r.deps = r.projectDeps()
 		return nil
 	case "poetry", "pdm":
@@ -206,7 +199,7 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 	name := req.Or("requirements.txt")
 	if req.Set {
 		if msg := spec.CheckContextPath(name); msg != "" {
-			return r.spec.Errorf(req.Pos, "python.requirements", "name a file inside the build context, e.g. requirements/prod.txt", msg)
+			return r.Spec.Errorf(req.Pos, "python.requirements", "name a file inside the build context, e.g. requirements/prod.txt", msg)
 		}
 		name = path.Clean(name)
 	}
@@ -221,14 +214,14 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 		}
 		from := "detected"
 		if req.Set {
-			from = r.at(req.Pos)
+			from = r.At(req.Pos)
 		}
-		r.set("installer", "pip -r "+name, from)
+		r.Set("installer", "pip -r "+name, from)
 	case req.Set:
-		return r.spec.Errorf(req.Pos, "python.requirements", "check the path, or remove the key to use requirements.txt", name+" is not in the build context")
+		return r.Spec.Errorf(req.Pos, "python.requirements", "check the path, or remove the key to use requirements.txt", name+" is not in the build context")
 	case r.proj != nil:
 		r.deps = r.projectDeps()
-		r.set("installer", "pip install . (pyproject.toml, no lockfile)", "detected")
+		r.Set("installer", "pip install . (pyproject.toml, no lockfile)", "detected")
 	default:
 		return fmt.Errorf("no requirements.txt or pyproject.toml at the root of the build context (add one, or name the file with `python: {requirements: …}`)")
 	}
@@ -266,22 +259,22 @@ var installerVersion = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 // entry, an ASGI/WSGI app served by the server it depends on, or a script.
 func (r *resolver) resolveStart(ctx context.Context) error {
 	r.port = 8000
-	if r.spec.Run.Port.Set {
-		r.port = r.spec.Run.Port.V
+	if r.Spec.Run.Port.Set {
+		r.port = r.Spec.Run.Port.V
 	}
 	has := func(name string) bool { return slices.Contains(r.deps, name) }
-	if r.spec.Run.Cmd.Set {
-		r.set("start", strings.Join(r.spec.Run.Cmd.V, " "), r.at(r.spec.Run.Cmd.Pos))
+	if r.Spec.Run.Cmd.Set {
+		r.Set("start", strings.Join(r.Spec.Run.Cmd.V, " "), r.At(r.Spec.Run.Cmd.Pos))
 		r.port = 0 // the user's command decides
-		if r.spec.Run.Port.Set {
-			r.port = r.spec.Run.Port.V
+		if r.Spec.Run.Port.Set {
+			r.port = r.Spec.Run.Port.V
 		}
 		return nil
 	}
 	if r.proj != nil && len(r.proj.Project.Scripts) == 1 {
 		for name := range r.proj.Project.Scripts {
 			r.start.Cmd = plan.Lits(name)
-			r.set("start", name, "pyproject.toml [project.scripts]")
+			r.Set("start", name, "pyproject.toml [project.scripts]")
 		}
 		return nil
 	}
@@ -298,7 +291,7 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 				// Address from the environment, so `-e UVICORN_PORT=…` moves it.
 				r.start.Cmd = plan.Lits("uvicorn", module+":app")
 				r.startEnv = []plan.Env{{Name: "UVICORN_HOST", Value: plan.Lit("0.0.0.0")}, {Name: "UVICORN_PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-				r.set("start", "uvicorn "+module+":app", f+" creates an ASGI app and uvicorn is a dependency")
+				r.Set("start", "uvicorn "+module+":app", f+" creates an ASGI app and uvicorn is a dependency")
 				return nil
 			}
 		case strings.Contains(src, "Flask("):
@@ -306,18 +299,18 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
 				r.start.Cmd = plan.Lits("gunicorn", module+":app")
 				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-				r.set("start", "gunicorn "+module+":app", f+" creates a Flask app and gunicorn is a dependency")
+				r.Set("start", "gunicorn "+module+":app", f+" creates a Flask app and gunicorn is a dependency")
 				return nil
 			}
 		}
 		r.start.Cmd = plan.Lits("python", f)
-		r.set("start", "python "+f, "detected "+f)
+		r.Set("start", "python "+f, "detected "+f)
 		r.port = 0
-		if r.spec.Run.Port.Set {
-			r.port = r.spec.Run.Port.V
+		if r.Spec.Run.Port.Set {
+			r.port = r.Spec.Run.Port.V
 		}
 		return nil
 	}
-	return r.spec.Errorf(r.spec.Run.Cmd.Pos, "run.cmd", "set `run: {cmd: [gunicorn, app.wsgi]}` or add a [project.scripts] entry",
+	return r.Spec.Errorf(r.Spec.Run.Cmd.Pos, "run.cmd", "set `run: {cmd: [gunicorn, app.wsgi]}` or add a [project.scripts] entry",
 		"Strata cannot tell how the app starts: no [project.scripts] entry, main.py or app.py")
 }

@@ -21,12 +21,8 @@ func planFor(t *testing.T, desc string, files map[string]string) (*plan.Plan, er
 }
 
 func setting(p *plan.Plan, key string) string {
-	for _, s := range p.Settings {
-		if s.Key == key {
-			return s.Value
-		}
-	}
-	return ""
+	s, _ := p.Setting(key)
+	return s.Value
 }
 
 func TestAllows(t *testing.T) {

@@ -36,7 +36,7 @@ var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HO
 const runtimePath = venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 func (r *resolver) plan() *plan.Plan {
-	p := &plan.Plan{Provider: "python", Settings: r.settings, Args: provider.Args(r.spec)}
+	p := &plan.Plan{Provider: "python", Settings: r.Settings, Args: provider.Args(r.Spec)}
 	for _, a := range indexArgs {
 		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
 	}
@@ -46,8 +46,8 @@ func (r *resolver) plan() *plan.Plan {
 	p.Stages = append(p.Stages, r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage())
 	start := r.start
 	start.Entrypoint = []plan.Str{} // the Cmd is the whole start command
-	runtime := provider.RuntimeImage(r.spec, start, r.base)
-	if r.port > 0 && !r.spec.Run.Port.Set {
+	runtime := provider.RuntimeImage(r.Spec, start, r.base)
+	if r.port > 0 && !r.Spec.Run.Port.Set {
 		runtime.Ports = []string{strconv.Itoa(r.port) + "/tcp"}
 	}
 	if r.proj != nil && r.proj.Project.Name != "" {
@@ -93,7 +93,7 @@ func (r *resolver) pipInstall(name string, args []string, mounts ...plan.Mount) 
 				// pip reads its own config and netrc for private indexes.
 				plan.Mount{Type: plan.SecretMount, ID: "pipconf", Target: "/etc/pip.conf"},
 				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
-			), provider.BuildMounts(r.spec, "python")...),
+			), provider.BuildMounts(r.Spec, "python")...),
 		},
 	}
 }
@@ -108,8 +108,8 @@ func (r *resolver) depsStage() plan.Stage {
 		Platform: plan.TargetPlatform,
 		Workdir:  appDir,
 	}
-	if r.spec.Build.Packages.Set {
-		st.Steps = append(st.Steps, provider.AptStep(r.spec.Build.Packages))
+	if r.Spec.Build.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Build.Packages))
 	}
 	if r.installer == "uv" {
 		return r.uvDeps(st)
@@ -148,9 +148,9 @@ func (r *resolver) buildStage() plan.Stage {
 	case r.requirements == "":
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
-	if cmd := r.spec.Build.Command; cmd.Set {
-		st.Steps = append(st.Steps, plan.Step{Name: provider.CommandName(cmd.V), Pos: cmd.Pos,
-			Run: &plan.Run{Script: plan.Tmpl(cmd.V), Env: []plan.Env{{Name: "PATH", Value: plan.Lit(runtimePath)}}, Mounts: provider.BuildMounts(r.spec, "python")}})
+	if cmd := r.Spec.Build.Command; cmd.Set {
+		st.Steps = append(st.Steps, provider.CommandStep(cmd,
+			&plan.Run{Env: []plan.Env{{Name: "PATH", Value: plan.Lit(runtimePath)}}, Mounts: provider.BuildMounts(r.Spec, "python")}))
 	}
 	return st
 }
@@ -168,7 +168,7 @@ func (r *resolver) testStage() plan.Stage {
 		// The dev dependency group holds the test tools.
 		st.Steps = append(st.Steps, r.uvSync("uv sync --locked", nil))
 	}
-	st.Steps = append(st.Steps, plan.Step{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.spec, "python")}})
+	st.Steps = append(st.Steps, plan.Step{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.Spec, "python")}})
 	return st
 }
 
@@ -177,8 +177,8 @@ func (r *resolver) testStage() plan.Stage {
 // with the source.
 func (r *resolver) runtimeStage() plan.Stage {
 	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
-	if r.spec.Run.Packages.Set {
-		st.Steps = append(st.Steps, provider.AptStep(r.spec.Run.Packages))
+	if r.Spec.Run.Packages.Set {
+		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Run.Packages))
 	}
 	venvFrom := "deps"
 	if r.requirements == "" || r.installer == "uv" {
@@ -192,7 +192,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: []string{".venv"},
 		}},
 	)
-	st.Steps = append(st.Steps, provider.CopySteps(r.spec, plan.Str{})...)
+	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
 }
 
@@ -233,7 +233,7 @@ func (r *resolver) uvSync(name string, mounts []plan.Mount, flags ...string) pla
 			Mounts: append(append(mounts,
 				plan.Mount{Type: plan.CacheMount, Target: uvCache, CacheID: uvCacheID},
 				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
-			), provider.BuildMounts(r.spec, "python")...),
+			), provider.BuildMounts(r.Spec, "python")...),
 		},
 	}
 }
