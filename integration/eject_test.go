@@ -1,0 +1,213 @@
+//go:build integration
+
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-build/strata/dockerfile"
+	"github.com/strata-build/strata/frontend/pipeline"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/internal/imagerun"
+)
+
+// ejected is a build of the app in dir from its ejected Dockerfile, with
+// BuildKit's built-in Dockerfile frontend: the cmdline opt keeps it from
+// following `# syntax=docker/dockerfile:1` to an image this test bed's
+// registry does not serve.
+func (b bed) ejected(t testing.TB, dir string, attrs map[string]string) build {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pipeline.Parse("Dockerfile", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt, err := dockerfile.Render(p, dockerfile.Options{File: "Dockerfile"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dfDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dfDir, "Dockerfile"), dt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]string{"cmdline": "strata-eject-test"}
+	maps.Copy(all, attrs)
+	return build{dir: dir, dfDir: dfDir, attrs: all}
+}
+
+// Every example app builds through Strata and from its ejected Dockerfile
+// into the same image: config, files our layers add, and what it does.
+func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dirs, err := filepath.Glob(filepath.Join(b.root, "examples", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, d := range dirs {
+		name := filepath.Base(d)
+		t.Run(name, func(t *testing.T) {
+			dir := b.example(t, name)
+			start := time.Now()
+			strata := b.images(t, c, build{dir: dir})[0]
+			mid := time.Now()
+			ejected := b.images(t, c, b.ejected(t, dir, nil))[0]
+			t.Logf("built through Strata in %s, from the ejected Dockerfile in %s", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
+			sameConfig(t, strata, ejected)
+			sameFiles(t, strata, ejected)
+			if name == "go-service" {
+				checkService(t, strata, "dev")
+				checkService(t, ejected, "dev")
+				return
+			}
+			want, got := runToExit(t, strata), runToExit(t, ejected)
+			if want == "" || got != want {
+				t.Errorf("the ejected image printed %q, Strata's %q", got, want)
+			}
+		})
+	}
+}
+
+func sameConfig(t *testing.T, want, got imagerun.Image) {
+	t.Helper()
+	w, g := want.Config.Config, got.Config.Config
+	for _, c := range []struct {
+		what      string
+		want, got any
+	}{
+		{"entrypoint", w.Entrypoint, g.Entrypoint},
+		{"cmd", w.Cmd, g.Cmd},
+		{"env", w.Env, g.Env},
+		{"user", w.User, g.User},
+		{"workdir", w.WorkingDir, g.WorkingDir},
+		{"exposed ports", slices.Sorted(maps.Keys(w.ExposedPorts)), slices.Sorted(maps.Keys(g.ExposedPorts))},
+		{"labels", w.Labels, g.Labels},
+	} {
+		if fmt.Sprint(c.want) != fmt.Sprint(c.got) {
+			t.Errorf("%s: ejected %q, Strata %q", c.what, c.got, c.want)
+		}
+	}
+}
+
+// sameFiles compares what the layers above the shared base layers add:
+// path, type and mode.
+func sameFiles(t *testing.T, want, got imagerun.Image) {
+	t.Helper()
+	base := 0
+	for base < min(len(want.Layers), len(got.Layers)) && bytes.Equal(want.Layers[base], got.Layers[base]) {
+		base++
+	}
+	w, g := added(t, want, base), added(t, got, base)
+	// The ejected image has one more layer: WORKDIR's, empty when the copies
+	// made the directory already.
+	t.Logf("layers: Strata %d, ejected %d, %d shared base layers", len(want.Layers), len(got.Layers), base)
+	if !maps.Equal(w, g) {
+		t.Errorf("above the %d base layers, the ejected image adds\n  %s\nStrata's adds\n  %s", base, entries(g), entries(w))
+	}
+	for p := range w {
+		if strings.HasPrefix(p, "app/") && !strings.HasSuffix(p, "/") {
+			same := bytes.Equal(imageFile(t, want, p), imageFile(t, got, p))
+			t.Logf("%s: the same bytes in both images: %v", p, same)
+		}
+	}
+}
+
+func added(t *testing.T, img imagerun.Image, base int) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	upper := imagerun.Image{Layers: img.Layers[base:]}
+	err := upper.Entries(func(h *tar.Header, _ io.Reader) error {
+		name := path.Clean(h.Name)
+		if h.Typeflag == tar.TypeDir {
+			name += "/"
+		}
+		out[name] = fmt.Sprintf("%c %o", h.Typeflag, h.Mode&0o7777)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func entries(m map[string]string) string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, k+" ("+m[k]+")")
+	}
+	return strings.Join(out, "\n  ")
+}
+
+// The ejected Dockerfile caches as Strata does: a source edit keeps the
+// download step and re-runs the compile step; a new VERSION re-runs only
+// the compile step, the one RUN that reads it.
+func TestEjectedDockerfileCaches(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "go-service")
+	// Unique values: the daemon keeps results of earlier runs.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	version := func(v string) map[string]string { return map[string]string{"build-arg:VERSION": v + "-" + run} }
+	if _, err := b.solve(t, c, b.ejected(t, dir, version("e1"))); err != nil {
+		t.Fatal(err)
+	}
+
+	greet := filepath.Join(dir, "internal", "greet", "greet.go")
+	dt, err := os.ReadFile(greet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r, err := b.solve(t, c, b.ejected(t, dir, version("e1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rebuild after a source edit: %s", time.Since(start).Round(time.Millisecond))
+	if !r.cached(t, "go mod download") {
+		t.Error("editing a .go file re-ran go mod download")
+	}
+	if r.cached(t, "go build") {
+		t.Error("editing a .go file did not re-run the compile step")
+	}
+
+	start = time.Now()
+	r, err = b.solve(t, c, b.ejected(t, dir, version("e2")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rebuild with a new VERSION: %s", time.Since(start).Round(time.Millisecond))
+	for name, ran := range r.ran {
+		if !strings.Contains(name, " RUN ") {
+			continue
+		}
+		if reads := strings.Contains(name, "go build"); ran != reads {
+			t.Errorf("changing --build-arg VERSION: ran=%v for %s", ran, name)
+		}
+	}
+	if r.cached(t, "go build") {
+		t.Error("changing --build-arg VERSION did not reach the compile step")
+	}
+}
