@@ -117,8 +117,8 @@ func runAll(t *testing.T, execs []*pb.ExecOp) []string {
 	return out
 }
 
-// llbExecs converts the plan with Strata's own renderer.
-func llbExecs(t *testing.T, p *plan.Plan, args map[string]string) []*pb.ExecOp {
+// llbConvert converts the plan with Strata's own renderer.
+func llbConvert(t *testing.T, p *plan.Plan, args map[string]string) ([]*pb.Op, *dockerspec.DockerOCIImage) {
 	t.Helper()
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 	res, err := llb.Convert(context.Background(), p, llb.Options{
@@ -140,6 +140,12 @@ func llbExecs(t *testing.T, p *plan.Plan, args map[string]string) []*pb.ExecOp {
 		}
 		ops = append(ops, &op)
 	}
+	return ops, res.Image
+}
+
+func llbExecs(t *testing.T, p *plan.Plan, args map[string]string) []*pb.ExecOp {
+	t.Helper()
+	ops, _ := llbConvert(t, p, args)
 	return execs(ops)
 }
 
