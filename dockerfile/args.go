@@ -67,7 +67,7 @@ func (w *writer) switchUser(user string) {
 // USER "" is the default user (root), which is what every base image
 // Strata picks runs as.
 func (w *writer) restoreUser() {
-	w.comment("Back to the base image's default user (root; the plan switched only for the steps above).")
+	w.comment("The plan ran only the steps above as that user: back to the default, root, which\nthe base images Strata picks run as.")
 	w.line(`USER ""`)
 	w.user = ""
 }

@@ -6,6 +6,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"debug/elf"
 	"fmt"
 	"io"
 	"maps"
@@ -85,6 +86,25 @@ func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
 				t.Errorf("the ejected image printed %q, Strata's %q", got, want)
 			}
 		})
+	}
+}
+
+// The ejected Dockerfile cross-compiles on the build platform as Strata
+// does: two platforms give native binaries.
+func TestEjectedDockerfileMultiPlatform(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "go-service")
+	imgs := b.images(t, b.client(t), b.ejected(t, dir, map[string]string{"platform": "linux/amd64,linux/arm64"}))
+	machines := map[string]elf.Machine{}
+	for _, img := range imgs {
+		f, err := elf.NewFile(bytes.NewReader(imageFile(t, img, "/app/api")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		machines[img.Platform.Architecture] = f.Machine
+	}
+	if len(imgs) != 2 || machines["amd64"] != elf.EM_X86_64 || machines["arm64"] != elf.EM_AARCH64 {
+		t.Errorf("want amd64 and arm64 binaries, got %v", machines)
 	}
 }
 

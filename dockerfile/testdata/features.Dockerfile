@@ -40,7 +40,8 @@ EOF
 
 FROM tools-dist AS tools
 # check offline
-# Back to the base image's default user (root; the plan switched only for the steps above).
+# The plan ran only the steps above as that user: back to the default, root, which
+# the base images Strata picks run as.
 USER ""
 RUN --network=none \
     make check
