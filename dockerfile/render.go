@@ -118,7 +118,9 @@ func (w *writer) block(b *block) error {
 			}
 		}
 	}
-	if b.last && w.user != "" {
+	// The stage ends as the base image's user unless its target's config
+	// sets one (nothing is built FROM a stage that holds its config).
+	if b.last && w.user != "" && (b.target == nil || b.target.Image.User.IsZero()) {
 		w.restoreUser()
 	}
 	if b.target != nil {

@@ -18,17 +18,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// goldens are the plans pinned as Dockerfiles: every example app
-// (description → plan → Dockerfile) and the hand-written fixture that uses
-// every plan feature.
+// goldens are the plans pinned as Dockerfiles: every example app and the
+// apps in testdata/apps (description → plan → Dockerfile), and the
+// hand-written fixture that uses every plan feature.
 func goldens(t *testing.T) map[string]*plan.Plan {
 	t.Helper()
 	dirs, err := filepath.Glob("../examples/*")
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no examples: %v", err)
 	}
+	apps, _ := filepath.Glob("testdata/apps/*")
 	out := map[string]*plan.Plan{"features": loadPlan(t, "../llb/testdata/features.plan.json")}
-	for _, dir := range dirs {
+	for _, dir := range append(dirs, apps...) {
 		out[filepath.Base(dir)] = planDir(t, dir)
 	}
 	return out
