@@ -220,12 +220,16 @@ func oneLine(prelude []statement, body string, generated bool) bool {
 		!strings.HasPrefix(body, "-") && !strings.HasPrefix(body, "[")
 }
 
-// delimiter picks a heredoc delimiter no line of text equals.
+// delimiter picks a heredoc delimiter no line of text equals (the parser
+// ignores a line's trailing "\r").
 func delimiter(text string) string {
 	lines := strings.Split(text, "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], "\r")
+	}
 	eof := "EOF"
-	for i := 2; slices.Contains(lines, eof); i++ {
-		eof = "EOF" + strings.Repeat("_", i-1)
+	for slices.Contains(lines, eof) {
+		eof += "_"
 	}
 	return eof
 }

@@ -108,6 +108,33 @@ func TestEjectedDockerfileMultiPlatform(t *testing.T) {
 	}
 }
 
+// --target builds the plan's other targets from the ejected Dockerfile:
+// the builder image as Strata makes it, and the tests, which fail the
+// build when a test fails.
+func TestEjectedDockerfileTargets(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "go-service")
+	target := map[string]string{"target": "build"}
+	strata := b.images(t, c, build{dir: dir, attrs: target})[0]
+	ejected := b.images(t, c, b.ejected(t, dir, target))[0]
+	sameConfig(t, strata, ejected)
+	if !bytes.Equal(imageFile(t, strata, "/usr/local/bin/api"), imageFile(t, ejected, "/usr/local/bin/api")) {
+		t.Error("the build targets hold different binaries")
+	}
+
+	if _, err := b.solve(t, c, b.ejected(t, dir, map[string]string{"target": "test"})); err != nil {
+		t.Fatalf("--target test: %v", err)
+	}
+	bad := filepath.Join(dir, "internal", "greet", "greet_test.go")
+	if err := os.WriteFile(bad, []byte("package greet\n\nimport \"testing\"\n\nfunc TestFails(t *testing.T) { t.Fatal(\"broken on purpose\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.solve(t, c, b.ejected(t, dir, map[string]string{"target": "test"})); err == nil {
+		t.Error("a failing test passed --target test")
+	}
+}
+
 func sameConfig(t *testing.T, want, got imagerun.Image) {
 	t.Helper()
 	w, g := want.Config.Config, got.Config.Config
