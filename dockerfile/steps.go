@@ -4,20 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
 )
 
-// copy writes COPY. A copy from a narrowed context copies its path from the
-// context: COPY already reads only that path.
+// copy writes COPY.
 func (w *writer) copy(c *plan.Copy) error {
 	w.declare(c.Src, c.Dest, c.Chown)
 	var flags []string
 	if c.Link {
 		flags = append(flags, "--link")
 	}
-	src := c.Src
+	srcs, dest := []plan.Str{c.Src}, c.Dest
 	switch from := c.From; {
 	case from.Stage != "":
 		flags = append(flags, "--from="+w.l.names[from.Stage])
@@ -25,12 +25,17 @@ func (w *writer) copy(c *plan.Copy) error {
 		out := w.l.outputs[from.Output]
 		flags = append(flags, "--from="+out.stage)
 		dir := out.path
-		if src.Template {
+		if c.Src.Template {
 			dir = strings.ReplaceAll(dir, "$", "$$")
 		}
-		src = plan.Str{Text: path.Join(dir, src.Text), Template: src.Template}
-	case from.Context != nil && len(from.Context.Exclude) > 0:
-		w.comment("The plan's context leaves out " + strings.Join(from.Context.Exclude, " ") + "; list them in .dockerignore to keep them out of this copy.")
+		srcs[0] = plan.Str{Text: path.Join(dir, c.Src.Text), Template: c.Src.Template}
+	case from.Context != nil:
+		var more []string
+		srcs, more = w.contextSources(c.Src, from.Context)
+		flags = append(flags, more...)
+		if slices.Contains(more, "--parents") {
+			dest = asDir(dest)
+		}
 	}
 	if !c.Chown.IsZero() {
 		flags = append(flags, "--chown="+dfWord(c.Chown))
@@ -44,8 +49,52 @@ func (w *writer) copy(c *plan.Copy) error {
 	for _, e := range c.Exclude {
 		flags = append(flags, "--exclude="+dfWord(plan.Lit(e)))
 	}
-	w.writeCopy(flags, []string{dfWord(src), dfWord(c.Dest)})
+	var paths []string
+	for _, s := range srcs {
+		paths = append(paths, dfWord(s))
+	}
+	w.writeCopy(flags, append(paths, dfWord(dest)))
 	return nil
+}
+
+// contextSources are the COPY sources of a copy from a narrowed context.
+// COPY reads only the paths it names, so a copy of the context root names
+// the included paths (patterns that skip a missing one, --parents to keep
+// each at its path) or excludes the excluded ones; a copy of a path copies
+// that path.
+func (w *writer) contextSources(src plan.Str, f *plan.ContextFilter) ([]plan.Str, []string) {
+	root := strings.Trim(src.Text, "./") == ""
+	switch {
+	case root && len(f.Include) > 0:
+		w.declare(f.Include...)
+		w.comment("\"x[y]\" matches the path itself and lets a missing one be skipped.")
+		srcs := make([]plan.Str, len(f.Include))
+		for i, inc := range f.Include {
+			srcs[i] = optional(inc)
+		}
+		return srcs, excludes(f.Exclude, "--parents")
+	case root:
+		return []plan.Str{plan.Lit(".")}, excludes(f.Exclude)
+	}
+	if len(f.Exclude) > 0 {
+		w.comment("The plan's context leaves out " + strings.Join(f.Exclude, " ") + "; list them in .dockerignore to keep them out of this copy.")
+	}
+	return []plan.Str{src}, nil
+}
+
+func excludes(patterns []string, flags ...string) []string {
+	for _, e := range patterns {
+		flags = append(flags, "--exclude="+dfWord(plan.Lit(e)))
+	}
+	return flags
+}
+
+// asDir ends a destination with "/", which COPY needs for several sources.
+func asDir(dest plan.Str) plan.Str {
+	if strings.HasSuffix(dest.Text, "/") {
+		return dest
+	}
+	return plan.Str{Text: dest.Text + "/", Template: dest.Template}
 }
 
 // writeCopy uses the JSON form when a path has blanks, which the plain form
@@ -76,12 +125,7 @@ func (w *writer) files(b *block) {
 		paths = append(paths, dfWord(optional(inc)))
 	}
 	paths = append(paths, "/")
-	var flags []string
-	flags = append(flags, "--parents")
-	for _, e := range b.files.Exclude {
-		flags = append(flags, "--exclude="+dfWord(plan.Lit(e)))
-	}
-	w.writeCopy(flags, paths)
+	w.writeCopy(excludes(b.files.Exclude, "--parents"), paths)
 }
 
 // optional turns a path into a pattern that matches only that path, by
