@@ -9,8 +9,8 @@ WORKDIR /app
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] package-lock.jso[n] /app/
 # npm ci
-# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE: no default, so each reaches RUN only when --build-arg sets it.
-ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE
+# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
+ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
@@ -29,9 +29,9 @@ FROM --platform=$BUILDPLATFORM node:26 AS prod-deps
 WORKDIR /app
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] package-lock.jso[n] /app/
-# npm ci --omit=dev
-# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE: no default, so each reaches RUN only when --build-arg sets it.
-ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE
+# npm ci (production)
+# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
+ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
@@ -39,9 +39,9 @@ RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
 
 FROM build-stage AS test
 # npm test
-RUN npm test
+RUN npm run test
 
-# the test target: npm test with the build's dependencies
+# the test target: the test script with the build's dependencies
 WORKDIR /app
 
 FROM node:26-slim AS runtime
