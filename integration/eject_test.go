@@ -140,8 +140,24 @@ func TestEjectedDockerfileTargets(t *testing.T) {
 // servers are the examples that serve requests instead of running to exit,
 // with the check that asks them.
 var servers = map[string]func(*testing.T, imagerun.Image){
-	"go-service":   func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
-	"node-express": func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
+	"go-service":     func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
+	"node-express":   func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
+	"node-pnpm":      answers("HOST", "PORT", "hello from node-pnpm, up "),
+	"python-fastapi": answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
+}
+
+// answers runs a server told its address by two variables and checks that
+// GET / answers with want.
+func answers(hostVar, portVar, want string) func(*testing.T, imagerun.Image) {
+	return func(t *testing.T, img imagerun.Image) {
+		t.Helper()
+		addr := freeAddr(t)
+		host, port, _ := strings.Cut(addr, ":")
+		c := runImage(t, img, hostVar+"="+host, portVar+"="+port)
+		if got := get(t, c, addr, "/"); !strings.Contains(got, want) {
+			t.Errorf("GET / = %q, want %q", got, want)
+		}
+	}
 }
 
 func sameConfig(t *testing.T, want, got imagerun.Image) {
