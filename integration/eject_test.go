@@ -71,10 +71,14 @@ func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
 		name := filepath.Base(d)
 		t.Run(name, func(t *testing.T) {
 			dir := b.example(t, name)
+			var attrs map[string]string
+			if prepare := prepares[name]; prepare != nil {
+				attrs = prepare(t, b, dir)
+			}
 			start := time.Now()
-			strata := b.images(t, c, build{dir: dir})[0]
+			strata := b.images(t, c, build{dir: dir, attrs: attrs})[0]
 			mid := time.Now()
-			ejected := b.images(t, c, b.ejected(t, dir, nil))[0]
+			ejected := b.images(t, c, b.ejected(t, dir, attrs))[0]
 			t.Logf("built through Strata in %s, from the ejected Dockerfile in %s", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
 			sameConfig(t, strata, ejected)
 			sameFiles(t, strata, ejected)
@@ -137,6 +141,17 @@ func TestEjectedDockerfileTargets(t *testing.T) {
 	}
 }
 
+// prepares set up the examples that need it as their own tests do, and
+// give the attrs both builds take.
+var prepares = map[string]func(testing.TB, bed, string) map[string]string{
+	"python-uv": func(t testing.TB, b bed, dir string) map[string]string {
+		if out, err := command(t, dir, "uv", "lock", "--quiet", "--upgrade"); err != nil {
+			t.Fatalf("uv lock: %v\n%s", err, out)
+		}
+		return map[string]string{"context:ghcr.io/astral-sh/uv:0.13.9": "docker-image://" + b.registry + "/astral-sh/uv:0.13.9"}
+	},
+}
+
 // servers are the examples that serve requests instead of running to exit,
 // with the check that asks them.
 var servers = map[string]func(*testing.T, imagerun.Image){
@@ -144,16 +159,21 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"node-express":   func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
 	"node-pnpm":      answers("HOST", "PORT", "hello from node-pnpm, up "),
 	"python-fastapi": answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
+	"python-uv":      answers("", "PORT", "hello from python-uv"),
 }
 
-// answers runs a server told its address by two variables and checks that
-// GET / answers with want.
+// answers runs a server told its address by variables (its port only when
+// hostVar is "") and checks that GET / answers with want.
 func answers(hostVar, portVar, want string) func(*testing.T, imagerun.Image) {
 	return func(t *testing.T, img imagerun.Image) {
 		t.Helper()
 		addr := freeAddr(t)
 		host, port, _ := strings.Cut(addr, ":")
-		c := runImage(t, img, hostVar+"="+host, portVar+"="+port)
+		env := []string{portVar + "=" + port}
+		if hostVar != "" {
+			env = append(env, hostVar+"="+host)
+		}
+		c := runImage(t, img, env...)
 		if got := get(t, c, addr, "/"); !strings.Contains(got, want) {
 			t.Errorf("GET / = %q, want %q", got, want)
 		}
