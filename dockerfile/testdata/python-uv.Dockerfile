@@ -40,8 +40,8 @@ FROM build-stage AS test
 RUN --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --locked
-# python -m unittest discover
-RUN /app/.venv/bin/python -m unittest discover
+# python -m pytest
+RUN /app/.venv/bin/python -m pytest
 
 # the test target: the tests (pytest when a dependency, else unittest) in the builder
 WORKDIR /app
