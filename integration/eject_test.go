@@ -158,6 +158,7 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"go-service":     func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
 	"node-express":   func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
 	"node-pnpm":      answers("HOST", "PORT", "hello from node-pnpm, up "),
+	"node-yarn":      answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),
 	"python-fastapi": answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
 	"python-uv":      answers("", "PORT", "hello from python-uv"),
 }
