@@ -293,14 +293,7 @@ func TestEjectedDockerfileCaches(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	greet := filepath.Join(dir, "internal", "greet", "greet.go")
-	dt, err := os.ReadFile(greet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, filepath.Join(dir, "internal", "greet", "greet.go"), "hello from", "hi "+run+" from")
 	start := time.Now()
 	r, err := b.solve(t, c, b.ejected(t, dir, version("e1")))
 	if err != nil {
@@ -343,14 +336,7 @@ func TestEjectedNodeDockerfileCaches(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	greet := filepath.Join(dir, "src", "greet.ts")
-	dt, err := os.ReadFile(greet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(greet, bytes.Replace(dt, []byte("hello from"), []byte("hi "+run+" from"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, filepath.Join(dir, "src", "greet.ts"), "hello from", "hi "+run+" from")
 	r, err := b.solve(t, c, b.ejected(t, dir, nil))
 	if err != nil {
 		t.Fatal(err)
