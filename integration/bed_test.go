@@ -82,6 +82,7 @@ func (b bed) example(t testing.TB, name string) string {
 // `# syntax=` line to the Strata image, as buildctl and buildx do.
 type build struct {
 	dir      string
+	dfDir    string // the Dockerfile's directory when it is not dir
 	attrs    map[string]string
 	exports  []client.ExportEntry
 	cacheTo  []client.CacheOptionsEntry
@@ -136,6 +137,12 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dfFS := ctxFS
+	if bu.dfDir != "" {
+		if dfFS, err = fsutil.NewFS(bu.dfDir); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ch := make(chan *client.SolveStatus)
 	got := report{ran: map[string]bool{}, transferred: map[string]int64{}, logs: map[string]string{}}
 	names := map[digest.Digest]string{}
@@ -175,7 +182,7 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 	_, err = c.Solve(ctx, nil, client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
-		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": ctxFS},
+		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS},
 		Exports:       bu.exports,
 		CacheExports:  bu.cacheTo,
 		CacheImports:  bu.cacheFrm,

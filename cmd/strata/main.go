@@ -1,6 +1,7 @@
 // Command strata is the Strata CLI: `strata plan` shows what the frontend
-// will build for a directory, `strata schema` prints the description's JSON
-// Schema for editors, `strata version` prints the release.
+// will build for a directory, `strata dockerfile` ejects it as a plain
+// Dockerfile, `strata llb` prints its LLB, `strata schema` prints the
+// description's JSON Schema for editors, `strata version` the release.
 package main
 
 import (
@@ -20,9 +21,11 @@ import (
 )
 
 const usage = `usage:
-  strata plan [-f FILE] [--json] [DIR]   show the resolved build plan and its lint findings
-  strata schema                          print the description's JSON Schema
-  strata version                         print the version
+  strata plan [-f FILE] [--json] [DIR]                            show the resolved build plan and its lint findings
+  strata dockerfile [-f FILE] [DIR]                               print the plan as a plain Dockerfile (eject)
+  strata llb [-f FILE] [--platform OS/ARCH] [--target T] [DIR]    print the LLB, one op per line, as buildctl debug dump-llb
+  strata schema                                                   print the description's JSON Schema
+  strata version                                                  print the version
 `
 
 func main() {
@@ -42,6 +45,10 @@ func run(args []string, out io.Writer) error {
 		return err
 	case "plan":
 		return planCmd(args[1:], out)
+	case "dockerfile":
+		return dockerfileCmd(args[1:], out)
+	case "llb":
+		return llbCmd(args[1:], out)
 	case "schema":
 		if len(args) > 1 {
 			return errors.New("schema takes no arguments")

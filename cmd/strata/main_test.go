@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,6 +61,81 @@ func TestPlanReportsBadDescription(t *testing.T) {
 	}
 }
 
+func TestDockerfileEjects(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"dockerfile", "../../examples/go-service"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../../dockerfile/testdata/go-service.Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(want) {
+		t.Errorf("strata dockerfile differs from the golden file:\n%s", out.String())
+	}
+
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "app.yaml"), []byte("# syntax=x\nrun:\n  port: 80\n"), 0o644)
+	out.Reset()
+	if err := run([]string{"dockerfile", "-f", "app.yaml", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "`strata dockerfile` from app.yaml") || !strings.Contains(out.String(), "EXPOSE 80/tcp") {
+		t.Errorf("dockerfile -f app.yaml:\n%s", out.String())
+	}
+}
+
+// strata llb prints buildctl debug dump-llb's shape: one op per line with
+// its digest and metadata, every input an earlier line, the same every run.
+func TestLLBPrintsOnePerLine(t *testing.T) {
+	var out, again bytes.Buffer
+	args := []string{"llb", "--platform", "linux/arm64", "--target", "build", "../../examples/go-service"}
+	if err := run(args, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(args, &again); err != nil || again.String() != out.String() {
+		t.Errorf("a second run printed something else (%v)", err)
+	}
+	seen := map[string]bool{}
+	var build []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var op struct {
+			Op struct {
+				Inputs []struct{ Digest string }
+				Op     struct {
+					Exec *struct {
+						Meta struct{ Args, Env []string }
+					}
+				}
+			}
+			Digest     string
+			OpMetadata map[string]any
+		}
+		if err := json.Unmarshal([]byte(line), &op); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		for _, in := range op.Op.Inputs {
+			if !seen[in.Digest] {
+				t.Errorf("input %s of %s is not an earlier op", in.Digest, op.Digest)
+			}
+		}
+		seen[op.Digest] = true
+		if e := op.Op.Op.Exec; e != nil && len(e.Meta.Args) > 1 && e.Meta.Args[1] == "build" {
+			build = append(e.Meta.Args, e.Meta.Env...)
+		}
+	}
+	for _, want := range []string{"main.version=dev", "GOARCH=arm64", "GOOS=linux"} {
+		if !slices.ContainsFunc(build, func(s string) bool { return strings.Contains(s, want) }) {
+			t.Errorf("the compile step lacks %q: %q", want, build)
+		}
+	}
+	if err := run([]string{"llb", "--target", "nope", "../../examples/go-service"}, &out); err == nil || !strings.Contains(err.Error(), `unknown target "nope"`) {
+		t.Errorf("unknown target: %v", err)
+	}
+}
+
 func TestVersionAndUsage(t *testing.T) {
 	var out bytes.Buffer
 	if err := run([]string{"version"}, &out); err != nil || !strings.HasPrefix(out.String(), "strata ") {
@@ -67,6 +143,10 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 	if err := run([]string{"bogus"}, &out); err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("bogus command: %v", err)
+	}
+	out.Reset()
+	if err := run([]string{"help"}, &out); err != nil || !strings.Contains(out.String(), "strata dockerfile") || !strings.Contains(out.String(), "strata llb") {
+		t.Errorf("usage: %q %v", out.String(), err)
 	}
 }
 

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/strata-build/strata/frontend/pipeline"
+	"github.com/strata-build/strata/frontend/plan"
+)
+
+// planFlags starts the flag set of a command that renders a directory's
+// plan, with -f as `strata plan` has it.
+func planFlags(cmd string) (*flag.FlagSet, *string) {
+	fl := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	return fl, fl.String("f", "Dockerfile", "description file, relative to DIR unless absolute")
+}
+
+// planArg plans DIR, the command's one argument ("." by default), and
+// returns the directory too.
+func planArg(fl *flag.FlagSet, file string) (*plan.Plan, string, error) {
+	dir := "."
+	if fl.NArg() > 1 {
+		return nil, "", fmt.Errorf("%s takes one directory", fl.Name())
+	} else if fl.NArg() == 1 {
+		dir = fl.Arg(0)
+	}
+	p, err := pipeline.PlanDir(context.Background(), dir, file)
+	return p, dir, err
+}
