@@ -3,9 +3,12 @@
 package integration
 
 import (
+	"archive/tar"
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +33,30 @@ func imageFile(t testing.TB, img imagerun.Image, name string) []byte {
 		t.Fatal(err)
 	}
 	return dt
+}
+
+// layerPaths lists every path the image's layers add, in layer order.
+func layerPaths(t testing.TB, img imagerun.Image) []string {
+	t.Helper()
+	var out []string
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		out = append(out, h.Name)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// holds reports whether some layer path starts with prefix.
+func holds(paths []string, prefix string) bool {
+	return slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(p, prefix) })
+}
+
+// mentions reports whether some layer path contains part.
+func mentions(paths []string, part string) bool {
+	return slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, part) })
 }
 
 // runImage starts the image under runc; the test stops it.

@@ -3,9 +3,7 @@
 package integration
 
 import (
-	"archive/tar"
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,21 +48,8 @@ func TestNodeExpress(t *testing.T) {
 	img := b.images(t, c, build{dir: dir})[0]
 	checkNodeExpress(t, img, "hello from node-express")
 
-	var express, typescript, sources bool
-	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
-		switch {
-		case strings.HasPrefix(h.Name, "app/node_modules/express/"):
-			express = true
-		case strings.HasPrefix(h.Name, "app/node_modules/typescript/"):
-			typescript = true
-		case strings.HasPrefix(h.Name, "app/dist/server.js"):
-			sources = true
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	paths := layerPaths(t, img)
+	express, typescript, sources := holds(paths, "app/node_modules/express/"), holds(paths, "app/node_modules/typescript/"), holds(paths, "app/dist/server.js")
 	if !express || typescript || !sources {
 		t.Errorf("runtime holds express %v, typescript (a dev dependency) %v, dist/server.js %v", express, typescript, sources)
 	}
@@ -152,15 +137,8 @@ func TestNodePnpm(t *testing.T) {
 	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from node-pnpm, up ") {
 		t.Errorf("GET / = %q", got)
 	}
-	var ms, isNumber bool
-	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
-		ms = ms || strings.HasPrefix(h.Name, "app/node_modules/ms/") || strings.HasPrefix(h.Name, "app/node_modules/.pnpm/ms@")
-		isNumber = isNumber || strings.Contains(h.Name, "is-number")
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	paths := layerPaths(t, img)
+	ms, isNumber := holds(paths, "app/node_modules/ms/") || holds(paths, "app/node_modules/.pnpm/ms@"), mentions(paths, "is-number")
 	if !ms || isNumber {
 		t.Errorf("runtime holds ms %v, is-number (a dev dependency) %v", ms, isNumber)
 	}
@@ -222,15 +200,7 @@ func TestNodeYarn(t *testing.T) {
 	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "NODE_ENV=production uid=1000") {
 		t.Errorf("GET /env = %q", got)
 	}
-	var isNumber bool
-	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
-		isNumber = isNumber || strings.Contains(h.Name, "node_modules/is-number")
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if isNumber {
+	if mentions(layerPaths(t, img), "node_modules/is-number") {
 		t.Error("a dev dependency reached the runtime image")
 	}
 	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
@@ -263,16 +233,8 @@ func TestNodeNextStandalone(t *testing.T) {
 	if got := get(t, ctr, addr, "/robots.txt"); !strings.Contains(got, "strata") {
 		t.Errorf("GET /robots.txt (public/) = %q", got)
 	}
-	var server, static, cache bool
-	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
-		server = server || h.Name == "app/server.js"
-		static = static || strings.HasPrefix(h.Name, "app/.next/static/")
-		cache = cache || strings.HasPrefix(h.Name, "app/.next/cache/")
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	paths := layerPaths(t, img)
+	server, static, cache := slices.Contains(paths, "app/server.js"), holds(paths, "app/.next/static/"), holds(paths, "app/.next/cache/")
 	if !server || !static || cache {
 		t.Errorf("server.js %v, .next/static %v, .next/cache (must stay on its cache mount) %v", server, static, cache)
 	}

@@ -3,8 +3,6 @@
 package integration
 
 import (
-	"archive/tar"
-	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -41,16 +39,9 @@ func TestPythonFastAPI(t *testing.T) {
 	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, `"uid":65532`) || !strings.Contains(got, `"venv":"/app/.venv"`) {
 		t.Errorf("GET /env = %q", got)
 	}
-	var pip, sources bool
-	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
-		// pip's cache lives on a cache mount, never in a layer.
-		pip = pip || strings.HasPrefix(h.Name, "root/.cache/pip/")
-		sources = sources || h.Name == "app/main.py"
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// pip's cache lives on a cache mount, never in a layer.
+	paths := layerPaths(t, img)
+	pip, sources := holds(paths, "root/.cache/pip/"), slices.Contains(paths, "app/main.py")
 	if pip || !sources {
 		t.Errorf("pip cache in a layer %v, app/main.py present %v", pip, sources)
 	}
@@ -97,15 +88,7 @@ func TestPythonUV(t *testing.T) {
 	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "uid=65532 venv=/app/.venv") {
 		t.Errorf("GET /env = %q", got)
 	}
-	var pytest bool
-	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
-		pytest = pytest || strings.Contains(h.Name, "site-packages/pytest/")
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pytest {
+	if mentions(layerPaths(t, img), "site-packages/pytest/") {
 		t.Error("the dev group (pytest) reached the runtime image")
 	}
 
