@@ -24,6 +24,7 @@ type settings struct {
 	Installer        spec.Value[string] `yaml:"installer"`
 	InstallerVersion spec.Value[string] `yaml:"installerVersion"`
 	Requirements     spec.Value[string] `yaml:"requirements"`
+	Collectstatic    spec.Value[bool]   `yaml:"collectstatic"`
 }
 
 // lockfiles name each installer's lockfile, in detection order.
@@ -69,6 +70,7 @@ func (Provider) Docs() map[string]string {
 		"installer":        "pip or uv (default: uv with uv.lock, else pip; poetry and pdm are not built yet).",
 		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: Strata's pinned version).",
 		"requirements":     "The requirements file pip installs (default: requirements.txt).",
+		"collectstatic":    "Run Django's collectstatic at build time (default true for a Django project).",
 	}
 }
 
@@ -105,6 +107,7 @@ type resolver struct {
 	deps         []string // normalized distribution names, for detection
 	start        provider.Start
 	startEnv     []plan.Env // how the server finds its address
+	django       *django    // nil unless manage.py names a settings module
 	port         int
 	base         provider.Base
 }
@@ -262,7 +265,6 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 	if r.Spec.Run.Port.Set {
 		r.port = r.Spec.Run.Port.V
 	}
-	has := func(name string) bool { return slices.Contains(r.deps, name) }
 	if r.Spec.Run.Cmd.Set {
 		r.Set("start", strings.Join(r.Spec.Run.Cmd.V, " "), r.At(r.Spec.Run.Cmd.Pos))
 		r.port = 0 // the user's command decides
@@ -270,6 +272,9 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 			r.port = r.Spec.Run.Port.V
 		}
 		return nil
+	}
+	if ok, err := r.resolveDjango(ctx); ok || err != nil {
+		return err
 	}
 	if r.proj != nil && len(r.proj.Project.Scripts) == 1 {
 		for name := range r.proj.Project.Scripts {
@@ -287,7 +292,7 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		src := string(dt)
 		switch {
 		case strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette("):
-			if has("uvicorn") {
+			if slices.Contains(r.deps, "uvicorn") {
 				// Address from the environment, so `-e UVICORN_PORT=…` moves it.
 				r.start.Cmd = plan.Lits("uvicorn", module+":app")
 				r.startEnv = []plan.Env{{Name: "UVICORN_HOST", Value: plan.Lit("0.0.0.0")}, {Name: "UVICORN_PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
@@ -295,7 +300,7 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 				return nil
 			}
 		case strings.Contains(src, "Flask("):
-			if has("gunicorn") {
+			if slices.Contains(r.deps, "gunicorn") {
 				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
 				r.start.Cmd = plan.Lits("gunicorn", module+":app")
 				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}

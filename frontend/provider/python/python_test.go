@@ -172,3 +172,49 @@ func TestPlanShape(t *testing.T) {
 		t.Errorf("PYTHONUNBUFFERED set %d times", n)
 	}
 }
+
+// A Django project is served by gunicorn from its wsgi module, with its
+// static files collected at build time unless the description says not to.
+func TestDjango(t *testing.T) {
+	manage := "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n"
+	files := func(reqs string) map[string]string {
+		return map[string]string{"manage.py": manage, "requirements.txt": reqs}
+	}
+	p, err := planFor(t, "", files("Django==5.2\ngunicorn==23.0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := p.DefaultTarget().Image
+	if len(img.Cmd) != 2 || img.Cmd[1].Text != "shop.wsgi" {
+		t.Errorf("cmd %+v", img.Cmd)
+	}
+	env := map[string]string{}
+	for _, e := range img.Env {
+		env[e.Name] = e.Value.Text
+	}
+	if env["PORT"] != "8000" || env["DJANGO_SETTINGS_MODULE"] != "shop.settings" {
+		t.Errorf("env %v", env)
+	}
+	build, _ := p.Stage("build")
+	if last := build.Steps[len(build.Steps)-1]; last.Run == nil || !strings.Contains(strings.Join(texts(last.Run.Args), " "), "manage.py collectstatic --noinput") {
+		t.Errorf("build steps %+v", build.Steps)
+	}
+	p, err = planFor(t, "python:\n  collectstatic: false\n", files("Django==5.2\ngunicorn==23.0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if build, _ := p.Stage("build"); len(build.Steps) != 1 {
+		t.Errorf("collectstatic: false still collects: %+v", build.Steps)
+	}
+	if _, err := planFor(t, "", files("Django==5.2\n")); err == nil || !strings.Contains(err.Error(), "gunicorn is not a dependency") {
+		t.Errorf("Django without gunicorn: %v", err)
+	}
+}
+
+func texts(strs []plan.Str) []string {
+	out := make([]string, len(strs))
+	for i, s := range strs {
+		out[i] = s.Text
+	}
+	return out
+}

@@ -148,6 +148,9 @@ func (r *resolver) buildStage() plan.Stage {
 	case r.requirements == "":
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
+	if r.django != nil && r.django.collectstatic {
+		st.Steps = append(st.Steps, r.collectstaticStep())
+	}
 	if cmd := r.Spec.Build.Command; cmd.Set {
 		st.Steps = append(st.Steps, provider.CommandStep(cmd,
 			&plan.Run{Env: []plan.Env{{Name: "PATH", Value: plan.Lit(runtimePath)}}, Mounts: provider.BuildMounts(r.Spec, "python")}))
