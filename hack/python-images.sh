@@ -200,3 +200,12 @@ if [[ ! -x $STRATA_BIN/uv ]]; then
 	unzip -q -o -j -d "$STRATA_BIN" "$whl" "uv-$UV_VERSION.data/scripts/uv"
 	chmod 0755 "$STRATA_BIN/uv"
 fi
+
+# poetry on the host, for the tests that write poetry.lock at run time.
+POETRY_VERSION=2.5.1
+if [[ ! -x $STRATA_BIN/poetry ]]; then
+	log "pip install poetry==$POETRY_VERSION (host, for tests)"
+	python3 -m venv "$STRATA_CACHE/poetry-$POETRY_VERSION"
+	"$STRATA_CACHE/poetry-$POETRY_VERSION/bin/pip" install --quiet "poetry==$POETRY_VERSION"
+	ln -sf "$STRATA_CACHE/poetry-$POETRY_VERSION/bin/poetry" "$STRATA_BIN/poetry"
+fi

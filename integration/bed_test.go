@@ -207,6 +207,8 @@ func command(t testing.TB, dir string, name string, args ...string) (string, err
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	// Python tools on the host read the host's CA bundle only when told.
+	cmd.Env = append(os.Environ(), "REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt")
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -144,11 +144,10 @@ func TestEjectedDockerfileTargets(t *testing.T) {
 // prepares set up the examples that need it as their own tests do, and
 // give the attrs both builds take.
 var prepares = map[string]func(testing.TB, bed, string) map[string]string{
-	"python-uv": func(t testing.TB, b bed, dir string) map[string]string {
-		if out, err := command(t, dir, "uv", "lock", "--quiet", "--upgrade"); err != nil {
-			t.Fatalf("uv lock: %v\n%s", err, out)
-		}
-		return map[string]string{"context:ghcr.io/astral-sh/uv:0.13.9": "docker-image://" + b.registry + "/astral-sh/uv:0.13.9"}
+	"python-uv": lockUV,
+	"python-poetry": func(t testing.TB, _ bed, dir string) map[string]string {
+		lockPoetry(t, dir)
+		return nil
 	},
 }
 
@@ -162,6 +161,7 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"node-yarn":      answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),
 	"python-fastapi": answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
 	"python-uv":      answers("", "PORT", "hello from python-uv"),
+	"python-poetry":  answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-poetry"),
 }
 
 // answers runs a server told its address by variables (its port only when

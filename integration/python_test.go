@@ -67,10 +67,7 @@ func TestPythonUV(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-uv")
-	if out, err := command(t, dir, "uv", "lock", "--quiet", "--upgrade"); err != nil {
-		t.Fatalf("uv lock: %v\n%s", err, out)
-	}
-	attrs := map[string]string{"context:ghcr.io/astral-sh/uv:0.13.9": "docker-image://" + b.registry + "/astral-sh/uv:0.13.9"}
+	attrs := lockUV(t, b, dir)
 	out := filepath.Join(t.TempDir(), "image.tar")
 	if _, err := b.solve(t, c, build{dir: dir, attrs: attrs, exports: ociExport(out)}); err != nil {
 		t.Fatal(err)
@@ -102,5 +99,70 @@ func TestPythonUV(t *testing.T) {
 	}
 	if !v.cached(t, "uv sync --locked --no-install-project --no-dev") || v.cached(t, "python -m pytest") {
 		t.Error("a source edit re-ran the dependency sync, or did not re-run the tests")
+	}
+}
+
+// lockUV writes uv.lock from the package index this machine uses and
+// returns the attrs that redirect uv's image to the test bed's stand-in.
+func lockUV(t testing.TB, b bed, dir string) map[string]string {
+	t.Helper()
+	if out, err := command(t, dir, "uv", "lock", "--quiet", "--upgrade"); err != nil {
+		t.Fatalf("uv lock: %v\n%s", err, out)
+	}
+	return map[string]string{"context:ghcr.io/astral-sh/uv:0.13.9": "docker-image://" + b.registry + "/astral-sh/uv:0.13.9"}
+}
+
+// lockPoetry writes poetry.lock from the index this machine's pip uses,
+// through the index's simple API (the only one served here), and records
+// that index as the project's primary source, so installs in the build use
+// it too.
+func lockPoetry(t testing.TB, dir string) {
+	t.Helper()
+	index, err := command(t, dir, "python3", "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)")
+	if err != nil {
+		t.Fatalf("the host's package index: %v\n%s", err, index)
+	}
+	if out, err := command(t, dir, "poetry", "source", "add", "--priority=primary", "index", strings.TrimSpace(index)); err != nil {
+		t.Fatalf("poetry source add: %v\n%s", err, out)
+	}
+	if out, err := command(t, dir, "poetry", "lock"); err != nil {
+		t.Fatalf("poetry lock: %v\n%s", err, out)
+	}
+}
+
+// A Starlette app locked with poetry: poetry is installed in a cached step
+// of its own, the locked main dependencies without the project, uvicorn
+// serves it; --target test installs the dev group and runs pytest.
+func TestPythonPoetry(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-poetry")
+	lockPoetry(t, dir)
+	out := filepath.Join(t.TempDir(), "image.tar")
+	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "UVICORN_HOST="+host, "UVICORN_PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-poetry") {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "uid=65532 venv=/app/.venv") {
+		t.Errorf("GET /env = %q", got)
+	}
+	paths := layerPaths(t, img)
+	if mentions(paths, "site-packages/pytest/") || holds(paths, "opt/poetry/") {
+		t.Error("the dev group or poetry itself reached the runtime image")
+	}
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "main.py"), "hello from", "hi "+run+" from")
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "poetry install --only main --no-root") || v.cached(t, "python -m pytest") {
+		t.Error("a source edit re-ran the dependency install, or did not re-run the tests")
 	}
 }

@@ -27,6 +27,14 @@ type project struct {
 	} `toml:"project"`
 	// DependencyGroups (PEP 735) hold the dev and test tools.
 	DependencyGroups map[string][]any `toml:"dependency-groups"`
+	Tool             struct {
+		Poetry struct {
+			Dependencies map[string]any `toml:"dependencies"`
+			Group        map[string]struct {
+				Dependencies map[string]any `toml:"dependencies"`
+			} `toml:"group"`
+		} `toml:"poetry"`
+	} `toml:"tool"`
 }
 
 // readProject parses pyproject.toml; nil when there is none.

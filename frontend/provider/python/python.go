@@ -7,6 +7,7 @@ package python
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -35,7 +36,7 @@ var lockfiles = []struct{ file, installer string }{
 }
 
 // installers Strata builds with.
-var installers = []string{"pip", "uv"}
+var installers = []string{"pip", "uv", "poetry"}
 
 // entryFiles are the scripts an app without a declared start may run.
 var entryFiles = []string{"main.py", "app.py"}
@@ -67,8 +68,8 @@ func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":                 "Python settings; every key is optional.",
 		"version":          "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python allows it, else the newest line it allows).",
-		"installer":        "pip or uv (default: uv with uv.lock, else pip; poetry and pdm are not built yet).",
-		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: Strata's pinned version).",
+		"installer":        "pip, uv or poetry (default: uv with uv.lock, poetry with poetry.lock, else pip; pdm is not built yet).",
+		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: the lockfile's own pin where it has one, else Strata's).",
 		"requirements":     "The requirements file pip installs (default: requirements.txt).",
 		"collectstatic":    "Run Django's collectstatic at build time (default true for a Django project).",
 	}
@@ -100,16 +101,17 @@ type resolver struct {
 	proj *project
 	in   provider.Input
 
-	version      string
-	installer    string // pip or uv
-	uvVersion    string
-	requirements string   // "" installs the project itself (pyproject.toml)
-	deps         []string // normalized distribution names, for detection
-	start        provider.Start
-	startEnv     []plan.Env // how the server finds its address
-	django       *django    // nil unless manage.py names a settings module
-	port         int
-	base         provider.Base
+	version       string
+	installer     string // pip or uv
+	uvVersion     string
+	poetryVersion string
+	requirements  string   // "" installs the project itself (pyproject.toml)
+	deps          []string // normalized distribution names, for detection
+	start         provider.Start
+	startEnv      []plan.Env // how the server finds its address
+	django        *django    // nil unless manage.py names a settings module
+	port          int
+	base          provider.Base
 }
 
 func (r *resolver) resolve(ctx context.Context) error {
@@ -176,8 +178,8 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 		if !slices.Contains(installers, i.V) {
 			return r.Spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, installers), fmt.Sprintf("Strata does not build with %q (yet)", i.V))
 		}
-		if i.V == "uv" && lock != "uv.lock" {
-			return r.Spec.Errorf(i.Pos, "python.installer", "run uv lock and commit uv.lock", "uv installs from uv.lock, which the build context does not hold")
+		if i.V != "pip" && lock != i.V+".lock" {
+			return r.Spec.Errorf(i.Pos, "python.installer", "run "+i.V+" lock and commit "+i.V+".lock", i.V+" installs from "+i.V+".lock, which the build context does not hold")
 		}
 		r.installer = i.V
 	}
@@ -194,8 +196,10 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 		r.Set("uv version", r.uvVersion, r.At(r.cfg.InstallerVersion.Pos))
 		r.deps = r.projectDeps()
 		return nil
-	case "poetry", "pdm":
-		return fmt.Errorf("%s: Strata does not build %s projects yet, only pip and uv ones (set `python: {installer: pip}` to install requirements.txt or the project with pip)", lock, r.installer)
+	case "poetry":
+		return r.resolvePoetry(ctx)
+	case "pdm":
+		return fmt.Errorf("%s: Strata does not build %s projects yet, only pip, uv and poetry ones (set `python: {installer: pip}` to install requirements.txt or the project with pip)", lock, r.installer)
 	}
 	r.installer = "pip"
 	req := r.cfg.Requirements
@@ -235,6 +239,11 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 // dependency groups included (they say which test runner to use).
 func (r *resolver) projectDeps() []string {
 	reqs := slices.Clone(r.proj.Project.Dependencies)
+	poetry := r.proj.Tool.Poetry
+	reqs = append(reqs, slices.Collect(maps.Keys(poetry.Dependencies))...)
+	for _, g := range poetry.Group {
+		reqs = append(reqs, slices.Collect(maps.Keys(g.Dependencies))...)
+	}
 	for _, group := range r.proj.DependencyGroups {
 		for _, item := range group {
 			if s, ok := item.(string); ok { // not an {include-group = …} table

@@ -74,20 +74,25 @@ func (r *resolver) plan() *plan.Plan {
 	return p
 }
 
-// pipInstall runs pip in the virtualenv with its cache on a cache mount.
+// pipInstall runs pip in the app's virtualenv with its cache on a cache mount.
 func (r *resolver) pipInstall(name string, args []string, mounts ...plan.Mount) plan.Step {
-	env := []plan.Env{
+	return r.pipInto(venv, name, args, mounts...)
+}
+
+// pipInto runs pip in a virtualenv with its cache on a cache mount.
+func (r *resolver) pipInto(env string, name string, args []string, mounts ...plan.Mount) plan.Step {
+	vars := []plan.Env{
 		{Name: "PIP_CACHE_DIR", Value: plan.Lit(pipCache)},
 		{Name: "PIP_DISABLE_PIP_VERSION_CHECK", Value: plan.Lit("1")},
 	}
 	for _, a := range indexArgs {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+		vars = append(vars, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
 	}
 	return plan.Step{
 		Name: name,
 		Run: &plan.Run{
-			Args: plan.Lits(append([]string{venv + "/bin/python", "-m", "pip", "install"}, args...)...),
-			Env:  env,
+			Args: plan.Lits(append([]string{env + "/bin/python", "-m", "pip", "install"}, args...)...),
+			Env:  vars,
 			Mounts: append(append(mounts,
 				plan.Mount{Type: plan.CacheMount, Target: pipCache, CacheID: pipCacheID},
 				// pip reads its own config and netrc for private indexes.
@@ -111,8 +116,11 @@ func (r *resolver) depsStage() plan.Stage {
 	if r.Spec.Build.Packages.Set {
 		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Build.Packages))
 	}
-	if r.installer == "uv" {
+	switch r.installer {
+	case "uv":
 		return r.uvDeps(st)
+	case "poetry":
+		return r.poetryDeps(st)
 	}
 	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}})
 	if r.requirements != "" {
@@ -145,6 +153,8 @@ func (r *resolver) buildStage() plan.Stage {
 	case r.installer == "uv":
 		// The project itself, when it is a package, as a regular install.
 		st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-dev --no-editable", nil, "--no-dev", "--no-editable"))
+	case r.installer == "poetry":
+		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
 	case r.requirements == "":
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
@@ -167,9 +177,12 @@ func (r *resolver) testStage() plan.Stage {
 		}
 	}
 	st := plan.Stage{Name: "test", From: plan.From{Stage: "build"}, Platform: plan.TargetPlatform}
-	if r.installer == "uv" {
-		// The dev dependency group holds the test tools.
+	// The dev dependency groups hold the test tools.
+	switch r.installer {
+	case "uv":
 		st.Steps = append(st.Steps, r.uvSync("uv sync --locked", nil))
+	case "poetry":
+		st.Steps = append(st.Steps, r.poetryInstall("poetry install", nil))
 	}
 	st.Steps = append(st.Steps, plan.Step{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.Spec, "python")}})
 	return st
@@ -184,7 +197,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Run.Packages))
 	}
 	venvFrom := "deps"
-	if r.requirements == "" || r.installer == "uv" {
+	if r.requirements == "" || r.installer != "pip" {
 		venvFrom = "build" // the project itself is installed there
 	}
 	st.Steps = append(st.Steps,

@@ -1,0 +1,5 @@
+from main import greeting
+
+
+def test_greeting_names_the_app() -> None:
+    assert "python-poetry" in greeting()
