@@ -162,6 +162,7 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"python-fastapi": answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
 	"python-uv":      answers("", "PORT", "hello from python-uv"),
 	"python-poetry":  answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-poetry"),
+	"python-django":  answers("", "PORT", "hello from python-django"),
 }
 
 // answers runs a server told its address by variables (its port only when

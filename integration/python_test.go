@@ -166,3 +166,23 @@ func TestPythonPoetry(t *testing.T) {
 		t.Error("a source edit re-ran the dependency install, or did not re-run the tests")
 	}
 }
+
+// A Django project: gunicorn serves its wsgi module, the static files are
+// collected at build time into the image.
+func TestPythonDjango(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "python-django")
+	img := b.images(t, b.client(t), build{dir: dir})[0]
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"gunicorn", "shop.wsgi"}) || !slices.Contains(cfg.Env, "DJANGO_SETTINGS_MODULE=shop.settings") {
+		t.Errorf("cmd %q env %q", cfg.Cmd, cfg.Env)
+	}
+	addr := freeAddr(t)
+	_, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-django uid=65532") {
+		t.Errorf("GET / = %q", got)
+	}
+	if !holds(layerPaths(t, img), "app/staticfiles/admin/css/base.css") {
+		t.Error("collectstatic did not run at build time")
+	}
+}
