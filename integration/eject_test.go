@@ -158,6 +158,7 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"node-express":   func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
 	"node-next":      answers("HOSTNAME", "PORT", "hello from node-next"),
 	"node-pnpm":      answers("HOST", "PORT", "hello from node-pnpm, up "),
+	"node-native":    answers("HOST", "PORT", "hello from node-native, sqlite 3."),
 	"node-yarn":      answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),
 	"python-fastapi": answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
 	"python-uv":      answers("", "PORT", "hello from python-uv"),

@@ -250,3 +250,32 @@ func TestNodeNextStandalone(t *testing.T) {
 		t.Error("a source edit re-ran the install, or did not re-run the build")
 	}
 }
+
+// A native addon (better-sqlite3, whose prebuilt binaries are out of reach
+// here) compiles against the Node install's own headers on the target
+// platform, once: the runtime's node_modules is the build's, pruned of dev
+// dependencies, so the addon is not compiled a second time.
+func TestNodeNativeAddon(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-native")
+	out := filepath.Join(t.TempDir(), "image.tar")
+	v, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := readOCI(t, out)[0]
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from node-native, sqlite 3.") || !strings.Contains(got, "uid 1000") {
+		t.Errorf("GET / = %q", got)
+	}
+	paths := layerPaths(t, img)
+	if !holds(paths, "app/node_modules/better-sqlite3/build/Release/better_sqlite3.node") || mentions(paths, "node_modules/is-number") {
+		t.Error("the runtime lacks the compiled addon, or holds a dev dependency")
+	}
+	if log := v.log(t, "[prod-deps 1/1] npm prune (production)"); strings.Contains(log, "node-gyp") {
+		t.Errorf("the production dependencies compiled the addon again:\n%s", log)
+	}
+}

@@ -25,6 +25,9 @@ type manager struct {
 	// install is a frozen install with dev dependencies (the build's) or
 	// production ones only (the runtime's).
 	install func(prod bool) []string
+	// prune drops dev dependencies from an installed node_modules; nil for
+	// a manager without a prune that keeps built packages as they are.
+	prune []string
 	// run runs a package.json script.
 	run func(script string) []string
 	// readLock checks the lockfile against package.json and says why
@@ -54,6 +57,7 @@ var managerTable = map[string]*manager{
 			// Dev dependencies are the build's tools, whatever NODE_ENV says.
 			return append(args, "--include=dev")
 		},
+		prune:    []string{"npm", "prune", "--omit=dev", "--no-audit", "--no-fund"},
 		run:      func(script string) []string { return []string{"npm", "run", script} },
 		readLock: readNpmLock,
 	},
@@ -74,6 +78,7 @@ var managerTable = map[string]*manager{
 			// image sets no NODE_ENV).
 			return args
 		},
+		prune:    []string{"pnpm", "prune", "--prod"},
 		run:      func(script string) []string { return []string{"pnpm", "run", script} },
 		readLock: readPnpmLock,
 	},

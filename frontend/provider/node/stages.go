@@ -176,8 +176,16 @@ func (r *resolver) depsStage() plan.Stage {
 
 // prodDepsStage installs production dependencies from the warm cache in a
 // stage of its own: it depends on the manifests only, so it runs beside the
-// build and a source edit never touches it.
+// build and a source edit never touches it. When the install builds native
+// code, a second install would build it again: the build's node_modules is
+// pruned of dev dependencies instead.
 func (r *resolver) prodDepsStage() plan.Stage {
+	if r.installPlatform == plan.TargetPlatform && r.mgr.prune != nil {
+		return plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
+			Name: r.manager + " prune (production)",
+			Run:  &plan.Run{Args: plan.Lits(r.mgr.prune...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}},
+		}}}
+	}
 	st := r.installStage("prod-deps")
 	st.Steps = append(st.Steps, r.install(true))
 	return st
