@@ -4,7 +4,7 @@
 # no longer applies to it.
 # Targets: build, test, runtime (the default: the last stage).
 
-FROM node:26 AS deps
+FROM node:24 AS deps
 WORKDIR /app
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] package-lock.jso[n] /app/
@@ -35,7 +35,7 @@ RUN npm run test
 # the test target: the test script with the build's dependencies
 WORKDIR /app
 
-FROM node:26-slim AS runtime
+FROM node:24-slim AS runtime
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
 COPY --link --from=build-stage --exclude=node_modules /app /app
 
@@ -46,5 +46,5 @@ ENV NODE_ENV=production
 WORKDIR /app
 USER 1000:1000
 EXPOSE 3000/tcp
-LABEL org.opencontainers.image.base.name=node:26-slim \
+LABEL org.opencontainers.image.base.name=node:24-slim \
       org.opencontainers.image.title=node-native
