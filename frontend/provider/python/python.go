@@ -90,7 +90,9 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}
-	return r.plan(), nil
+	pl := r.plan()
+	pl.Findings = r.findings
+	return pl, nil
 }
 
 // resolver turns settings, project files and defaults into concrete
@@ -102,7 +104,7 @@ type resolver struct {
 	in   provider.Input
 
 	version       string
-	installer     string // pip or uv
+	installer     string // pip, uv or poetry
 	uvVersion     string
 	poetryVersion string
 	requirements  string   // "" installs the project itself (pyproject.toml)
@@ -110,6 +112,7 @@ type resolver struct {
 	start         provider.Start
 	startEnv      []plan.Env // how the server finds its address
 	django        *django    // nil unless manage.py names a settings module
+	findings      []plan.Finding
 	port          int
 	base          provider.Base
 }
@@ -137,6 +140,7 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 		}
 		r.version = parsed
 		r.Set("python version", parsed, r.At(v.Pos))
+		r.checkRequiresPython("python.version", v.Pos, "")
 		return nil
 	}
 	v, from, err := fileVersion(ctx, r.in.Context)
@@ -146,6 +150,7 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 	if from != "" {
 		r.version = v
 		r.Set("python version", v, from)
+		r.checkRequiresPython(from, spec0(1), from)
 		return nil
 	}
 	if r.proj != nil && r.proj.Project.RequiresPython != "" {
@@ -224,11 +229,18 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 			from = r.At(req.Pos)
 		}
 		r.Set("installer", "pip -r "+name, from)
+		if err := r.checkPins(ctx); err != nil {
+			return err
+		}
 	case req.Set:
 		return r.Spec.Errorf(req.Pos, "python.requirements", "check the path, or remove the key to use requirements.txt", name+" is not in the build context")
 	case r.proj != nil:
 		r.deps = r.projectDeps()
 		r.Set("installer", "pip install . (pyproject.toml, no lockfile)", "detected")
+		if len(r.deps) > 0 {
+			r.find(ruleLockfileMissing, plan.Finding{File: "pyproject.toml", Pos: spec0(1),
+				Message: "pyproject.toml declares dependencies but the context has no lockfile or requirements file: every build resolves them anew (run uv lock, poetry lock, or pip freeze > requirements.txt, and commit it)"})
+		}
 	default:
 		return fmt.Errorf("no requirements.txt or pyproject.toml at the root of the build context (add one, or name the file with `python: {requirements: …}`)")
 	}

@@ -1,0 +1,81 @@
+package python
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/strata-build/strata/frontend/lint"
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/spec"
+)
+
+// The Python provider's lint rules, recorded while planning; docs pages
+// are docs/rules/<name>.md.
+var (
+	ruleVersionNotAllowed = lint.Rule{
+		Name:        "PythonVersionNotAllowed",
+		Description: "The Python version should satisfy pyproject.toml's requires-python",
+	}
+	ruleRequirementsNotPinned = lint.Rule{
+		Name:        "RequirementsNotPinned",
+		Description: "A requirements file should pin every distribution with ==",
+	}
+	ruleLockfileMissing = lint.Rule{
+		Name:        "PythonLockfileMissing",
+		Description: "A pyproject.toml project should be installed from a lockfile or pinned requirements",
+	}
+)
+
+// Rules are the Python provider's lint rules (lint.Ruled).
+func (Provider) Rules() []lint.Rule {
+	return []lint.Rule{ruleVersionNotAllowed, ruleRequirementsNotPinned, ruleLockfileMissing}
+}
+
+func (r *resolver) find(rule lint.Rule, f plan.Finding) {
+	f.Rule = rule.Name
+	r.findings = append(r.findings, f)
+}
+
+// checkRequiresPython: a version the description or a version file pins
+// that requires-python does not allow builds with a Python the project
+// says it does not support.
+func (r *resolver) checkRequiresPython(from string, pos spec.Pos, file string) {
+	if r.proj == nil || r.proj.Project.RequiresPython == "" {
+		return
+	}
+	rng := r.proj.Project.RequiresPython
+	var line [2]int
+	if _, err := fmt.Sscanf(r.version, "%d.%d", &line[0], &line[1]); err != nil || allows(rng, line) {
+		return
+	}
+	r.find(ruleVersionNotAllowed, plan.Finding{Pos: pos, File: file,
+		Message: fmt.Sprintf("Python %s (%s) is not allowed by pyproject.toml requires-python %q (pick a version it allows, or widen the specifier)", r.version, from, rng)})
+}
+
+// checkPins finds the first requirement that is not pinned with == (or
+// ===): such an install resolves anew on every build.
+func (r *resolver) checkPins(ctx context.Context) error {
+	dt, err := r.in.Context.ReadFile(ctx, r.requirements, maxFile)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for line := range strings.Lines(string(dt)) {
+		n++
+		req, _, _ := strings.Cut(strings.TrimSpace(line), "#")
+		req = strings.TrimSpace(req)
+		if req == "" || strings.HasPrefix(req, "-") || strings.Contains(req, "://") || strings.Contains(req, " @ ") {
+			continue // options, includes and direct references are pip's
+		}
+		spec, _, _ := strings.Cut(req, ";")
+		if !strings.Contains(spec, "==") {
+			r.find(ruleRequirementsNotPinned, plan.Finding{File: r.requirements, Pos: spec0(n),
+				Message: fmt.Sprintf("%s is not pinned: every build may install another version (pin it with ==, e.g. from `pip freeze`, or lock the project with uv)", strings.TrimSpace(spec))})
+			return nil
+		}
+	}
+	return nil
+}
+
+func spec0(line int) spec.Pos { return spec.Pos{Line: line, Column: 1} }
