@@ -169,6 +169,8 @@ func (w *writer) step(s *plan.Stage, step *plan.Step) error {
 		return w.run(step)
 	case step.Copy != nil:
 		return w.copy(step.Copy)
+	case step.File != nil:
+		w.file(step.File)
 	case step.Mkdir != nil:
 		w.mkdir(s, step.Mkdir)
 	case step.Symlink != nil:

@@ -143,6 +143,29 @@ func optional(s plan.Str) plan.Str {
 	return plan.Str{Text: t[:len(t)-1] + "[" + string(last) + "]", Template: s.Template}
 }
 
+// file writes a generated file as a COPY of a heredoc, whose quoted
+// delimiter keeps its text as it is. A heredoc ends its last line, so data
+// without a final newline gains one.
+func (w *writer) file(f *plan.File) {
+	w.declare(f.Chown)
+	flags := []string{}
+	if f.Link {
+		flags = append(flags, "--link")
+	}
+	if !f.Chown.IsZero() {
+		flags = append(flags, "--chown="+dfWord(f.Chown))
+	}
+	if f.Mode != 0o644 {
+		flags = append(flags, fmt.Sprintf("--chmod=%04o", f.Mode))
+	}
+	delim := "STRATA_EOF"
+	for slices.Contains(strings.Split(f.Data, "\n"), delim) {
+		delim += "_"
+	}
+	data := strings.TrimSuffix(f.Data, "\n")
+	w.line("%s", strings.Join(append(append([]string{"COPY"}, flags...), "<<'"+delim+"'", dfWord(plan.Lit(f.Path))), " ")+"\n"+data+"\n"+delim)
+}
+
 // mkdir has no Dockerfile instruction that sets a mode and an owner: a RUN
 // does it, which needs a shell in the image (Strata uses a file operation).
 func (w *writer) mkdir(s *plan.Stage, m *plan.Mkdir) {

@@ -172,6 +172,8 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 			ss.st = ss.st.File(bk.Mkdir(m.Path, os.FileMode(m.Mode), opts...), cons...)
 		case step.Symlink != nil:
 			ss.st = ss.st.File(bk.Symlink(step.Symlink.Target, step.Symlink.Link), cons...)
+		case step.File != nil:
+			c.file(ss, step.File, name, cons)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", step.Name, err)
@@ -350,6 +352,24 @@ func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.C
 	return nil
 }
 
+// file writes a generated file, its parent directories first; linked, it
+// gets a layer of its own as a linked copy does.
+func (c *converter) file(ss *stageState, f *plan.File, name string, cons []bk.ConstraintsOpt) {
+	var opts []bk.MkfileOption
+	if !f.Chown.IsZero() {
+		opts = append(opts, bk.WithUser(c.expand(f.Chown)))
+	}
+	action := bk.Mkdir(path.Dir(f.Path), 0o755, bk.WithParents(true)).
+		Mkfile(f.Path, os.FileMode(f.Mode), []byte(f.Data), opts...)
+	if f.Link {
+		id := platforms.Format(c.opt.TargetPlatform) + " " + name
+		cons = append(slices.Clip(cons), bk.ProgressGroup(id, name, true))
+		ss.st = bk.Merge([]bk.State{ss.st, bk.Scratch().File(action, cons...)}, cons...)
+		return
+	}
+	ss.st = ss.st.File(action, cons...)
+}
+
 func (c *converter) source(src *plan.Source) (bk.State, error) {
 	switch {
 	case src.Context != nil:
@@ -452,6 +472,8 @@ func historyText(step *plan.Step) string {
 		return fmt.Sprintf("COPY --link %s %s # strata: %s", step.Copy.Src.Text, step.Copy.Dest.Text, step.Name)
 	case step.Copy != nil:
 		return fmt.Sprintf("COPY %s %s # strata: %s", step.Copy.Src.Text, step.Copy.Dest.Text, step.Name)
+	case step.File != nil:
+		return fmt.Sprintf("COPY <<EOF %s # strata: %s", step.File.Path, step.Name)
 	case step.Mkdir != nil:
 		return fmt.Sprintf("MKDIR %s # strata: %s", step.Mkdir.Path, step.Name)
 	case step.Symlink != nil:

@@ -71,12 +71,15 @@ func TestPlanFeatures(t *testing.T) {
 	}))
 	var mkdir *pb.FileActionMkDir
 	var symlink *pb.FileActionSymlink
+	var mkfile *pb.FileActionMkFile
 	var copies []*pb.FileActionCopy
 	for _, op := range ops(t, def) {
 		for _, a := range op.GetFile().GetActions() {
 			switch {
-			case a.GetMkdir() != nil && a.GetMkdir().Path != "/cache":
+			case a.GetMkdir() != nil && a.GetMkdir().Path == "/app/data":
 				mkdir = a.GetMkdir()
+			case a.GetMkfile() != nil:
+				mkfile = a.GetMkfile()
 			case a.GetSymlink() != nil:
 				symlink = a.GetSymlink()
 			case a.GetCopy() != nil:
@@ -86,6 +89,9 @@ func TestPlanFeatures(t *testing.T) {
 	}
 	if mkdir == nil || mkdir.Path != "/app/data" || mkdir.Mode != 0o750 || !mkdir.MakeParents || mkdir.Owner.User.GetByID() != 65532 {
 		t.Errorf("mkdir %v", mkdir)
+	}
+	if mkfile == nil || mkfile.Path != "/etc/app/server.conf" || !strings.Contains(string(mkfile.Data), "# $literal ${NOT_EXPANDED}") || mkfile.Mode != 0o644 || mkfile.Owner.User.GetByID() != 65532 {
+		t.Errorf("generated file %v", mkfile)
 	}
 	if symlink == nil || symlink.Oldpath != "/app/data" || symlink.Newpath != "/app/current" {
 		t.Errorf("symlink %v", symlink)

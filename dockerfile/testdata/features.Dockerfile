@@ -56,6 +56,11 @@ RUN mkdir -p -m 0750 /app/data && chown 65532:65532 /app/data
 # link /app/current: Strata needs no shell for this; a Dockerfile runs ln in the image's.
 # This stage starts from scratch, which has no shell: do it in a stage that has one and COPY the result.
 RUN ln -s /app/data /app/current
+COPY --link --chown=65532:65532 <<'STRATA_EOF' /etc/app/server.conf
+listen 8080;
+root /app;
+# $literal ${NOT_EXPANDED}
+STRATA_EOF
 # With --chmod BuildKit copies in place, not as a linked layer: a new base rebuilds it.
 COPY --link --from=tools-dist --chown=65532:65532 --chmod=0644 --exclude=*.map /out /app
 COPY --from=tools /usr/bin/make /usr/bin/make

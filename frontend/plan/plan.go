@@ -100,11 +100,13 @@ type Env struct {
 	IfSet bool `json:"ifSet,omitempty"`
 }
 
-// Step is one operation: exactly one of Run, Copy, Mkdir and Symlink is set.
+// Step is one operation: exactly one of Run, Copy, File, Mkdir and Symlink
+// is set.
 type Step struct {
 	Name    string   `json:"name"`
 	Run     *Run     `json:"run,omitempty"`
 	Copy    *Copy    `json:"copy,omitempty"`
+	File    *File    `json:"file,omitempty"`
 	Mkdir   *Mkdir   `json:"mkdir,omitempty"`
 	Symlink *Symlink `json:"symlink,omitempty"`
 	// Pos is the description line that asked for this step, if any.
@@ -213,6 +215,17 @@ type Copy struct {
 	// Chmod is the mode of every copied file, 0 to keep them.
 	Chmod   uint32   `json:"chmod,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
+}
+
+// File writes a file a provider generates (a server's config), with its
+// parent directories. Link writes it on an empty layer and merges it, as a
+// linked copy.
+type File struct {
+	Path  string `json:"path"`
+	Data  string `json:"data"`
+	Mode  uint32 `json:"mode"`
+	Chown Str    `json:"chown,omitzero"`
+	Link  bool   `json:"link,omitempty"`
 }
 
 // Mkdir creates a directory (and its parents).

@@ -47,7 +47,7 @@ func TestValidateNamesEveryProblemWithItsPath(t *testing.T) {
 		{"run and copy", func(p *Plan) {
 			p.Stages[0].Steps[0].Copy = &Copy{Src: Lit("a"), Dest: Lit("b"), From: Source{Stage: "x"}}
 		},
-			"stages[0] (build).steps[0] (compile): a step needs exactly one of run, copy, mkdir and symlink, it has 2"},
+			"stages[0] (build).steps[0] (compile): a step needs exactly one of run, copy, file, mkdir and symlink, it has 2"},
 		{"no action", func(p *Plan) { p.Stages[1].Steps[0].Copy = nil }, "it has 0"},
 		{"args and script", func(p *Plan) { p.Stages[0].Steps[0].Run.Script = Lit("make") }, "exactly one of args (exec form) and script (shell form)"},
 		{"duplicate stage", func(p *Plan) { p.Stages[1].Name = "build" }, `a second stage named "build"`},

@@ -107,6 +107,12 @@ func writeStep(b *strings.Builder, i int, step *Step) {
 			suffix = " (" + strings.Join(extra, ", ") + ")"
 		}
 		fmt.Fprintf(b, "     copy %s %s -> %s%s\n", c.From.describe(), c.Src.Text, c.Dest.Text, suffix)
+	case step.File != nil:
+		link := ""
+		if step.File.Link {
+			link = ", own layer, --link"
+		}
+		fmt.Fprintf(b, "     write %s (%d bytes, mode %04o%s)\n", step.File.Path, len(step.File.Data), step.File.Mode, link)
 	case step.Mkdir != nil:
 		fmt.Fprintf(b, "     mkdir %s (mode %04o)\n", step.Mkdir.Path, step.Mkdir.Mode)
 	case step.Symlink != nil:

@@ -89,13 +89,13 @@ func (v *validator) has(stage string) bool { _, ok := v.stages[stage]; return ok
 
 func (v *validator) step(at string, s *Step) {
 	actions := 0
-	for _, set := range []bool{s.Run != nil, s.Copy != nil, s.Mkdir != nil, s.Symlink != nil} {
+	for _, set := range []bool{s.Run != nil, s.Copy != nil, s.File != nil, s.Mkdir != nil, s.Symlink != nil} {
 		if set {
 			actions++
 		}
 	}
 	if actions != 1 {
-		v.errorf(at, "a step needs exactly one of run, copy, mkdir and symlink, it has %d", actions)
+		v.errorf(at, "a step needs exactly one of run, copy, file, mkdir and symlink, it has %d", actions)
 	}
 	for str := range s.Strs() {
 		v.str(at, str)
@@ -108,6 +108,10 @@ func (v *validator) step(at string, s *Step) {
 			v.errorf(at+".copy", "copy without a source path or a destination")
 		}
 		v.source(at+".copy.from", &s.Copy.From)
+	case s.File != nil:
+		if !path.IsAbs(s.File.Path) || path.Clean(s.File.Path) == "/" || s.File.Mode == 0 {
+			v.errorf(at+".file", "a file needs an absolute path and a mode")
+		}
 	case s.Mkdir != nil:
 		if !path.IsAbs(s.Mkdir.Path) {
 			v.errorf(at+".mkdir", "%q is not absolute", s.Mkdir.Path)

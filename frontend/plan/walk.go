@@ -155,6 +155,9 @@ func (s *Step) Strs() iter.Seq[Str] {
 		if s.Mkdir != nil {
 			all = append(all, s.Mkdir.Chown)
 		}
+		if s.File != nil {
+			all = append(all, s.File.Chown)
+		}
 		for _, v := range all {
 			if !yield(v) {
 				return
