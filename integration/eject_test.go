@@ -159,11 +159,24 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"node-next":      answers("HOSTNAME", "PORT", "hello from node-next"),
 	"node-pnpm":      answers("HOST", "PORT", "hello from node-pnpm, up "),
 	"node-native":    answers("HOST", "PORT", "hello from node-native, sqlite 3."),
+	"node-vite":      servesAt("127.0.0.1:8080", "hello from node-vite"),
 	"node-yarn":      answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),
 	"python-fastapi": answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
 	"python-uv":      answers("", "PORT", "hello from python-uv"),
 	"python-poetry":  answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-poetry"),
 	"python-django":  answers("", "PORT", "hello from python-django"),
+}
+
+// servesAt runs a server that listens where its image says and checks that
+// GET / answers with want.
+func servesAt(addr, want string) func(*testing.T, imagerun.Image) {
+	return func(t *testing.T, img imagerun.Image) {
+		t.Helper()
+		c := runImage(t, img)
+		if got := get(t, c, addr, "/"); !strings.Contains(got, want) {
+			t.Errorf("GET / = %q, want %q", got, want)
+		}
+	}
 }
 
 // answers runs a server told its address by variables (its port only when

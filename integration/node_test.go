@@ -284,3 +284,28 @@ func TestNodeNativeAddon(t *testing.T) {
 		}
 	}
 }
+
+// A Vite single-page app is a static site: its build output served by the
+// unprivileged nginx image as uid 101, client-side routes answered with
+// index.html.
+func TestNodeViteStaticSite(t *testing.T) {
+	b := testBed(t)
+	dir := b.example(t, "node-vite")
+	img := b.images(t, b.client(t), build{dir: dir})[0]
+	if cfg := img.Config.Config; cfg.User != "101:101" {
+		t.Errorf("user %q", cfg.User)
+	}
+	if !holds(layerPaths(t, img), "usr/share/nginx/html/assets/") {
+		t.Error("the built assets are not in the image")
+	}
+	ctr := runImage(t, img)
+	const addr = "127.0.0.1:8080" // the server's own port
+	for _, path := range []string{"/", "/deep/client/route"} {
+		if got := get(t, ctr, addr, path); !strings.Contains(got, "hello from node-vite") || !strings.Contains(got, "/assets/") {
+			t.Errorf("GET %s = %q, want index.html", path, got)
+		}
+	}
+	if got := get(t, ctr, addr, "/health"); got != "ok\n" {
+		t.Errorf("GET /health = %q", got)
+	}
+}

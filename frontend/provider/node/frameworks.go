@@ -3,8 +3,10 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -25,6 +27,8 @@ type framework struct {
 	// caches are build caches under /app, kept across builds.
 	caches []string
 	env    []plan.Env
+	// export: Next.js writes a static site to out/.
+	export bool
 }
 
 // resolveFramework detects frameworks from dependencies and config.
@@ -48,8 +52,8 @@ func (r *resolver) resolveFramework(ctx context.Context) error {
 				r.fw.standalone = true
 				output, from = "standalone", f+` says output: "standalone"`
 			case "export":
-				return r.Spec.Errorf(r.Spec.Run.Base.Pos, "run.base", `use output: "standalone" or remove output: "export" for now`,
-					f+` says output: "export" (a static site): Strata does not serve static sites yet`)
+				r.fw.export = true
+				output, from = "static export (out/)", f+` says output: "export"`
 			}
 		}
 		break
@@ -100,4 +104,89 @@ func (r *resolver) standaloneRuntime(st *plan.Stage) {
 	st.Steps = append(st.Steps, plan.Step{Name: "copy the standalone server", Copy: &plan.Copy{
 		From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir + "/.next/standalone"), Dest: plan.Lit(appDir), Link: true,
 	}})
+}
+
+// staticServer serves built single-page apps: a small, well-known image
+// that runs as a non-root user on an unprivileged port.
+const (
+	staticServer     = "nginxinc/nginx-unprivileged:1.22"
+	staticServerUser = "101:101"
+	staticRoot       = "/usr/share/nginx/html"
+	staticPort       = 8080
+)
+
+// staticOutputs are the build output directories of static-site
+// frameworks, by the dependency that marks them.
+var staticOutputs = []struct{ dep, dir string }{
+	{"vite", "dist"},
+	{"react-scripts", "build"},
+	{"astro", "dist"},
+}
+
+// resolveStatic makes an app with no server of its own a static site: a
+// Vite, Create React App or Astro build without a start script (or a
+// Next.js static export), served by the static server image.
+func (r *resolver) resolveStatic(export bool) {
+	if r.Spec.Run.Cmd.Set || (r.pkg.Scripts["start"] != "" && !export) {
+		return
+	}
+	dir := ""
+	if export {
+		dir = "out"
+	}
+	for _, o := range staticOutputs {
+		if dir == "" && r.pkg.hasDependency(o.dep) {
+			dir = o.dir
+			r.fw = &framework{name: o.dep}
+		}
+	}
+	if dir == "" || r.build == nil && !r.Spec.Build.Command.Set {
+		return
+	}
+	r.static = dir
+	if r.installPlatform == plan.TargetPlatform {
+		// Only the built files reach the image: installs and the build may
+		// run natively whatever the lockfile holds.
+		r.installPlatform = plan.BuildPlatform
+		r.Settings = slices.DeleteFunc(r.Settings, func(s plan.Setting) bool { return s.Key == "install platform" })
+		r.Set("install platform", "build", "a static site: no node_modules reaches the runtime image")
+	}
+	spa := r.cfg.SPA.Or(true)
+	r.Set("static site", dir+" served by "+staticServer, "no start script: the build output is static")
+	r.Set("spa fallback", fmt.Sprint(spa), r.At(r.cfg.SPA.Pos))
+}
+
+// nginxConfig serves the site; with the SPA fallback every unknown path
+// gets index.html, so client-side routes survive a reload.
+func (r *resolver) nginxConfig() string {
+	fallback := "=404"
+	if r.cfg.SPA.Or(true) {
+		fallback = "/index.html"
+	}
+	return fmt.Sprintf(`server {
+    listen %d;
+    server_name _;
+    root %s;
+    location / {
+        try_files $uri $uri/ %s;
+    }
+    location = /health {
+        access_log off;
+        return 200 "ok\n";
+    }
+}
+`, staticPort, staticRoot, fallback)
+}
+
+// staticRuntime is the static server with its config and the build output,
+// each a linked layer.
+func (r *resolver) staticRuntime(st *plan.Stage) {
+	st.Steps = append(st.Steps,
+		plan.Step{Name: "write the server config", File: &plan.File{
+			Path: "/etc/nginx/conf.d/default.conf", Data: r.nginxConfig(), Mode: 0o644, Link: true,
+		}},
+		plan.Step{Name: "copy the site", Copy: &plan.Copy{
+			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir + "/" + r.static), Dest: plan.Lit(staticRoot), Link: true,
+		}},
+	)
 }

@@ -64,8 +64,49 @@ func TestNextJS(t *testing.T) {
 			t.Errorf("PORT %q, want run.port", e.Value.Text)
 		}
 	}
-	if _, err := planFor(t, "", files(`module.exports = { output: 'export' }`)); err == nil || !strings.Contains(err.Error(), `output: "export"`) {
-		t.Errorf("static export: %v", err)
+	// A static export is a static site: out/ served by the static server.
+	p, err = planFor(t, "", files(`module.exports = { output: 'export' }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, _ = p.Stage("runtime")
+	if rt.From.Image != staticServer || rt.Steps[1].Copy.Src.Text != "/app/out" {
+		t.Errorf("static export runtime %+v", rt)
+	}
+}
+
+// A Vite app without a start script is a static site: its dist/ and an
+// nginx config with the SPA fallback (unless node.spa is false), on the
+// unprivileged static server, installed natively.
+func TestStaticSite(t *testing.T) {
+	pkg := `{"name":"web","scripts":{"build":"vite build"},"devDependencies":{"vite":"7.3.1"}}`
+	lock := lockFor(t, pkg, map[string]any{"node_modules/@esbuild/linux-arm64": map[string]any{"version": "0.25.0", "os": []string{"linux"}, "cpu": []string{"arm64"}}})
+	files := map[string]string{"package.json": pkg, "package-lock.json": lock}
+	p, err := planFor(t, "", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deps, _ := p.Stage("deps"); deps.Platform != plan.BuildPlatform {
+		t.Errorf("a static site installs on %s", deps.Platform)
+	}
+	rt, _ := p.Stage("runtime")
+	conf := rt.Steps[0].File
+	if rt.From.Image != staticServer || conf == nil || !strings.Contains(conf.Data, "try_files $uri $uri/ /index.html;") || rt.Steps[1].Copy.Src.Text != "/app/dist" {
+		t.Errorf("runtime %+v", rt)
+	}
+	img := p.DefaultTarget().Image
+	if img.User != plan.Lit(staticServerUser) || img.Cmd != nil || img.Entrypoint != nil || len(img.Ports) != 1 || img.Ports[0] != "8080/tcp" {
+		t.Errorf("config %+v: the server's own command and user", img)
+	}
+	if _, ok := p.Stage("prod-deps"); ok {
+		t.Error("a static site needs no production dependencies")
+	}
+	p, err = planFor(t, "node:\n  spa: false\n", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt, _ := p.Stage("runtime"); !strings.Contains(rt.Steps[0].File.Data, "try_files $uri $uri/ =404;") {
+		t.Errorf("spa: false config %s", rt.Steps[0].File.Data)
 	}
 }
 

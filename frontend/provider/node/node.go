@@ -23,6 +23,7 @@ import (
 type settings struct {
 	Version        spec.Value[string] `yaml:"version"`
 	PackageManager spec.Value[string] `yaml:"packageManager"`
+	SPA            spec.Value[bool]   `yaml:"spa"`
 }
 
 // lockfiles name each package manager's lockfile, in detection order.
@@ -67,7 +68,8 @@ func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":               "Node.js settings; every key is optional.",
 		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: .nvmrc, .node-version or .tool-versions, else the newest release line engines.node allows, else the current LTS, 26).",
-		"packageManager": "npm (default: from the lockfile and package.json's packageManager).",
+		"packageManager": "npm, pnpm or yarn (default: from the lockfile and package.json's packageManager).",
+		"spa":            "For a static site: answer unknown paths with index.html, so client-side routes survive a reload (default true).",
 	}
 }
 
@@ -116,6 +118,7 @@ type resolver struct {
 	// configFiles are the manager's config files the context holds.
 	configFiles []string
 	fw          *framework // nil when no framework is detected
+	static      string     // the build output a static site serves; "" for a server
 	findings    []plan.Finding
 }
 
@@ -139,7 +142,11 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if err := r.checkNpmrc(ctx); err != nil {
 		return err
 	}
-	r.base, err = provider.ResolveBase(r.Spec, provider.Needs{Family: provider.Language, Runtime: r.runtimeImage(), User: nodeUser}, r.Set)
+	needs := provider.Needs{Family: provider.Language, Runtime: r.runtimeImage(), User: nodeUser}
+	if r.static != "" {
+		needs = provider.Needs{Family: provider.Language, Runtime: staticServer, User: staticServerUser}
+	}
+	r.base, err = provider.ResolveBase(r.Spec, needs, r.Set)
 	return err
 }
 
@@ -295,8 +302,11 @@ func (r *resolver) resolveStart() error {
 	} else {
 		r.Set("build command", "none", "package.json has no build script")
 	}
+	r.resolveStatic(r.fw != nil && r.fw.export)
 	start := r.pkg.Scripts["start"]
 	switch {
+	case r.static != "":
+		return nil // the static server's own command serves it
 	case r.Spec.Run.Cmd.Set:
 		r.Set("start", strings.Join(r.Spec.Run.Cmd.V, " "), r.At(r.Spec.Run.Cmd.Pos))
 	case r.fw != nil && r.fw.standalone:

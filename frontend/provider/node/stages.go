@@ -31,7 +31,7 @@ func (r *resolver) plan() *plan.Plan {
 		}
 	}
 	p.Stages = []plan.Stage{r.depsStage(), r.buildStage()}
-	if r.fw == nil || !r.fw.standalone {
+	if r.static == "" && (r.fw == nil || !r.fw.standalone) {
 		p.Stages = append(p.Stages, r.prodDepsStage())
 	}
 	p.Stages = append(p.Stages, r.testStage(), r.runtimeStage())
@@ -40,7 +40,14 @@ func (r *resolver) plan() *plan.Plan {
 		runtime.Labels["org.opencontainers.image.title"] = r.pkg.Name
 	}
 	defaults := []plan.Env{{Name: "NODE_ENV", Value: plan.Lit("production")}}
-	if r.fw != nil && r.fw.name == "next" {
+	switch {
+	case r.static != "":
+		// The static server's own command and user serve the site.
+		defaults, runtime.WorkingDir = nil, staticRoot
+		if !r.Spec.Run.Port.Set {
+			runtime.Ports = []string{strconv.Itoa(staticPort) + "/tcp"}
+		}
+	case r.fw != nil && r.fw.name == "next":
 		// Next's server reads its address from the environment.
 		port := "3000"
 		if r.Spec.Run.Port.Set {
@@ -242,6 +249,11 @@ func (r *resolver) runtimeStage() plan.Stage {
 	st := plan.Stage{Name: "runtime", From: r.base.From(), Platform: plan.TargetPlatform}
 	if r.Spec.Run.Packages.Set {
 		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Run.Packages))
+	}
+	if r.static != "" {
+		r.staticRuntime(&st)
+		st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
+		return st
 	}
 	if r.fw != nil && r.fw.standalone {
 		r.standaloneRuntime(&st)
