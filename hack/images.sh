@@ -197,4 +197,7 @@ fi
 # python:3.11/3.13 and their -slim variants; astral-sh/uv.
 # shellcheck source=python-images.sh
 . "$(dirname "$0")/python-images.sh"
+# nginxinc/nginx-unprivileged:1.22 and caddy:2.6, Debian's servers.
+# shellcheck source=static-images.sh
+. "$(dirname "$0")/static-images.sh"
 log "base images ready in $STRATA_REGISTRY"

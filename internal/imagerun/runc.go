@@ -15,12 +15,15 @@ import (
 
 // Bundle unpacks img into an OCI runtime bundle at dir whose process is the
 // image's entrypoint and cmd, run as the image's user with its env (plus
-// env) and workdir. The container shares the host network, so a service
-// answers on loopback.
+// env) and workdir, with the /etc/hosts docker writes. The container shares
+// the host network, so a service answers on loopback.
 func Bundle(img Image, dir string, env ...string) error {
 	rootfs := filepath.Join(dir, "rootfs")
 	if err := img.Unpack(rootfs); err != nil {
 		return fmt.Errorf("unpacking the image: %w", err)
+	}
+	if err := writeHosts(rootfs); err != nil {
+		return err
 	}
 	if out, err := exec.Command("runc", "spec", "--bundle", dir).CombinedOutput(); err != nil {
 		return fmt.Errorf("runc spec: %w: %s", err, out)
@@ -65,6 +68,30 @@ func Bundle(img Image, dir string, env ...string) error {
 		return err
 	}
 	return os.WriteFile(specPath, dt, 0o644)
+}
+
+// hosts is the loopback part of the /etc/hosts docker writes into every
+// container: Go (caddy's admin endpoint, for one) resolves localhost
+// through it, and images carry none.
+const hosts = `127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+fe00::0	ip6-localnet
+ff00::0	ip6-mcastprefix
+ff02::1	ip6-allnodes
+ff02::2	ip6-allrouters
+`
+
+// writeHosts replaces the image's /etc/hosts, as docker's bind mount does.
+func writeHosts(rootfs string) error {
+	etc := filepath.Join(rootfs, "etc")
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		return err
+	}
+	p := filepath.Join(etc, "hosts")
+	if err := os.RemoveAll(p); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte(hosts), 0o644)
 }
 
 // numericUser reads a "uid[:gid]" user; names would need the image's passwd.
