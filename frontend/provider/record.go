@@ -6,10 +6,18 @@ import (
 )
 
 // Record collects a provider's resolved settings with where each came
-// from, for `strata plan`; providers' resolvers embed it.
+// from, for `strata plan`, and the lint findings of its rules; providers'
+// resolvers embed it.
 type Record struct {
 	Spec     *spec.Spec
 	Settings []plan.Setting
+	Findings []plan.Finding
+}
+
+// Find records a finding of one of the provider's rules (lint.Rule.Name).
+func (r *Record) Find(rule string, f plan.Finding) {
+	f.Rule = rule
+	r.Findings = append(r.Findings, f)
 }
 
 // Set records a setting.

@@ -103,7 +103,6 @@ type resolver struct {
 	mod *module
 	in  provider.Input
 
-	findings []plan.Finding
 	version  goVersion
 	builder  string
 	main     string

@@ -34,11 +34,6 @@ func (Provider) Rules() []lint.Rule {
 	return []lint.Rule{ruleGoVersionTooOld, ruleCgoDisabledButRequired, ruleGoSumMissing}
 }
 
-func (r *resolver) find(rule lint.Rule, f plan.Finding) {
-	f.Rule = rule.Name
-	r.findings = append(r.findings, f)
-}
-
 // cgoRequirement is the first require line of a module that needs cgo.
 func (r *resolver) cgoRequirement() (requirement, bool) {
 	for _, req := range r.mod.Requires {
@@ -52,7 +47,7 @@ func (r *resolver) cgoRequirement() (requirement, bool) {
 // findCgoDisabled: `cgo: false` with such a module builds, and fails when
 // the module is first used (go-sqlite3 compiles to a stub without cgo).
 func (r *resolver) findCgoDisabled(req requirement) {
-	r.find(ruleCgoDisabledButRequired, plan.Finding{Pos: r.cfg.Cgo.Pos,
+	r.Find(ruleCgoDisabledButRequired.Name, plan.Finding{Pos: r.cfg.Cgo.Pos,
 		Message: fmt.Sprintf("go.cgo is false, but go.mod line %d requires %s, which needs cgo (remove `cgo: false`: Strata turns cgo on for it)",
 			req.Pos.Line, req.Path)})
 }
@@ -68,7 +63,7 @@ func (r *resolver) checkGoSum(ctx context.Context) error {
 	sum, err := r.in.Context.ReadFile(ctx, "go.sum", 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		first := r.mod.Requires[0]
-		r.find(ruleGoSumMissing, plan.Finding{File: "go.mod", Pos: first.Pos,
+		r.Find(ruleGoSumMissing.Name, plan.Finding{File: "go.mod", Pos: first.Pos,
 			Message: fmt.Sprintf("go.sum is missing, and go.mod requires %s: the build cannot verify them (run `go mod tidy` and add go.sum to the build context)", modules(len(r.mod.Requires)))})
 		return nil
 	} else if err != nil {
@@ -76,7 +71,7 @@ func (r *resolver) checkGoSum(ctx context.Context) error {
 	}
 	for _, req := range r.mod.Requires {
 		if !summed(sum, req) {
-			r.find(ruleGoSumMissing, plan.Finding{File: "go.mod", Pos: req.Pos,
+			r.Find(ruleGoSumMissing.Name, plan.Finding{File: "go.mod", Pos: req.Pos,
 				Message: fmt.Sprintf("go.sum has no line for %s %s (run `go mod tidy`)", req.Path, req.Version)})
 		}
 	}

@@ -14,7 +14,7 @@ func (r *resolver) plan() *plan.Plan {
 		Provider: "go",
 		Settings: r.Settings,
 		Args:     provider.Args(r.Spec),
-		Findings: r.findings,
+		Findings: r.Findings,
 	}
 	for _, a := range proxyArgs {
 		// A declared GOPROXY keeps its default; --build-arg still overrides it.

@@ -89,7 +89,7 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 		return nil, err
 	}
 	pl := r.plan()
-	pl.Findings = r.findings
+	pl.Findings = r.Findings
 	return pl, nil
 }
 
@@ -119,7 +119,6 @@ type resolver struct {
 	configFiles []string
 	fw          *framework // nil when no framework is detected
 	static      string     // the build output a static site serves; "" for a server
-	findings    []plan.Finding
 }
 
 func (r *resolver) resolve(ctx context.Context) error {

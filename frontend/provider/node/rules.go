@@ -49,11 +49,6 @@ func fileError(rule lint.Rule, file, msg, hint string) *spec.Error {
 	return &spec.Error{File: file, Rule: rule.Name, Msg: msg, Hint: hint}
 }
 
-func (r *resolver) find(rule lint.Rule, f plan.Finding) {
-	f.Rule = rule.Name
-	r.findings = append(r.findings, f)
-}
-
 // checkEngines: a version written in the description or a version file
 // that engines.node does not allow builds with a Node the app says it does
 // not support.
@@ -62,7 +57,7 @@ func (r *resolver) checkEngines(from string, pos spec.Pos, file string) {
 	if rng == "" || versionAllowed(rng, r.version) {
 		return
 	}
-	r.find(ruleEnginesNotSatisfied, plan.Finding{Pos: pos, File: file,
+	r.Find(ruleEnginesNotSatisfied.Name, plan.Finding{Pos: pos, File: file,
 		Message: fmt.Sprintf("Node %s (%s) is not allowed by package.json engines.node %q (pick a version it allows, or widen the range)", r.version, from, rng)})
 }
 
@@ -103,7 +98,7 @@ func (r *resolver) checkNpmrc(ctx context.Context) error {
 		return nil
 	}
 	line := 1 + strings.Count(string(dt[:loc[0]]), "\n")
-	r.find(ruleNpmrcToken, plan.Finding{File: ".npmrc", Pos: spec.Pos{Line: line, Column: 1},
+	r.Find(ruleNpmrcToken.Name, plan.Finding{File: ".npmrc", Pos: spec.Pos{Line: line, Column: 1},
 		Message: ".npmrc holds a token, which is sent with the build context (write `_authToken=${NPM_TOKEN}` and pass --secret id=NPM_TOKEN, or mount the whole file with --secret id=npmrc and add .npmrc to .dockerignore)"})
 	return nil
 }

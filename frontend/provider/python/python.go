@@ -91,7 +91,7 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 		return nil, err
 	}
 	pl := r.plan()
-	pl.Findings = r.findings
+	pl.Findings = r.Findings
 	return pl, nil
 }
 
@@ -112,7 +112,6 @@ type resolver struct {
 	start         provider.Start
 	startEnv      []plan.Env // how the server finds its address
 	django        *django    // nil unless manage.py names a settings module
-	findings      []plan.Finding
 	port          int
 	base          provider.Base
 }
@@ -238,7 +237,7 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 		r.deps = r.projectDeps()
 		r.Set("installer", "pip install . (pyproject.toml, no lockfile)", "detected")
 		if len(r.deps) > 0 {
-			r.find(ruleLockfileMissing, plan.Finding{File: "pyproject.toml", Pos: spec0(1),
+			r.Find(ruleLockfileMissing.Name, plan.Finding{File: "pyproject.toml", Pos: spec0(1),
 				Message: "pyproject.toml declares dependencies but the context has no lockfile or requirements file: every build resolves them anew (run uv lock, poetry lock, or pip freeze > requirements.txt, and commit it)"})
 		}
 	default:

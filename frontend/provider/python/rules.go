@@ -32,11 +32,6 @@ func (Provider) Rules() []lint.Rule {
 	return []lint.Rule{ruleVersionNotAllowed, ruleRequirementsNotPinned, ruleLockfileMissing}
 }
 
-func (r *resolver) find(rule lint.Rule, f plan.Finding) {
-	f.Rule = rule.Name
-	r.findings = append(r.findings, f)
-}
-
 // checkRequiresPython: a version the description or a version file pins
 // that requires-python does not allow builds with a Python the project
 // says it does not support.
@@ -49,7 +44,7 @@ func (r *resolver) checkRequiresPython(from string, pos spec.Pos, file string) {
 	if _, err := fmt.Sscanf(r.version, "%d.%d", &line[0], &line[1]); err != nil || allows(rng, line) {
 		return
 	}
-	r.find(ruleVersionNotAllowed, plan.Finding{Pos: pos, File: file,
+	r.Find(ruleVersionNotAllowed.Name, plan.Finding{Pos: pos, File: file,
 		Message: fmt.Sprintf("Python %s (%s) is not allowed by pyproject.toml requires-python %q (pick a version it allows, or widen the specifier)", r.version, from, rng)})
 }
 
@@ -70,7 +65,7 @@ func (r *resolver) checkPins(ctx context.Context) error {
 		}
 		spec, _, _ := strings.Cut(req, ";")
 		if !strings.Contains(spec, "==") {
-			r.find(ruleRequirementsNotPinned, plan.Finding{File: r.requirements, Pos: spec0(n),
+			r.Find(ruleRequirementsNotPinned.Name, plan.Finding{File: r.requirements, Pos: spec0(n),
 				Message: fmt.Sprintf("%s is not pinned: every build may install another version (pin it with ==, e.g. from `pip freeze`, or lock the project with uv)", strings.TrimSpace(spec))})
 			return nil
 		}
