@@ -78,3 +78,16 @@ func CommandName(cmd string) string {
 	}
 	return first
 }
+
+// SourceStep copies the build context into dir of a builder stage, for
+// build tools that write into the source tree; excluded are what must not
+// reach a layer (installed dependencies, .git, files holding tokens).
+func SourceStep(dir string, exclude ...string) plan.Step {
+	return plan.Step{
+		Name: "copy the source",
+		Copy: &plan.Copy{
+			From: plan.Source{Context: &plan.ContextFilter{Exclude: exclude}},
+			Src:  plan.Lit("/"), Dest: plan.Lit(dir),
+		},
+	}
+}

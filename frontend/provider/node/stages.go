@@ -203,14 +203,8 @@ func (r *resolver) buildStage() plan.Stage {
 		Name:     "build",
 		From:     plan.From{Stage: "deps"},
 		Platform: r.installPlatform,
-		Steps: []plan.Step{{
-			Name: "copy the source",
-			Copy: &plan.Copy{
-				// An .npmrc may hold a token: it is mounted for installs only.
-				From: plan.Source{Context: &plan.ContextFilter{Exclude: []string{"node_modules", ".git", ".npmrc"}}},
-				Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
-			},
-		}},
+		// An .npmrc may hold a token: it is mounted for installs only.
+		Steps: []plan.Step{provider.SourceStep(appDir, "node_modules", ".git", ".npmrc")},
 	}
 	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.Spec, "node"))}
 	if r.fw != nil {

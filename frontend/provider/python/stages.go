@@ -141,13 +141,7 @@ func (r *resolver) buildStage() plan.Stage {
 		Name:     "build",
 		From:     plan.From{Stage: "deps"},
 		Platform: plan.TargetPlatform,
-		Steps: []plan.Step{{
-			Name: "copy the source",
-			Copy: &plan.Copy{
-				From: plan.Source{Context: &plan.ContextFilter{Exclude: []string{".venv", ".git", "__pycache__"}}},
-				Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
-			},
-		}},
+		Steps:    []plan.Step{provider.SourceStep(appDir, ".venv", ".git", "__pycache__")},
 	}
 	switch {
 	case r.installer == "uv":
