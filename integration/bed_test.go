@@ -216,12 +216,21 @@ func command(t testing.TB, dir string, name string, args ...string) (string, err
 // images builds and returns the result's images, one per platform.
 func (b bed) images(t testing.TB, c *client.Client, bu build) []imagerun.Image {
 	t.Helper()
+	imgs, _ := b.imagesAndReport(t, c, bu)
+	return imgs
+}
+
+// imagesAndReport builds, returning the images and what the solve said of
+// each step.
+func (b bed) imagesAndReport(t testing.TB, c *client.Client, bu build) ([]imagerun.Image, report) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "image.tar")
 	bu.exports = ociExport(out)
-	if _, err := b.solve(t, c, bu); err != nil {
+	r, err := b.solve(t, c, bu)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return readOCI(t, out)
+	return readOCI(t, out), r
 }
 
 // edit replaces the first old in a file with new, as a developer would:

@@ -58,12 +58,8 @@ func TestNodeExpress(t *testing.T) {
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	greet := filepath.Join(dir, "src", "greet.ts")
 	edit(t, greet, "hello from", "hi "+run+" from")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	v, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkNodeExpress(t, readOCI(t, out)[0], "hi "+run+" from node-express")
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	checkNodeExpress(t, imgs[0], "hi "+run+" from node-express")
 	if v.cached(t, "[build 2/2] npm run build") {
 		t.Error("a source edit did not re-run the build")
 	}
@@ -122,11 +118,7 @@ func TestNodePnpm(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-pnpm")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, c, build{dir: dir})[0]
 	cfg := img.Config.Config
 	if len(cfg.Entrypoint) != 0 || !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" {
 		t.Errorf("entrypoint %q cmd %q user %q", cfg.Entrypoint, cfg.Cmd, cfg.User)
@@ -161,12 +153,9 @@ func TestNodePnpm(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	v, err = b.solve(t, c, build{dir: dir, exports: ociExport(out)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
 	v.cached(t, "corepack enable pnpm") // fails the test when there is no such step
-	img = readOCI(t, out)[0]
+	img = imgs[0]
 	if !slices.ContainsFunc(img.Config.Config.Env, func(e string) bool { return strings.HasPrefix(e, "NODE_VERSION=22.") }) {
 		t.Errorf("env %q", img.Config.Config.Env)
 	}
@@ -186,11 +175,7 @@ func TestNodeYarn(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, c, build{dir: dir})[0]
 	addr := freeAddr(t)
 	host, port, _ := strings.Cut(addr, ":")
 	ctr := runImage(t, img, "HOST="+host, "PORT="+port)
@@ -216,11 +201,7 @@ func TestNodeNextStandalone(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-next")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, c, build{dir: dir})[0]
 	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" {
 		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
 	}
@@ -259,12 +240,8 @@ func TestNodeNativeAddon(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-native")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	v, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	img := imgs[0]
 	addr := freeAddr(t)
 	host, port, _ := strings.Cut(addr, ":")
 	ctr := runImage(t, img, "HOST="+host, "PORT="+port)

@@ -18,11 +18,7 @@ func TestPythonFastAPI(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-fastapi")
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, c, build{dir: dir})[0]
 	cfg := img.Config.Config
 	if !slices.Equal(cfg.Cmd, []string{"uvicorn", "main:app"}) || cfg.User != "65532:65532" || cfg.WorkingDir != "/app" {
 		t.Errorf("cmd %q user %q workdir %q", cfg.Cmd, cfg.User, cfg.WorkingDir)
@@ -68,11 +64,7 @@ func TestPythonUV(t *testing.T) {
 	c := b.client(t)
 	dir := b.example(t, "python-uv")
 	attrs := lockUV(t, b, dir)
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, c, build{dir: dir, attrs: attrs, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
 	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"gunicorn", "app:app"}) || cfg.User != "65532:65532" {
 		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
 	}
@@ -138,11 +130,7 @@ func TestPythonPoetry(t *testing.T) {
 	c := b.client(t)
 	dir := b.example(t, "python-poetry")
 	lockPoetry(t, dir)
-	out := filepath.Join(t.TempDir(), "image.tar")
-	if _, err := b.solve(t, c, build{dir: dir, exports: ociExport(out)}); err != nil {
-		t.Fatal(err)
-	}
-	img := readOCI(t, out)[0]
+	img := b.images(t, c, build{dir: dir})[0]
 	addr := freeAddr(t)
 	host, port, _ := strings.Cut(addr, ":")
 	ctr := runImage(t, img, "UVICORN_HOST="+host, "UVICORN_PORT="+port)
