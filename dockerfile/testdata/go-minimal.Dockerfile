@@ -38,7 +38,7 @@ RUN --mount=type=bind,target=/src \
     --mount=type=ssh,id=default,target=/run/strata/ssh-agent.sock \
     mkdir -p /out && \
     if [ -n "${TARGETVARIANT#v}" ]; then export GOARM="${TARGETVARIANT#v}"; fi && \
-    CGO_ENABLED=0 GOOS="${TARGETOS}" GOARCH="${TARGETARCH}" go build -trimpath -buildvcs=false -o /out/hello .
+    CGO_ENABLED=0 GOOS="${TARGETOS}" GOARCH="${TARGETARCH}" go build -trimpath -buildvcs=false -ldflags '-s -w' -o /out/hello .
 
 FROM build-binary AS build
 COPY --link --from=build-binary /out/hello /usr/local/bin/hello

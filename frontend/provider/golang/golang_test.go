@@ -512,3 +512,31 @@ func TestTemplatesComeFromTheDescription(t *testing.T) {
 		t.Errorf("download args %+v", dl)
 	}
 }
+
+// Binaries are stripped unless the description says otherwise; an empty
+// go.ldflags links them with their symbol tables.
+func TestLdflagsDefaultStrips(t *testing.T) {
+	files := map[string]string{"go.mod": "module x\n\ngo 1.26\n", "main.go": mainGo}
+	for _, c := range []struct {
+		desc string
+		want []plan.Str
+	}{
+		{"", []plan.Str{plan.Lit("-ldflags"), plan.Lit("-s -w")}},
+		{"go:\n  ldflags: \"\"\n", nil},
+		{"go:\n  ldflags: -X main.v=1\n", []plan.Str{plan.Lit("-ldflags"), plan.Tmpl("-X main.v=1")}},
+	} {
+		p, _, err := planFor(t, c.desc, files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := step(t, p, "build", 0).Run.Args
+		i := slices.Index(args, plan.Lit("-ldflags"))
+		var got []plan.Str
+		if i >= 0 {
+			got = args[i : i+2]
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q: ldflags %+v, want %+v (args %+v)", c.desc, got, c.want, args)
+		}
+	}
+}

@@ -12,7 +12,7 @@ func (Provider) Docs() map[string]string {
 		"version": "Go release of the builder image, e.g. \"1.26\" (default: go.mod's toolchain line, else its go line).",
 		"main":    "The main package to build, e.g. ./cmd/api (default: the only main package, at the root or in cmd/*).",
 		"binary":  "File name of the binary (default: the main package's directory name).",
-		"ldflags": "Linker flags, e.g. -s -w -X main.version=${VERSION}.",
+		"ldflags": "Linker flags, e.g. -s -w -X main.version=${VERSION} (default: -s -w, no symbol or DWARF tables; \"\" links with them).",
 		"tags":    "Build tags, e.g. [netgo].",
 		"cgo":     "Build with cgo on a glibc builder and base (default false; true when go.mod needs a cgo module).",
 	}

@@ -78,8 +78,11 @@ func (r *resolver) buildStage() plan.Stage {
 	if r.cfg.Tags.Set && len(r.cfg.Tags.V) > 0 {
 		run.Args = append(run.Args, plan.Lit("-tags"), plan.Tmpl(strings.Join(r.cfg.Tags.V, ",")))
 	}
-	if r.cfg.Ldflags.Set {
-		run.Args = append(run.Args, plan.Lit("-ldflags"), plan.Tmpl(r.cfg.Ldflags.V))
+	switch {
+	case r.cfg.Ldflags.Set && r.ldflags != "":
+		run.Args = append(run.Args, plan.Lit("-ldflags"), plan.Tmpl(r.ldflags))
+	case !r.cfg.Ldflags.Set:
+		run.Args = append(run.Args, plan.Lit("-ldflags"), plan.Lit(r.ldflags))
 	}
 	run.Args = append(run.Args, plan.Lit("-o"), plan.Tmpl(path.Join(outDir, r.binary)), plan.Tmpl(r.main))
 	compile := plan.Step{Name: "go build " + r.main, Run: run, Pos: r.cfg.Main.Pos}
