@@ -54,6 +54,8 @@ func (Provider) Patterns() []string {
 	for _, name := range slices.Sorted(maps.Keys(managerTable)) {
 		out = append(out, managerTable[name].config...)
 	}
+	// yarn 2+: its settings, and its committed release (yarnPath).
+	out = append(out, yarnrcFile, ".yarn/releases/*")
 	return append(out, nextConfigs...)
 }
 
@@ -236,6 +238,11 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	if r.lockfile == "" {
 		return fileError(ruleLockfileMissing, "package.json", "no "+r.manager+" lockfile", "run "+r.manager+" install and commit it")
 	}
+	if r.manager == "yarn" {
+		if err := r.resolveYarn(ctx); err != nil {
+			return err
+		}
+	}
 	if err := r.resolveManagerVersion(); err != nil {
 		return err
 	}
@@ -252,6 +259,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 			r.configFiles = append(r.configFiles, f)
 		}
 	}
+	r.configFiles = append(r.configFiles, r.mgr.paths...)
 	r.installPlatform = plan.BuildPlatform
 	if pkg != "" {
 		r.installPlatform = plan.TargetPlatform
@@ -271,6 +279,8 @@ func (r *resolver) resolveManagerVersion() error {
 	name, pinned, ok := strings.Cut(r.pkg.PackageManager, "@")
 	pinned, _, _ = strings.Cut(pinned, "+")
 	switch {
+	case r.mgr.committed != "":
+		r.Set(r.manager+" version", r.mgr.committed, yarnrcFile+" yarnPath (the committed release runs with node: nothing is installed)")
 	case ok && name == r.manager:
 		if !managerVersion.MatchString(pinned) {
 			return fmt.Errorf("package.json: packageManager %q does not pin a version (write %s@<major.minor.patch>, as corepack wants)", r.pkg.PackageManager, name)

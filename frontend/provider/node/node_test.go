@@ -69,7 +69,7 @@ func TestPackageManagerFromTheContext(t *testing.T) {
 		{"unknown manager", "node:\n  packageManager: nmp\n", map[string]string{"package-lock.json": lock}, "", "did you mean `npm`?"},
 		{"yarn 1", "", map[string]string{"yarn.lock": "# yarn lockfile v1\n\nexpress@^5.1.0:\n  version \"5.1.0\"\n\n\"typescript@^5.9.0\", typescript@^5.0.0:\n  version \"5.9.2\"\n"}, "yarn", ""},
 		{"yarn 1 out of sync", "", map[string]string{"yarn.lock": "# yarn lockfile v1\n\nexpress@^4.0.0:\n  version \"4.0.0\"\n"}, "", "yarn.lock has no entry for express@^5.1.0, typescript@^5.9.0 (run yarn install"},
-		{"yarn berry not yet", "", map[string]string{"yarn.lock": "__metadata:\n  version: 8\n"}, "", "a yarn 2+ (berry) lockfile"},
+		{"yarn berry", "", map[string]string{"yarn.lock": syncedBerryLock}, "yarn", ""},
 		{"bun not yet", "", map[string]string{"bun.lock": "{}"}, "", "does not build bun apps yet"},
 		{"packageManager contradicts", "", map[string]string{"package-lock.json": lock, "package.json": strings.Replace(pkgJSON, `{"name"`, `{"packageManager":"pnpm@9.1.0","name"`, 1)}, "", `packageManager "pnpm@9.1.0" contradicts package-lock.json`},
 		{"out of sync", "", map[string]string{"package-lock.json": lockFor(t, strings.Replace(pkgJSON, "^5.1.0", "^4.0.0", 1), nil)}, "", "package.json and package-lock.json are out of sync: dependencies express is ^5.1.0 in package.json but ^4.0.0 in the lockfile (run npm install and commit package-lock.json)"},
