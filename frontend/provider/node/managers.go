@@ -62,6 +62,7 @@ const (
 )
 
 var managerTable = map[string]*manager{
+	"bun": bunManager,
 	// npm's cache is content-addressed with atomic writes, and so is pnpm's
 	// store: parallel builds may share them.
 	"npm": {

@@ -70,7 +70,7 @@ func TestPackageManagerFromTheContext(t *testing.T) {
 		{"yarn 1", "", map[string]string{"yarn.lock": "# yarn lockfile v1\n\nexpress@^5.1.0:\n  version \"5.1.0\"\n\n\"typescript@^5.9.0\", typescript@^5.0.0:\n  version \"5.9.2\"\n"}, "yarn", ""},
 		{"yarn 1 out of sync", "", map[string]string{"yarn.lock": "# yarn lockfile v1\n\nexpress@^4.0.0:\n  version \"4.0.0\"\n"}, "", "yarn.lock has no entry for express@^5.1.0, typescript@^5.9.0 (run yarn install"},
 		{"yarn berry", "", map[string]string{"yarn.lock": syncedBerryLock}, "yarn", ""},
-		{"bun not yet", "", map[string]string{"bun.lock": "{}"}, "", "does not build bun apps yet"},
+		{"bun", "", map[string]string{"bun.lock": bunLockFor(`"express": "^5.1.0",`, `"typescript": "^5.9.0",`, "")}, "bun", ""},
 		{"packageManager contradicts", "", map[string]string{"package-lock.json": lock, "package.json": strings.Replace(pkgJSON, `{"name"`, `{"packageManager":"pnpm@9.1.0","name"`, 1)}, "", `packageManager "pnpm@9.1.0" contradicts package-lock.json`},
 		{"out of sync", "", map[string]string{"package-lock.json": lockFor(t, strings.Replace(pkgJSON, "^5.1.0", "^4.0.0", 1), nil)}, "", "package.json and package-lock.json are out of sync: dependencies express is ^5.1.0 in package.json but ^4.0.0 in the lockfile (run npm install and commit package-lock.json)"},
 		{"old lockfile", "", map[string]string{"package-lock.json": `{"lockfileVersion":1}`}, "", "lockfileVersion 1 is too old"},

@@ -273,6 +273,9 @@ func (r *resolver) runtimeStage() plan.Stage {
 	if r.mgr.pnp != nil {
 		deps = r.mgr.pnp.runtimeCopy()
 	}
+	if r.bunRuntime {
+		st.Steps = append(st.Steps, bunRuntimeStep())
+	}
 	st.Steps = append(st.Steps, deps,
 		plan.Step{Name: "copy the app", Copy: &plan.Copy{
 			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: slices.Concat([]string{"node_modules"}, r.mgr.appExclude),
