@@ -146,6 +146,16 @@ func TestNodeYarnBerry(t *testing.T) {
 	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
 		t.Errorf("--target test: %v", err)
 	}
+
+	// On Node 24, which ships corepack, the pinned yarn comes through it
+	// (from the npm registry, as the stand-in images configure corepack).
+	desc := "# syntax=localhost:5000/strata:dev\nnode:\n  version: \"24\"\nrun:\n  port: 3000\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imgs, v = b.imagesAndReport(t, c, build{dir: dir})
+	v.cached(t, "corepack install yarn@"+berryVersion) // fails the test when there is no such step
+	answers("HOST", "PORT", "hi "+run+" from node-yarn-berry")(t, imgs[0])
 }
 
 // A yarn 4 Plug'n'Play app with a committed release (yarnPath), fetched
