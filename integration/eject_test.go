@@ -155,6 +155,7 @@ var prepares = map[string]func(testing.TB, bed, string) map[string]string{
 // with the check that asks them.
 var servers = map[string]func(*testing.T, imagerun.Image){
 	"go-service":      func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
+	"node-bun":        answers("HOST", "PORT", "hello from node-bun, up "),
 	"node-express":    func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
 	"node-next":       answers("HOSTNAME", "PORT", "hello from node-next"),
 	"node-pnpm":       answers("HOST", "PORT", "hello from node-pnpm, up "),
