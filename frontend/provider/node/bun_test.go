@@ -1,8 +1,11 @@
 package node
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/strata-build/strata/frontend/spec"
 )
 
 // bunLockFor is a bun.lock with trailing commas, as bun writes it.
@@ -84,6 +87,34 @@ func TestBun(t *testing.T) {
 			copied := rt.Steps[0].Copy.Dest.Text == "/usr/local/bin/bun"
 			if copied != c.bunInRuntime || deps.Platform != "target" {
 				t.Errorf("bun in the runtime %v, want %v (installs on %s)", copied, c.bunInRuntime, deps.Platform)
+			}
+		})
+	}
+}
+
+// The lockfile rules understand yarn 2+ and bun lockfiles: their errors
+// carry the rule, so --call=check reports them as findings.
+func TestBerryAndBunLockfileRules(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string
+		rule  string
+	}{
+		{"bun out of sync", map[string]string{"bun.lock": bunLockFor(`"express": "^5.1.0",`, "", "")}, "NodeLockfileOutOfSync"},
+		{"berry out of sync", map[string]string{"yarn.lock": berryLockFor(map[string]string{"express": "npm:^5.1.0"}, "")}, "NodeLockfileOutOfSync"},
+		{"yarn 1 lockfile in a yarn 2+ app", map[string]string{"yarn.lock": yarn1Lock, ".yarnrc.yml": "nodeLinker: node-modules\n"}, "NodeLockfilesConflict"},
+		{"bun.lock and bun.lockb", map[string]string{"bun.lock": bunLockFor("", "", ""), "bun.lockb": "\x00"}, "NodeLockfilesConflict"},
+		{"bun pinned, no lockfile", map[string]string{"package.json": withPackageManager("bun@1.4.5")}, "NodeLockfileMissing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, ok := c.files["package.json"]; !ok {
+				c.files["package.json"] = pkgJSON
+			}
+			_, err := planFor(t, "", c.files)
+			var se *spec.Error
+			if !errors.As(err, &se) || se.Rule != c.rule {
+				t.Errorf("err = %v, want %s", err, c.rule)
 			}
 		})
 	}
