@@ -21,9 +21,6 @@ func readYarnLock(ctx context.Context, fsys source.FS, name string, m *manifest)
 	if err != nil {
 		return "", err
 	}
-	if bytes.Contains(dt, []byte("__metadata:")) {
-		return "", fmt.Errorf("%s: a yarn 2+ (berry) lockfile: Strata builds yarn 1 apps only so far", name)
-	}
 	keys := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(dt))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)

@@ -15,9 +15,20 @@ type manager struct {
 	// config files the install reads besides package.json and the lockfile;
 	// copied with them when present (never .npmrc: it is mounted).
 	config []string
+	// paths the install reads too, included whether or not they exist
+	// (directories such as .yarn/releases; a missing one is skipped).
+	paths []string
 	// defaultVersion is installed when package.json's packageManager does
 	// not pin one; "" means the Node image ships the manager (npm).
 	defaultVersion string
+	// npmPackage is the npm registry package that installs the manager
+	// where corepack cannot ("" when it is the manager's name); corepack
+	// is false for a manager corepack does not know.
+	npmPackage string
+	noCorepack bool
+	// committed is a release of the manager in the context that runs with
+	// node (yarn 2+'s yarnPath): nothing is installed.
+	committed string
 	// cache is the manager's download cache, set explicitly through env
 	// or flags rather than guessed.
 	cache plan.Mount
@@ -28,6 +39,14 @@ type manager struct {
 	// prune drops dev dependencies from an installed node_modules; nil for
 	// a manager without a prune that keeps built packages as they are.
 	prune []string
+	// stepName names the install steps; nil for "<manager> install".
+	stepName func(prod bool) string
+	// sourceExclude are what the install makes, which the source copy
+	// must not overwrite; appExclude what the runtime's app copy leaves
+	// out (the manager's own files).
+	sourceExclude, appExclude []string
+	// pnp is set for yarn's Plug'n'Play linker: no node_modules.
+	pnp *pnpFiles
 	// run runs a package.json script.
 	run func(script string) []string
 	// readLock checks the lockfile against package.json and says why
@@ -43,6 +62,7 @@ const (
 )
 
 var managerTable = map[string]*manager{
+	"bun": bunManager,
 	// npm's cache is content-addressed with atomic writes, and so is pnpm's
 	// store: parallel builds may share them.
 	"npm": {

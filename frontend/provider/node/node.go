@@ -54,6 +54,8 @@ func (Provider) Patterns() []string {
 	for _, name := range slices.Sorted(maps.Keys(managerTable)) {
 		out = append(out, managerTable[name].config...)
 	}
+	// yarn 2+: its settings, and its committed release (yarnPath).
+	out = append(out, yarnrcFile, ".yarn/releases/*")
 	return append(out, nextConfigs...)
 }
 
@@ -68,7 +70,7 @@ func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":               "Node.js settings; every key is optional.",
 		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: .nvmrc, .node-version or .tool-versions, else the newest release line engines.node allows, else the current LTS, 26).",
-		"packageManager": "npm, pnpm or yarn (default: from the lockfile and package.json's packageManager).",
+		"packageManager": "npm, pnpm, yarn (1, or 2+ when yarn.lock is a yarn 2+ lockfile, .yarnrc.yml exists or packageManager pins yarn@2+) or bun (default: from the lockfile and package.json's packageManager).",
 		"spa":            "For a static site: answer unknown paths with index.html, so client-side routes survive a reload (default true).",
 	}
 }
@@ -119,6 +121,7 @@ type resolver struct {
 	configFiles []string
 	fw          *framework // nil when no framework is detected
 	static      string     // the build output a static site serves; "" for a server
+	bunRuntime  bool       // the start command runs bun: the runtime gets its binary
 }
 
 func (r *resolver) resolve(ctx context.Context) error {
@@ -226,7 +229,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	}
 	r.mgr = managerTable[r.manager]
 	if r.mgr == nil {
-		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm, pnpm and yarn 1 ones", r.lockfileOr("package.json"), r.manager)
+		return fmt.Errorf("%s: Strata does not build %s apps yet, only npm, pnpm, yarn and bun ones", r.lockfileOr("package.json"), r.manager)
 	}
 	from := r.lockfile
 	if r.cfg.PackageManager.Set {
@@ -235,6 +238,11 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 	r.Set("package manager", r.manager, from)
 	if r.lockfile == "" {
 		return fileError(ruleLockfileMissing, "package.json", "no "+r.manager+" lockfile", "run "+r.manager+" install and commit it")
+	}
+	if r.manager == "yarn" {
+		if err := r.resolveYarn(ctx); err != nil {
+			return err
+		}
 	}
 	if err := r.resolveManagerVersion(); err != nil {
 		return err
@@ -252,6 +260,7 @@ func (r *resolver) resolveManager(ctx context.Context) error {
 			r.configFiles = append(r.configFiles, f)
 		}
 	}
+	r.configFiles = append(r.configFiles, r.mgr.paths...)
 	r.installPlatform = plan.BuildPlatform
 	if pkg != "" {
 		r.installPlatform = plan.TargetPlatform
@@ -271,6 +280,8 @@ func (r *resolver) resolveManagerVersion() error {
 	name, pinned, ok := strings.Cut(r.pkg.PackageManager, "@")
 	pinned, _, _ = strings.Cut(pinned, "+")
 	switch {
+	case r.mgr.committed != "":
+		r.Set(r.manager+" version", r.mgr.committed, yarnrcFile+" yarnPath (the committed release runs with node: nothing is installed)")
 	case ok && name == r.manager:
 		if !managerVersion.MatchString(pinned) {
 			return fmt.Errorf("package.json: packageManager %q does not pin a version (write %s@<major.minor.patch>, as corepack wants)", r.pkg.PackageManager, name)
@@ -316,6 +327,9 @@ func (r *resolver) resolveStart() error {
 			// node as PID 1 gets signals; npm in between would not pass them on.
 			r.start.Cmd = plan.Lits(argv...)
 			r.Set("start", start, "package.json scripts.start (node runs directly)")
+		} else if argv, ok := r.bunStart(start); ok {
+			r.start.Cmd = plan.Lits(argv...)
+			r.Set("start", strings.Join(argv, " "), "package.json scripts.start runs bun, which the runtime gets")
 		} else {
 			// npm is in every Node runtime image and runs scripts as the
 			// other managers do.

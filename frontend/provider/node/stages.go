@@ -58,6 +58,9 @@ func (r *resolver) plan() *plan.Plan {
 		defaults = append(defaults, plan.Env{Name: "HOSTNAME", Value: plan.Lit("0.0.0.0")}, plan.Env{Name: "PORT", Value: plan.Lit(port)})
 		defaults = append(defaults, r.fw.env...)
 	}
+	if r.mgr.pnp != nil && r.static == "" {
+		defaults = r.pnpNodeOptions(&runtime, defaults)
+	}
 	// run.env, already in runtime.Env, wins over the defaults.
 	defaults = slices.DeleteFunc(defaults, func(d plan.Env) bool {
 		return slices.ContainsFunc(runtime.Env, func(e plan.Env) bool { return e.Name == d.Name })
@@ -100,7 +103,7 @@ func (r *resolver) managerSteps() []plan.Step {
 		return nil
 	}
 	ref := r.manager + "@" + r.mgrVersion
-	if r.version.parts[0] <= corepackLastMajor {
+	if r.version.parts[0] <= corepackLastMajor && !r.mgr.noCorepack {
 		return []plan.Step{{
 			Name: "corepack install " + ref,
 			Run: &plan.Run{
@@ -116,6 +119,9 @@ func (r *resolver) managerSteps() []plan.Step {
 		}}
 	}
 	npm := managerTable["npm"]
+	if r.mgr.npmPackage != "" {
+		ref = r.mgr.npmPackage + "@" + r.mgrVersion
+	}
 	return []plan.Step{{
 		Name: "npm install --global " + ref,
 		Run: &plan.Run{
@@ -162,6 +168,9 @@ func (r *resolver) install(prod bool) plan.Step {
 	if prod {
 		name += " (production)"
 	}
+	if r.mgr.stepName != nil {
+		name = r.mgr.stepName(prod)
+	}
 	return plan.Step{
 		Name: name,
 		Run: &plan.Run{
@@ -188,8 +197,12 @@ func (r *resolver) depsStage() plan.Stage {
 // pruned of dev dependencies instead.
 func (r *resolver) prodDepsStage() plan.Stage {
 	if r.installPlatform == plan.TargetPlatform && r.mgr.prune != nil {
+		name := r.manager + " prune (production)"
+		if r.mgr.stepName != nil {
+			name = r.mgr.stepName(true)
+		}
 		return plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
-			Name: r.manager + " prune (production)",
+			Name: name,
 			Run:  &plan.Run{Args: plan.Lits(r.mgr.prune...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}},
 		}}}
 	}
@@ -204,7 +217,7 @@ func (r *resolver) buildStage() plan.Stage {
 		From:     plan.From{Stage: "deps"},
 		Platform: r.installPlatform,
 		// An .npmrc may hold a token: it is mounted for installs only.
-		Steps: []plan.Step{provider.SourceStep(appDir, "node_modules", ".git", ".npmrc")},
+		Steps: []plan.Step{provider.SourceStep(appDir, slices.Concat([]string{"node_modules", ".git", ".npmrc"}, r.mgr.sourceExclude)...)},
 	}
 	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.Spec, "node"))}
 	if r.fw != nil {
@@ -254,12 +267,18 @@ func (r *resolver) runtimeStage() plan.Stage {
 		st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 		return st
 	}
-	st.Steps = append(st.Steps,
-		plan.Step{Name: "copy production node_modules", Copy: &plan.Copy{
-			From: plan.Source{Stage: "prod-deps"}, Src: plan.Lit(appDir + "/node_modules"), Dest: plan.Lit(appDir + "/node_modules"), Link: true,
-		}},
+	deps := plan.Step{Name: "copy production node_modules", Copy: &plan.Copy{
+		From: plan.Source{Stage: "prod-deps"}, Src: plan.Lit(appDir + "/node_modules"), Dest: plan.Lit(appDir + "/node_modules"), Link: true,
+	}}
+	if r.mgr.pnp != nil {
+		deps = r.mgr.pnp.runtimeCopy()
+	}
+	if r.bunRuntime {
+		st.Steps = append(st.Steps, bunRuntimeStep())
+	}
+	st.Steps = append(st.Steps, deps,
 		plan.Step{Name: "copy the app", Copy: &plan.Copy{
-			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: []string{"node_modules"},
+			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: slices.Concat([]string{"node_modules"}, r.mgr.appExclude),
 		}},
 	)
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
