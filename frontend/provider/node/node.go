@@ -24,6 +24,7 @@ type settings struct {
 	Version        spec.Value[string] `yaml:"version"`
 	PackageManager spec.Value[string] `yaml:"packageManager"`
 	SPA            spec.Value[bool]   `yaml:"spa"`
+	Workspace      spec.Value[string] `yaml:"workspace"`
 }
 
 // lockfiles name each package manager's lockfile, in detection order.
@@ -70,6 +71,7 @@ func (Provider) Docs() map[string]string {
 		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: .nvmrc, .node-version or .tool-versions, else the newest release line engines.node allows, else the current LTS, 26).",
 		"packageManager": "npm, pnpm or yarn (default: from the lockfile and package.json's packageManager).",
 		"spa":            "For a static site: answer unknown paths with index.html, so client-side routes survive a reload (default true).",
+		"workspace":      "The member of an npm, pnpm or yarn 1 workspace to build, by its directory, e.g. \"apps/web\": the install sees every member's package.json, the build builds the member and the workspace packages it depends on, the image holds only those and their production dependencies.",
 	}
 }
 
@@ -118,6 +120,9 @@ type resolver struct {
 	// configFiles are the manager's config files the context holds.
 	configFiles []string
 	fw          *framework // nil when no framework is detected
+	ws          *workspace // nil unless node.workspace picks a member
+	// wsBuild are a workspace member's build commands, dependencies first.
+	wsBuild [][]string
 	static      string     // the build output a static site serves; "" for a server
 }
 
@@ -128,10 +133,16 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if err := r.resolveManager(ctx); err != nil {
 		return err
 	}
+	if err := r.resolveWorkspace(ctx); err != nil {
+		return err
+	}
 	if err := r.resolveFramework(ctx); err != nil {
 		return err
 	}
 	if err := r.resolveStart(); err != nil {
+		if wsErr := r.workspaceRootError(ctx); wsErr != nil {
+			return wsErr
+		}
 		return err
 	}
 	var err error
@@ -295,6 +306,8 @@ func (r *resolver) lockfileOr(def string) string {
 func (r *resolver) resolveStart() error {
 	if cmd := r.Spec.Build.Command; cmd.Set {
 		r.Set("build command", cmd.V, r.At(cmd.Pos))
+	} else if r.ws != nil {
+		r.resolveWorkspaceBuild()
 	} else if _, ok := r.pkg.Scripts["build"]; ok {
 		r.build = plan.Lits(r.mgr.run("build")...)
 		r.Set("build command", strings.Join(r.mgr.run("build"), " "), "package.json scripts.build")

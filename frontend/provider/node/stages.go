@@ -36,6 +36,7 @@ func (r *resolver) plan() *plan.Plan {
 	}
 	p.Stages = append(p.Stages, r.testStage(), r.runtimeStage())
 	runtime := provider.RuntimeImage(r.Spec, r.start, r.base)
+	runtime.WorkingDir = r.appPath()
 	if r.pkg.Name != "" {
 		runtime.Labels["org.opencontainers.image.title"] = r.pkg.Name
 	}
@@ -85,7 +86,7 @@ func (r *resolver) installStage(name string) plan.Stage {
 	st.Steps = append(st.Steps, plan.Step{
 		Name: "copy package.json and " + r.lockfile,
 		Copy: &plan.Copy{
-			From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(slices.Concat([]string{"package.json", r.lockfile}, r.configFiles)...)}},
+			From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(slices.Concat([]string{"package.json", r.lockfile}, r.configFiles, r.workspaceManifests())...)}},
 			Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
 		},
 	})
@@ -154,7 +155,7 @@ func (r *resolver) install(prod bool) plan.Step {
 		mounts = append(mounts, plan.Mount{Type: plan.BindMount, Target: appDir + "/.npmrc",
 			From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(".npmrc")}, Path: ".npmrc"}})
 	}
-	args := r.mgr.install(prod)
+	args := r.installArgv(prod)
 	name := r.manager + " install"
 	if r.manager == "npm" {
 		name = "npm ci"
@@ -206,6 +207,10 @@ func (r *resolver) buildStage() plan.Stage {
 		// An .npmrc may hold a token: it is mounted for installs only.
 		Steps: []plan.Step{provider.SourceStep(appDir, "node_modules", ".git", ".npmrc")},
 	}
+	if r.ws != nil {
+		// Every member's installed dependencies stay the install's.
+		st.Steps = []plan.Step{provider.SourceStep(appDir, "node_modules", "**/node_modules", ".git", ".npmrc")}
+	}
 	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.Spec, "node"))}
 	if r.fw != nil {
 		run.Env = r.fw.env
@@ -213,6 +218,8 @@ func (r *resolver) buildStage() plan.Stage {
 	switch cmd := r.Spec.Build.Command; {
 	case cmd.Set:
 		st.Steps = append(st.Steps, provider.CommandStep(cmd, run))
+	case r.ws != nil:
+		st.Steps = append(st.Steps, r.workspaceBuildSteps(run)...)
 	case r.build != nil:
 		run.Args = r.build
 		st.Steps = append(st.Steps, plan.Step{Name: r.build[0].Text + " run build", Run: run})
@@ -225,6 +232,9 @@ func (r *resolver) buildStage() plan.Stage {
 
 func (r *resolver) testStage() plan.Stage {
 	test := r.mgr.run("test")
+	if r.ws != nil {
+		test = workspaceTable[r.mgr.name].run(r.ws, "test")
+	}
 	return plan.Stage{
 		Name:     "test",
 		From:     plan.From{Stage: "build"},
@@ -251,6 +261,11 @@ func (r *resolver) runtimeStage() plan.Stage {
 	}
 	if r.fw != nil && r.fw.standalone {
 		r.standaloneRuntime(&st)
+		st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
+		return st
+	}
+	if r.ws != nil {
+		st.Steps = append(st.Steps, r.workspaceRuntimeSteps()...)
 		st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 		return st
 	}
