@@ -123,7 +123,7 @@ type resolver struct {
 	ws          *workspace // nil unless node.workspace picks a member
 	// wsBuild are a workspace member's build commands, dependencies first.
 	wsBuild [][]string
-	static      string     // the build output a static site serves; "" for a server
+	static  string // the build output a static site serves; "" for a server
 }
 
 func (r *resolver) resolve(ctx context.Context) error {
