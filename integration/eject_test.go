@@ -154,10 +154,13 @@ var prepares = map[string]func(testing.TB, bed, string) map[string]string{
 // servers are the examples that serve requests instead of running to exit,
 // with the check that asks them.
 var servers = map[string]func(*testing.T, imagerun.Image){
-	"go-service":     func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
-	"node-express":   func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
-	"node-next":      answers("HOSTNAME", "PORT", "hello from node-next"),
-	"node-pnpm":      answers("HOST", "PORT", "hello from node-pnpm, up "),
+	"go-service":   func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
+	"node-express": func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
+	"node-next":    answers("HOSTNAME", "PORT", "hello from node-next"),
+	"node-pnpm":    answers("HOST", "PORT", "hello from node-pnpm, up "),
+	"node-pnpm-monorepo": func(t *testing.T, img imagerun.Image) {
+		checkPnpmMonorepo(t, img, "hello from web, greeted by @demo/greet, up ")
+	},
 	"node-native":    answers("HOST", "PORT", "hello from node-native, sqlite 3."),
 	"node-vite":      servesAt("127.0.0.1:8080", "hello from node-vite"),
 	"node-yarn":      answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),

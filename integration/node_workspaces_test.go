@@ -1,0 +1,77 @@
+//go:build integration
+
+package integration
+
+import (
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-build/strata/internal/imagerun"
+)
+
+// checkPnpmMonorepo runs the apps/web image of node-pnpm-monorepo and
+// checks that it answers with what the workspace library built.
+func checkPnpmMonorepo(t *testing.T, img imagerun.Image, want string) {
+	t.Helper()
+	cfg := img.Config.Config
+	if len(cfg.Entrypoint) != 0 || !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" || cfg.WorkingDir != "/app/apps/web" {
+		t.Errorf("entrypoint %q cmd %q user %q workdir %q", cfg.Entrypoint, cfg.Cmd, cfg.User, cfg.WorkingDir)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	c := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, c, addr, "/"); !strings.Contains(got, want) {
+		t.Errorf("GET / = %q, want %q", got, want)
+	}
+	if got := get(t, c, addr, "/env"); !strings.Contains(got, "NODE_ENV=production uid=1000") {
+		t.Errorf("GET /env = %q", got)
+	}
+}
+
+// One member of a pnpm workspace (node.workspace: apps/web), which depends
+// on a workspace library with a TypeScript build of its own: the library
+// is built first and its output answers over HTTP; the image holds the
+// member, the library's build output and their production dependencies,
+// no dev dependency and no other member; a source edit in apps/web leaves
+// both installs cached.
+func TestNodePnpmMonorepo(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-pnpm-monorepo")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkPnpmMonorepo(t, img, "hello from web, greeted by @demo/greet, up ")
+
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/.pnpm/ms@", "app/apps/web/node_modules/@demo/greet"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range []string{"typescript", "is-number", "apps/admin", "pnpm-lock.yaml"} {
+		if mentions(paths, p) {
+			t.Errorf("the runtime holds %s (a dev dependency, another member or its dependency, or the install's manifests)", p)
+		}
+	}
+
+	// A source edit in the member re-runs the build, neither install.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	start = time.Now()
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	t.Logf("rebuilt after a source edit in %s", time.Since(start).Round(time.Millisecond))
+	checkPnpmMonorepo(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	if v.cached(t, "[build 1/2] copy the source") {
+		t.Error("a source edit did not reach the source copy")
+	}
+	for _, step := range []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+}
