@@ -159,7 +159,10 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"node-next":    answers("HOSTNAME", "PORT", "hello from node-next"),
 	"node-pnpm":    answers("HOST", "PORT", "hello from node-pnpm, up "),
 	"node-pnpm-monorepo": func(t *testing.T, img imagerun.Image) {
-		checkPnpmMonorepo(t, img, "hello from web, greeted by @demo/greet, up ")
+		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	},
+	"node-npm-workspaces": func(t *testing.T, img imagerun.Image) {
+		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
 	},
 	"node-native":    answers("HOST", "PORT", "hello from node-native, sqlite 3."),
 	"node-vite":      servesAt("127.0.0.1:8080", "hello from node-vite"),

@@ -13,9 +13,9 @@ import (
 	"github.com/strata-build/strata/internal/imagerun"
 )
 
-// checkPnpmMonorepo runs the apps/web image of node-pnpm-monorepo and
+// checkWorkspaceWeb runs the apps/web image of a workspace example and
 // checks that it answers with what the workspace library built.
-func checkPnpmMonorepo(t *testing.T, img imagerun.Image, want string) {
+func checkWorkspaceWeb(t *testing.T, img imagerun.Image, want string) {
 	t.Helper()
 	cfg := img.Config.Config
 	if len(cfg.Entrypoint) != 0 || !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" || cfg.WorkingDir != "/app/apps/web" {
@@ -45,7 +45,7 @@ func TestNodePnpmMonorepo(t *testing.T) {
 	start := time.Now()
 	img := b.images(t, c, build{dir: dir})[0]
 	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
-	checkPnpmMonorepo(t, img, "hello from web, greeted by @demo/greet, up ")
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
 
 	paths := layerPaths(t, img)
 	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/.pnpm/ms@", "app/apps/web/node_modules/@demo/greet"} {
@@ -65,11 +65,48 @@ func TestNodePnpmMonorepo(t *testing.T) {
 	start = time.Now()
 	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
 	t.Logf("rebuilt after a source edit in %s", time.Since(start).Round(time.Millisecond))
-	checkPnpmMonorepo(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
 	if v.cached(t, "[build 1/2] copy the source") {
 		t.Error("a source edit did not reach the source copy")
 	}
 	for _, step := range []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+}
+
+// The same monorepo as an npm workspace: npm installs only the named
+// workspaces' dependencies, builds the library in a step before the
+// member's, and the image holds no dev dependency and no other member.
+func TestNodeNpmWorkspaces(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-npm-workspaces")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/", "app/node_modules/@demo/greet"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range []string{"typescript", "is-number", "apps/admin"} {
+		if mentions(paths, p) {
+			t.Errorf("the runtime holds %s (a dev dependency, another member or its dependency)", p)
+		}
+	}
+	if holds(paths, "app/package-lock.json") || holds(paths, "app/package.json") {
+		t.Error("the runtime holds the install's root manifests")
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
