@@ -48,7 +48,7 @@ func TestNodePnpmMonorepo(t *testing.T) {
 	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
 
 	paths := layerPaths(t, img)
-	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/.pnpm/ms@", "app/apps/web/node_modules/@demo/greet"} {
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/package.json", "app/apps/web/node_modules/@demo/greet", "app/apps/web/package.json", "app/packages/greet/package.json"} {
 		if !holds(paths, p) {
 			t.Errorf("the runtime does not hold %s", p)
 		}
@@ -88,7 +88,7 @@ func TestNodeNpmWorkspaces(t *testing.T) {
 	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
 	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
 	paths := layerPaths(t, img)
-	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/", "app/node_modules/@demo/greet"} {
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet", "app/apps/web/package.json"} {
 		if !holds(paths, p) {
 			t.Errorf("the runtime does not hold %s", p)
 		}
