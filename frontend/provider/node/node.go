@@ -55,7 +55,7 @@ func (Provider) Patterns() []string {
 	for _, name := range slices.Sorted(maps.Keys(managerTable)) {
 		out = append(out, managerTable[name].config...)
 	}
-	return append(out, nextConfigs...)
+	return append(out, memberConfigs()...)
 }
 
 func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
@@ -324,6 +324,8 @@ func (r *resolver) resolveStart() error {
 	case r.fw != nil && r.fw.standalone:
 		r.start.Cmd = plan.Lits("node", "server.js")
 		r.Set("start", "node server.js", "Next.js standalone output")
+	case r.fw != nil && r.fw.name == "nest" && !isPlainNode(start):
+		r.nestStart()
 	case start != "":
 		if argv, ok := plainNode(start); ok {
 			// node as PID 1 gets signals; npm in between would not pass them on.

@@ -58,6 +58,8 @@ func (r *resolver) plan() *plan.Plan {
 		}
 		defaults = append(defaults, plan.Env{Name: "HOSTNAME", Value: plan.Lit("0.0.0.0")}, plan.Env{Name: "PORT", Value: plan.Lit(port)})
 		defaults = append(defaults, r.fw.env...)
+	default:
+		defaults = append(defaults, r.serverDefaults(&runtime)...)
 	}
 	// run.env, already in runtime.Env, wins over the defaults.
 	defaults = slices.DeleteFunc(defaults, func(d plan.Env) bool {
@@ -205,11 +207,7 @@ func (r *resolver) buildStage() plan.Stage {
 		From:     plan.From{Stage: "deps"},
 		Platform: r.installPlatform,
 		// An .npmrc may hold a token: it is mounted for installs only.
-		Steps: []plan.Step{provider.SourceStep(appDir, "node_modules", ".git", ".npmrc")},
-	}
-	if r.ws != nil {
-		// Every member's installed dependencies stay the install's.
-		st.Steps = []plan.Step{provider.SourceStep(appDir, "node_modules", "**/node_modules", ".git", ".npmrc")}
+		Steps: []plan.Step{provider.SourceStep(appDir, r.sourceExcludes()...)},
 	}
 	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.Spec, "node"))}
 	if r.fw != nil {

@@ -16,6 +16,27 @@ func (r *resolver) appPath() string {
 	return appDir + "/" + r.ws.dir
 }
 
+// appDirRel is the app's directory in the context: "" or the member's.
+func (r *resolver) appDirRel() string {
+	if r.ws == nil {
+		return ""
+	}
+	return r.ws.dir
+}
+
+// sourceExcludes are what the source copy leaves out: installed
+// dependencies (every member's in a workspace), .git, an .npmrc (it may
+// hold a token: it is mounted for installs only) and TypeScript's
+// incremental state from the developer's machine, which would make tsc
+// skip emitting files the context does not hold (dist/ is ignored).
+func (r *resolver) sourceExcludes() []string {
+	out := []string{"node_modules", ".git", ".npmrc", "**/*.tsbuildinfo"}
+	if r.ws != nil {
+		out = slices.Insert(out, 1, "**/node_modules")
+	}
+	return out
+}
+
 // workspaceManifests are the members' package.json files: the install
 // sees every member (the lockfile holds them all), never their source.
 func (r *resolver) workspaceManifests() []string {

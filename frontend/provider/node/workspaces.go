@@ -166,6 +166,14 @@ func (r *resolver) resolveWorkspace(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The framework configs detection read at the root, in the member.
+	var configs []string
+	for _, f := range memberConfigs() {
+		configs = append(configs, join(dir, f))
+	}
+	if err := source.Fetch(ctx, r.in.Context, configs); err != nil {
+		return err
+	}
 	r.ws = w
 	r.pkg = w.pkg
 	r.Set("workspace member", dir, r.At(v.Pos))
@@ -281,3 +289,7 @@ func (r *resolver) resolveWorkspaceBuild() {
 	r.build = plan.Lits(r.wsBuild[len(r.wsBuild)-1]...)
 	r.Set("build command", strings.Join(cmds, " && "), "scripts.build of "+strings.Join(r.ws.built, ", "))
 }
+
+// memberConfigs are the files of a member that planning reads besides its
+// package.json: the frameworks' configs.
+func memberConfigs() []string { return append([]string{"angular.json"}, nextConfigs...) }
