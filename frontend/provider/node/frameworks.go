@@ -66,6 +66,10 @@ func (r *resolver) resolveFramework(ctx context.Context) error {
 		if m := nextOutput.FindSubmatch(dt); m != nil {
 			switch string(m[1]) {
 			case "standalone":
+				if r.ws != nil {
+					// Next traces a member's server into .next/standalone/<member path>.
+					return r.Spec.Errorf(r.cfg.Workspace.Pos, "node.workspace", "build it with `next start` (remove output: \"standalone\") for now", join(r.ws.dir, f)+` says output: "standalone": Strata does not lay out a workspace member's standalone server yet`)
+				}
 				r.fw.standalone = true
 				output, from = "standalone", f+` says output: "standalone"`
 			case "export":

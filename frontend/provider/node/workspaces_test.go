@@ -214,3 +214,25 @@ func TestWorkspaceErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestWorkspaceMemberFrameworks(t *testing.T) {
+	files := monorepo(pnpmRoot, pnpmFiles)
+	files["apps/web/package.json"] = `{"name":"@x/web","scripts":{"build":"vite build"},"dependencies":{"@x/greet":"workspace:*"},"devDependencies":{"vite":"^7.0.0"}}`
+	p, err := planFor(t, "node:\n  workspace: apps/web\n", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := stage(t, p, "runtime")
+	if len(rt.Steps) != 2 || rt.Steps[1].Copy.Src.Text != "/app/apps/web/dist" {
+		t.Errorf("a Vite member: runtime %+v", rt.Steps)
+	}
+	if got := cacheTargets(t, p, "build"); !slices.Equal(got, []string{"/app/apps/web/node_modules/.vite"}) {
+		t.Errorf("build caches %q", got)
+	}
+
+	files["apps/web/package.json"] = `{"name":"@x/web","scripts":{"build":"next build","start":"next start"},"dependencies":{"next":"16.0.0"}}`
+	files["apps/web/next.config.mjs"] = `export default { output: "standalone" };`
+	if _, err := planFor(t, "node:\n  workspace: apps/web\n", files); err == nil || !strings.Contains(err.Error(), "apps/web/next.config.mjs says output") {
+		t.Errorf("standalone Next in a member: %v", err)
+	}
+}
