@@ -164,6 +164,9 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"node-npm-workspaces": func(t *testing.T, img imagerun.Image) {
 		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
 	},
+	"node-yarn-workspaces": func(t *testing.T, img imagerun.Image) {
+		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	},
 	"node-native":    answers("HOST", "PORT", "hello from node-native, sqlite 3."),
 	"node-vite":      servesAt("127.0.0.1:8080", "hello from node-vite"),
 	"node-yarn":      answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),

@@ -124,3 +124,38 @@ func appPathsWith(paths []string, part string) []string {
 	}
 	return out
 }
+
+// The same monorepo as a yarn 1 workspace: yarn cannot narrow an install
+// to one member, so the image holds every member's production dependencies
+// (is-number is apps/admin's), but only apps/web's and packages/greet's
+// code; the library's build runs first, through yarn workspace.
+func TestNodeYarnWorkspaces(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-yarn-workspaces")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range []string{"typescript", "apps/admin", "yarn.lock"} {
+		if found := appPathsWith(paths, p); len(found) > 0 {
+			t.Errorf("the runtime holds %s: %q", p, found[:min(len(found), 5)])
+		}
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	for _, step := range []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+}
