@@ -20,9 +20,8 @@ import (
 // workspace is the member of a monorepo that `node.workspace` builds, with
 // the other members it needs.
 type workspace struct {
-	dir  string    // the member's directory, e.g. apps/web
-	pkg  *manifest // its package.json
-	root *manifest // the workspace root's package.json
+	dir string    // the member's directory, e.g. apps/web
+	pkg *manifest // its package.json
 	// members are every member's directory, sorted; their package.json
 	// files are what the install sees besides the root's.
 	members []string
@@ -177,7 +176,7 @@ func (r *resolver) resolveWorkspace(ctx context.Context) error {
 	r.ws = w
 	r.pkg = w.pkg
 	r.Set("workspace member", dir, r.At(v.Pos))
-	r.Set("workspace packages built", strings.Join(w.build, ", "), "the workspace dependencies of "+dir+" in "+dir+"/package.json and theirs, dependencies first")
+	r.Set("workspace packages built", strings.Join(w.build, ", "), dir+" and the workspace packages it depends on (any kind of dependency), dependencies first")
 	r.Set("workspace packages in the image", strings.Join(w.runtime, ", "), "the member and the workspace packages its dependencies (not devDependencies) reach")
 	return nil
 }
@@ -186,7 +185,7 @@ func (r *resolver) resolveWorkspace(ctx context.Context) error {
 // member's workspace dependencies.
 func (r *resolver) readWorkspace(ctx context.Context, dir string, members []string) (*workspace, error) {
 	pkgs := map[string]*manifest{}
-	w := &workspace{dir: dir, root: r.pkg, members: members, pkgs: pkgs}
+	w := &workspace{dir: dir, members: members, pkgs: pkgs}
 	byName := map[string]string{}
 	for _, m := range members {
 		pkg, err := readManifest(ctx, r.in.Context, m)
@@ -213,10 +212,10 @@ func (r *resolver) readWorkspace(ctx context.Context, dir string, members []stri
 			kinds = append(kinds, pkg.DevDependencies)
 		}
 		for _, deps := range kinds {
-			for name, spec := range deps {
+			for name, specifier := range deps {
 				m, ok := byName[name]
 				// pnpm links a workspace package only through workspace:.
-				if ok && (r.manager != "pnpm" || strings.HasPrefix(spec, "workspace:")) && !slices.Contains(out, m) {
+				if ok && (r.manager != "pnpm" || strings.HasPrefix(specifier, "workspace:")) && !slices.Contains(out, m) {
 					out = append(out, m)
 				}
 			}
