@@ -168,6 +168,15 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"python-uv":       answers("", "PORT", "hello from python-uv"),
 	"python-poetry":   answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-poetry"),
 	"python-django":   answers("", "PORT", "hello from python-django"),
+	"node-pnpm-monorepo": func(t *testing.T, img imagerun.Image) {
+		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	},
+	"node-npm-workspaces": func(t *testing.T, img imagerun.Image) {
+		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	},
+	"node-yarn-workspaces": func(t *testing.T, img imagerun.Image) {
+		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	},
 }
 
 // servesAt runs a server that listens where its image says and checks that

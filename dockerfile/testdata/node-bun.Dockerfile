@@ -21,7 +21,7 @@ RUN --mount=type=cache,id=strata/node/bun,target=/root/.bun/install/cache \
     BUN_INSTALL_CACHE_DIR=/root/.bun/install/cache npm_config_nodedir=/usr/local npm_config_update_notifier=false bun install --frozen-lockfile --backend=copyfile
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app

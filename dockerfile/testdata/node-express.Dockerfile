@@ -17,7 +17,7 @@ RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm ci --no-audit --no-fund --prefer-offline --include=dev
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
 # npm run build
 RUN npm run build
 
@@ -52,6 +52,7 @@ COPY --link --from=build-stage --exclude=node_modules /app /app
 ENTRYPOINT []
 CMD ["node","dist/server.js"]
 ENV NODE_ENV=production
+ENV PORT=3000
 WORKDIR /app
 USER 1000:1000
 EXPOSE 3000/tcp

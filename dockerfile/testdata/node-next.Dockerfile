@@ -17,7 +17,7 @@ RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm ci --no-audit --no-fund --prefer-offline --include=dev
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
 # npm run build
 RUN --mount=type=cache,id=strata/node/next/node-next/.next/cache,target=/app/.next/cache,sharing=locked \
     NEXT_TELEMETRY_DISABLED=1 npm run build

@@ -20,7 +20,7 @@ RUN --mount=type=cache,id=strata/node/pnpm-store,target=/root/.local/share/pnpm/
     npm_config_nodedir=/usr/local npm_config_update_notifier=false pnpm install --frozen-lockfile --prefer-offline --store-dir /root/.local/share/pnpm/store --package-import-method copy --reporter append-only
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app

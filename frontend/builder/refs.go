@@ -1,9 +1,12 @@
 package builder
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -28,7 +31,26 @@ func (r *refFS) refFor(name string) client.Reference {
 	if ref, ok := r.extra[path.Clean(name)]; ok {
 		return ref
 	}
+	// A file a fetched pattern matched (source.Glob).
+	for p, ref := range r.extra {
+		if source.Match(p, name) {
+			return ref
+		}
+	}
 	return r.ref
+}
+
+// refs are the detection context and every fetch, each once.
+func (r *refFS) refs() []client.Reference {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := []client.Reference{r.ref}
+	for _, ref := range r.extra {
+		if !slices.Contains(out, ref) {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 // Fetch transfers the named files in one solve.
@@ -75,15 +97,33 @@ func (r *refFS) ReadFile(ctx context.Context, name string, limit int) ([]byte, e
 	return ref.ReadFile(ctx, req)
 }
 
+// ReadDir lists dir as the detection context and every fetch see it: a
+// fetched pattern brings in the directories leading to what it matched.
 func (r *refFS) ReadDir(ctx context.Context, dir string) ([]source.Entry, error) {
-	stats, err := r.ref.ReadDir(ctx, client.ReadDirRequest{Path: dir})
-	if err != nil {
-		return nil, notExist(dir, err)
+	var out []source.Entry
+	var firstErr error
+	found := false
+	for _, ref := range r.refs() {
+		stats, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: dir})
+		if err != nil {
+			if err = notExist(dir, err); !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		found = true
+		for _, s := range stats {
+			e := source.Entry{Name: path.Base(s.Path), IsDir: s.IsDir()}
+			if !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
 	}
-	out := make([]source.Entry, 0, len(stats))
-	for _, s := range stats {
-		out = append(out, source.Entry{Name: path.Base(s.Path), IsDir: s.IsDir()})
+	if !found {
+		return nil, firstErr
 	}
+	slices.SortFunc(out, func(a, b source.Entry) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 

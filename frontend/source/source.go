@@ -187,7 +187,8 @@ func (c *cached) ReadFile(ctx context.Context, name string, limit int) ([]byte, 
 	return r.v, r.err
 }
 
-// Fetch forwards to the wrapped FS and forgets what it said of those paths.
+// Fetch forwards to the wrapped FS and forgets what it said of those paths
+// (or patterns: see Glob).
 func (c *cached) Fetch(ctx context.Context, paths []string) error {
 	if err := Fetch(ctx, c.fs, paths); err != nil {
 		return err
@@ -195,10 +196,12 @@ func (c *cached) Fetch(ctx context.Context, paths []string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.files {
-		if slices.Contains(paths, k.name) {
+		if slices.ContainsFunc(paths, func(p string) bool { return Match(p, k.name) }) {
 			delete(c.files, k)
 		}
 	}
+	// A fetched pattern may add entries to any directory it leads through.
+	clear(c.dirs)
 	return nil
 }
 

@@ -29,18 +29,35 @@ type framework struct {
 	env    []plan.Env
 	// export: Next.js writes a static site to out/.
 	export bool
+	// static is where a static-site framework writes the site ("" for
+	// the default of staticOutputs).
+	static string
 }
 
 // resolveFramework detects frameworks from dependencies and config.
 func (r *resolver) resolveFramework(ctx context.Context) error {
-	if !r.pkg.hasDependency("next") {
+	switch {
+	case r.pkg.isAngular():
+		project, out, err := angularOutput(ctx, r, r.appDirRel())
+		if err != nil {
+			return err
+		}
+		// The CLI's persistent build cache (on outside CI) survives builds.
+		r.fw = &framework{name: "angular", static: out, caches: []string{".angular/cache"}, env: []plan.Env{{Name: "NG_CLI_ANALYTICS", Value: plan.Lit("false")}}}
+		r.Set("framework", "angular, project "+project, join(r.appDirRel(), "angular.json")+" (its one application)")
+		return nil
+	case r.pkg.hasDependency("@nestjs/core"):
+		r.fw = &framework{name: "nest"}
+		r.Set("framework", "nestjs", "package.json depends on @nestjs/core")
+		return nil
+	case !r.pkg.hasDependency("next"):
 		return nil
 	}
 	r.fw = &framework{name: "next", caches: []string{".next/cache"},
 		env: []plan.Env{{Name: "NEXT_TELEMETRY_DISABLED", Value: plan.Lit("1")}}}
 	output, from := "server (next start)", "package.json depends on next"
 	for _, f := range nextConfigs {
-		dt, err := r.in.Context.ReadFile(ctx, f, 1<<20)
+		dt, err := r.in.Context.ReadFile(ctx, join(r.appDirRel(), f), 1<<20)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		} else if err != nil {
@@ -49,6 +66,10 @@ func (r *resolver) resolveFramework(ctx context.Context) error {
 		if m := nextOutput.FindSubmatch(dt); m != nil {
 			switch string(m[1]) {
 			case "standalone":
+				if r.ws != nil {
+					// Next traces a member's server into .next/standalone/<member path>.
+					return r.Spec.Errorf(r.cfg.Workspace.Pos, "node.workspace", "build it with `next start` (remove output: \"standalone\") for now", join(r.ws.dir, f)+` says output: "standalone": Strata does not lay out a workspace member's standalone server yet`)
+				}
 				r.fw.standalone = true
 				output, from = "standalone", f+` says output: "standalone"`
 			case "export":
@@ -66,15 +87,32 @@ func (r *resolver) resolveFramework(ctx context.Context) error {
 // (the package name) since they hold that app's build: locked, as two
 // builds of one app would write the same files.
 func (r *resolver) frameworkCacheMounts() []plan.Mount {
-	if r.fw == nil {
-		return nil
-	}
 	var out []plan.Mount
-	for _, c := range r.fw.caches {
-		id := "strata/node/" + r.fw.name + "/" + cacheName(r.pkg.Name) + "/" + c
-		out = append(out, plan.Mount{Type: plan.CacheMount, Target: appDir + "/" + c, CacheID: id, Sharing: plan.SharingLocked})
+	add := func(tool, dir string) {
+		id := "strata/node/" + tool + "/" + cacheName(r.pkg.Name) + "/" + dir
+		out = append(out, plan.Mount{Type: plan.CacheMount, Target: r.appPath() + "/" + dir, CacheID: id, Sharing: plan.SharingLocked})
+	}
+	if r.fw != nil {
+		for _, c := range r.fw.caches {
+			add(r.fw.name, c)
+		}
+	}
+	// Build tools' own caches inside node_modules: mounted for the build
+	// only, never while an install writes node_modules.
+	for _, c := range toolCaches {
+		if r.pkg.hasDependency(c.dep) {
+			add(c.dep, c.dir)
+		}
 	}
 	return out
+}
+
+// toolCaches are caches build tools keep under node_modules, by the
+// dependency that brings the tool: Vite's pre-bundled dependencies,
+// Astro's optimised assets and content layer.
+var toolCaches = []struct{ dep, dir string }{
+	{"vite", "node_modules/.vite"},
+	{"astro", "node_modules/.astro"},
 }
 
 var unsafeCacheChars = regexp.MustCompile(`[^a-z0-9._-]+`)
@@ -127,12 +165,15 @@ var staticOutputs = []struct{ dep, dir string }{
 // Vite, Create React App or Astro build without a start script (or a
 // Next.js static export), served by the static server image.
 func (r *resolver) resolveStatic(export bool) {
-	if r.Spec.Run.Cmd.Set || (r.pkg.Scripts["start"] != "" && !export) {
+	if r.Spec.Run.Cmd.Set || (r.pkg.Scripts["start"] != "" && !export && !devServer(r.pkg.Scripts["start"])) {
 		return
 	}
 	dir := ""
-	if export {
+	switch {
+	case export:
 		dir = "out"
+	case r.fw != nil && r.fw.static != "":
+		dir = r.fw.static
 	}
 	for _, o := range staticOutputs {
 		if dir == "" && r.pkg.hasDependency(o.dep) {
@@ -152,7 +193,11 @@ func (r *resolver) resolveStatic(export bool) {
 		r.Set("install platform", "build", "a static site: no node_modules reaches the runtime image")
 	}
 	spa := r.cfg.SPA.Or(true)
-	r.Set("static site", dir+" served by "+staticServer, "no start script: the build output is static")
+	why := "no start script: the build output is static"
+	if start := r.pkg.Scripts["start"]; devServer(start) {
+		why = "scripts.start runs a development server (" + start + "): the build output is static"
+	}
+	r.Set("static site", dir+" served by "+staticServer, why)
 	r.Set("spa fallback", fmt.Sprint(spa), r.At(r.cfg.SPA.Pos))
 }
 
@@ -186,7 +231,26 @@ func (r *resolver) staticRuntime(st *plan.Stage) {
 			Path: "/etc/nginx/conf.d/default.conf", Data: r.nginxConfig(), Mode: 0o644, Link: true,
 		}},
 		plan.Step{Name: "copy the site", Copy: &plan.Copy{
-			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir + "/" + r.static), Dest: plan.Lit(staticRoot), Link: true,
+			From: plan.Source{Stage: "build"}, Src: plan.Lit(r.appPath() + "/" + r.static), Dest: plan.Lit(staticRoot), Link: true,
 		}},
 	)
+}
+
+// devServer: a start script that runs a framework's development server,
+// which serves nothing in production (its tools are dev dependencies):
+// the build output is the site.
+func devServer(script string) bool {
+	words := strings.Fields(script)
+	if len(words) == 0 {
+		return false
+	}
+	switch words[0] {
+	case "ng":
+		return len(words) > 1 && words[1] == "serve"
+	case "vite":
+		return len(words) == 1 || words[1] == "dev" || words[1] == "serve" || strings.HasPrefix(words[1], "-")
+	case "astro":
+		return len(words) > 1 && words[1] == "dev"
+	}
+	return false
 }

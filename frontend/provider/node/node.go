@@ -24,6 +24,7 @@ type settings struct {
 	Version        spec.Value[string] `yaml:"version"`
 	PackageManager spec.Value[string] `yaml:"packageManager"`
 	SPA            spec.Value[bool]   `yaml:"spa"`
+	Workspace      spec.Value[string] `yaml:"workspace"`
 }
 
 // lockfiles name each package manager's lockfile, in detection order.
@@ -56,7 +57,7 @@ func (Provider) Patterns() []string {
 	}
 	// yarn 2+: its settings, and its committed release (yarnPath).
 	out = append(out, yarnrcFile, ".yarn/releases/*")
-	return append(out, nextConfigs...)
+	return append(out, memberConfigs()...)
 }
 
 func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
@@ -72,6 +73,7 @@ func (Provider) Docs() map[string]string {
 		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: .nvmrc, .node-version or .tool-versions, else the newest release line engines.node allows, else the current LTS, 26).",
 		"packageManager": "npm, pnpm, yarn (1, or 2+ when yarn.lock is a yarn 2+ lockfile, .yarnrc.yml exists or packageManager pins yarn@2+) or bun (default: from the lockfile and package.json's packageManager).",
 		"spa":            "For a static site: answer unknown paths with index.html, so client-side routes survive a reload (default true).",
+		"workspace":      "The member of an npm, pnpm or yarn 1 workspace to build, by its directory, e.g. \"apps/web\": the install sees every member's package.json, the build builds the member and the workspace packages it depends on, the image holds only those and their production dependencies.",
 	}
 }
 
@@ -122,6 +124,9 @@ type resolver struct {
 	fw          *framework // nil when no framework is detected
 	static      string     // the build output a static site serves; "" for a server
 	bunRuntime  bool       // the start command runs bun: the runtime gets its binary
+	ws          *workspace // nil unless node.workspace picks a member
+	// wsBuild are a workspace member's build commands, dependencies first.
+	wsBuild [][]string
 }
 
 func (r *resolver) resolve(ctx context.Context) error {
@@ -131,10 +136,16 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if err := r.resolveManager(ctx); err != nil {
 		return err
 	}
+	if err := r.resolveWorkspace(ctx); err != nil {
+		return err
+	}
 	if err := r.resolveFramework(ctx); err != nil {
 		return err
 	}
 	if err := r.resolveStart(); err != nil {
+		if wsErr := r.workspaceRootError(ctx); wsErr != nil {
+			return wsErr
+		}
 		return err
 	}
 	var err error
@@ -306,6 +317,8 @@ func (r *resolver) lockfileOr(def string) string {
 func (r *resolver) resolveStart() error {
 	if cmd := r.Spec.Build.Command; cmd.Set {
 		r.Set("build command", cmd.V, r.At(cmd.Pos))
+	} else if r.ws != nil {
+		r.resolveWorkspaceBuild()
 	} else if _, ok := r.pkg.Scripts["build"]; ok {
 		r.build = plan.Lits(r.mgr.run("build")...)
 		r.Set("build command", strings.Join(r.mgr.run("build"), " "), "package.json scripts.build")
@@ -322,6 +335,8 @@ func (r *resolver) resolveStart() error {
 	case r.fw != nil && r.fw.standalone:
 		r.start.Cmd = plan.Lits("node", "server.js")
 		r.Set("start", "node server.js", "Next.js standalone output")
+	case r.fw != nil && r.fw.name == "nest" && !isPlainNode(start):
+		r.nestStart()
 	case start != "":
 		if argv, ok := plainNode(start); ok {
 			// node as PID 1 gets signals; npm in between would not pass them on.

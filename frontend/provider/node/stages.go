@@ -36,6 +36,7 @@ func (r *resolver) plan() *plan.Plan {
 	}
 	p.Stages = append(p.Stages, r.testStage(), r.runtimeStage())
 	runtime := provider.RuntimeImage(r.Spec, r.start, r.base)
+	runtime.WorkingDir = r.appPath()
 	if r.pkg.Name != "" {
 		runtime.Labels["org.opencontainers.image.title"] = r.pkg.Name
 	}
@@ -57,6 +58,8 @@ func (r *resolver) plan() *plan.Plan {
 		}
 		defaults = append(defaults, plan.Env{Name: "HOSTNAME", Value: plan.Lit("0.0.0.0")}, plan.Env{Name: "PORT", Value: plan.Lit(port)})
 		defaults = append(defaults, r.fw.env...)
+	default:
+		defaults = append(defaults, r.serverDefaults(&runtime)...)
 	}
 	if r.mgr.pnp != nil && r.static == "" {
 		defaults = r.pnpNodeOptions(&runtime, defaults)
@@ -88,7 +91,7 @@ func (r *resolver) installStage(name string) plan.Stage {
 	st.Steps = append(st.Steps, plan.Step{
 		Name: "copy package.json and " + r.lockfile,
 		Copy: &plan.Copy{
-			From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(slices.Concat([]string{"package.json", r.lockfile}, r.configFiles)...)}},
+			From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(slices.Concat([]string{"package.json", r.lockfile}, r.configFiles, r.workspaceManifests())...)}},
 			Src:  plan.Lit("/"), Dest: plan.Lit(appDir),
 		},
 	})
@@ -160,7 +163,7 @@ func (r *resolver) install(prod bool) plan.Step {
 		mounts = append(mounts, plan.Mount{Type: plan.BindMount, Target: appDir + "/.npmrc",
 			From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(".npmrc")}, Path: ".npmrc"}})
 	}
-	args := r.mgr.install(prod)
+	args := r.installArgv(prod)
 	name := r.manager + " install"
 	if r.manager == "npm" {
 		name = "npm ci"
@@ -217,7 +220,7 @@ func (r *resolver) buildStage() plan.Stage {
 		From:     plan.From{Stage: "deps"},
 		Platform: r.installPlatform,
 		// An .npmrc may hold a token: it is mounted for installs only.
-		Steps: []plan.Step{provider.SourceStep(appDir, slices.Concat([]string{"node_modules", ".git", ".npmrc"}, r.mgr.sourceExclude)...)},
+		Steps: []plan.Step{provider.SourceStep(appDir, r.sourceExcludes()...)},
 	}
 	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.Spec, "node"))}
 	if r.fw != nil {
@@ -226,6 +229,8 @@ func (r *resolver) buildStage() plan.Stage {
 	switch cmd := r.Spec.Build.Command; {
 	case cmd.Set:
 		st.Steps = append(st.Steps, provider.CommandStep(cmd, run))
+	case r.ws != nil:
+		st.Steps = append(st.Steps, r.workspaceBuildSteps(run)...)
 	case r.build != nil:
 		run.Args = r.build
 		st.Steps = append(st.Steps, plan.Step{Name: r.build[0].Text + " run build", Run: run})
@@ -238,6 +243,9 @@ func (r *resolver) buildStage() plan.Stage {
 
 func (r *resolver) testStage() plan.Stage {
 	test := r.mgr.run("test")
+	if r.ws != nil {
+		test = workspaceTable[r.mgr.name].run(r.ws, "test")
+	}
 	return plan.Stage{
 		Name:     "test",
 		From:     plan.From{Stage: "build"},
@@ -264,6 +272,11 @@ func (r *resolver) runtimeStage() plan.Stage {
 	}
 	if r.fw != nil && r.fw.standalone {
 		r.standaloneRuntime(&st)
+		st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
+		return st
+	}
+	if r.ws != nil {
+		st.Steps = append(st.Steps, r.workspaceRuntimeSteps()...)
 		st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 		return st
 	}

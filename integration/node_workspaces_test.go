@@ -1,0 +1,161 @@
+//go:build integration
+
+package integration
+
+import (
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-build/strata/internal/imagerun"
+)
+
+// checkWorkspaceWeb runs the apps/web image of a workspace example and
+// checks that it answers with what the workspace library built.
+func checkWorkspaceWeb(t *testing.T, img imagerun.Image, want string) {
+	t.Helper()
+	cfg := img.Config.Config
+	if len(cfg.Entrypoint) != 0 || !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" || cfg.WorkingDir != "/app/apps/web" {
+		t.Errorf("entrypoint %q cmd %q user %q workdir %q", cfg.Entrypoint, cfg.Cmd, cfg.User, cfg.WorkingDir)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	c := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, c, addr, "/"); !strings.Contains(got, want) {
+		t.Errorf("GET / = %q, want %q", got, want)
+	}
+	if got := get(t, c, addr, "/env"); !strings.Contains(got, "NODE_ENV=production uid=1000") {
+		t.Errorf("GET /env = %q", got)
+	}
+}
+
+// One member of a pnpm workspace (node.workspace: apps/web), which depends
+// on a workspace library with a TypeScript build of its own: the library
+// is built first and its output answers over HTTP; the image holds the
+// member, the library's build output and their production dependencies,
+// no dev dependency and no other member; a source edit in apps/web leaves
+// both installs cached.
+func TestNodePnpmMonorepo(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-pnpm-monorepo")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/package.json", "app/apps/web/node_modules/@demo/greet", "app/apps/web/package.json", "app/packages/greet/package.json"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range []string{"typescript", "is-number", "apps/admin", "pnpm-lock.yaml"} {
+		if found := appPathsWith(paths, p); len(found) > 0 {
+			t.Errorf("the runtime holds %s (a dev dependency, another member or its dependency, or the install's manifests): %q", p, found[:min(len(found), 5)])
+		}
+	}
+
+	// A source edit in the member re-runs the build, neither install.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	start = time.Now()
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	t.Logf("rebuilt after a source edit in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	if v.cached(t, "[build 1/2] copy the source") {
+		t.Error("a source edit did not reach the source copy")
+	}
+	for _, step := range []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+}
+
+// The same monorepo as an npm workspace: npm installs only the named
+// workspaces' dependencies, builds the library in a step before the
+// member's, and the image holds no dev dependency and no other member.
+func TestNodeNpmWorkspaces(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-npm-workspaces")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet", "app/apps/web/package.json"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range []string{"typescript", "is-number", "apps/admin"} {
+		if found := appPathsWith(paths, p); len(found) > 0 {
+			t.Errorf("the runtime holds %s (a dev dependency, another member or its dependency): %q", p, found[:min(len(found), 5)])
+		}
+	}
+	if holds(paths, "app/package-lock.json") || holds(paths, "app/package.json") {
+		t.Error("the runtime holds the install's root manifests")
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+}
+
+// appPathsWith are the paths under /app that contain part (the base
+// image's own files, npm's among them, are not the app's).
+func appPathsWith(paths []string, part string) []string {
+	var out []string
+	for _, p := range paths {
+		if strings.HasPrefix(p, "app/") && strings.Contains(p, part) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// The same monorepo as a yarn 1 workspace: yarn cannot narrow an install
+// to one member, so the image holds every member's production dependencies
+// (is-number is apps/admin's), but only apps/web's and packages/greet's
+// code; the library's build runs first, through yarn workspace.
+func TestNodeYarnWorkspaces(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-yarn-workspaces")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range []string{"typescript", "apps/admin", "yarn.lock"} {
+		if found := appPathsWith(paths, p); len(found) > 0 {
+			t.Errorf("the runtime holds %s: %q", p, found[:min(len(found), 5)])
+		}
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	for _, step := range []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+}
