@@ -14,8 +14,8 @@ WORKDIR /app
 # python -m venv /app/.venv
 RUN python -m venv /app/.venv
 # pip install -r requirements.txt
-# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST
+# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
 RUN --mount=type=bind,from=deps-files,target=/run/strata/requirements \
     --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \

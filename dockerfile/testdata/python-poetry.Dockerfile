@@ -14,8 +14,8 @@ WORKDIR /app
 # python -m venv /opt/poetry
 RUN python -m venv /opt/poetry
 # pip install poetry==2.5.1
-# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INSECURE_HOST
+# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
 RUN --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \
     --mount=type=secret,id=netrc,target=/root/.netrc \
