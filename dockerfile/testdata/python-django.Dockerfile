@@ -22,7 +22,7 @@ RUN --mount=type=bind,from=deps-files,target=/run/strata/requirements \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     cd /run/strata/requirements && \
-    PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 /app/.venv/bin/python -m pip install -r requirements.txt
+    PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /app/.venv/bin/python -m pip install -r requirements.txt
 
 FROM deps AS build-stage
 COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app

@@ -89,6 +89,10 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 	vars := []plan.Env{
 		{Name: "PIP_CACHE_DIR", Value: plan.Lit(pipCache)},
 		{Name: "PIP_DISABLE_PIP_VERSION_CHECK", Value: plan.Lit("1")},
+		// No prompt for credentials a build cannot type: an index that
+		// answers 401 makes pip report the package as not found instead of
+		// dying on EOF.
+		{Name: "PIP_NO_INPUT", Value: plan.Lit("1")},
 	}
 	for _, a := range indexArgs {
 		vars = append(vars, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
