@@ -90,6 +90,8 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}
+	r.checkPipNoCacheDir()
+	r.checkSystemLibraries(ctx)
 	pl := r.plan()
 	pl.Findings = r.Findings
 	return pl, nil
