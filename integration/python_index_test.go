@@ -114,15 +114,19 @@ func (b bed) exportedBuild(t testing.TB, c *client.Client, bu build) (imagerun.I
 }
 
 // checkPrivateInstall: the image runs the app with the private package,
-// which the index served only to authorised requests.
+// which the index served to authorised requests (it serves no other: a
+// client that tries without credentials first is refused, then retries).
 func checkPrivateInstall(t *testing.T, ix *privateIndex, img imagerun.Image, want string) {
 	t.Helper()
 	if got := runToExit(t, img); !strings.Contains(got, want) {
 		t.Errorf("the image printed %q, want %q", got, want)
 	}
 	authorised, refused := ix.seen()
-	if !slices.Contains(authorised, "/simple/strata-private-greeting/") || len(refused) != 0 {
-		t.Errorf("the index served %q and refused %q", authorised, refused)
+	t.Logf("the index served %q and refused %q", authorised, refused)
+	if !slices.ContainsFunc(authorised, func(p string) bool {
+		return p == "/simple/strata-private-greeting/" || strings.HasPrefix(p, "/files/strata_private_greeting-")
+	}) {
+		t.Errorf("the index served no request for the private package: served %q, refused %q", authorised, refused)
 	}
 }
 
@@ -134,4 +138,55 @@ func noSecret(t *testing.T, secret string, paths ...string) {
 			t.Errorf("the password is in %s: %q", p, found)
 		}
 	}
+}
+
+// uv with a named private index: uv.lock (written at run time on the host,
+// with the credentials in the environment) records the index without
+// them; in the build, uv reads them from UV_INDEX_PRIVATE_USERNAME and
+// _PASSWORD, which build.secrets makes environment variables of the install
+// steps. The password is in no layer, config, history or cache export.
+func TestPythonPrivateIndexUV(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	pass := "s3cret-uv-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	ix := startPrivateIndex(t, "strata", pass, greetingWheel)
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"Dockerfile": `# syntax=localhost:5000/strata:dev
+build:
+  secrets:
+    - {id: uv_index_user, env: UV_INDEX_PRIVATE_USERNAME, required: true}
+    - {id: uv_index_password, env: UV_INDEX_PRIVATE_PASSWORD, required: true}
+`,
+		"pyproject.toml": `[project]
+name = "private-uv"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["strata-private-greeting==0.1.0", "six==1.17.0"]
+
+[[tool.uv.index]]
+name = "private"
+url = "` + ix.url + `"
+explicit = true
+
+[tool.uv.sources]
+strata-private-greeting = { index = "private" }
+`,
+		"main.py": "import six\nimport strata_private_greeting\n\nprint(strata_private_greeting.greet(), 'with six', six.__version__)\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("UV_INDEX_PRIVATE_USERNAME", "strata")
+	t.Setenv("UV_INDEX_PRIVATE_PASSWORD", pass)
+	attrs := lockUV(t, b, dir)
+	ix.seen()
+	if lock, err := os.ReadFile(filepath.Join(dir, "uv.lock")); err != nil || strings.Contains(string(lock), pass) {
+		t.Fatalf("uv.lock holds the password, or is missing: %v", err)
+	}
+	secrets := []session.Attachable{secretsprovider.FromMap(map[string][]byte{"uv_index_user": []byte("strata"), "uv_index_password": []byte(pass)})}
+	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, attrs: attrs, session: secrets})
+	checkPrivateInstall(t, ix, img, "hello from the private index with six 1.17.0")
+	noSecret(t, pass, tarPath, cache)
 }
