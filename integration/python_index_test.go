@@ -130,12 +130,17 @@ func checkPrivateInstall(t *testing.T, ix *privateIndex, img imagerun.Image, wan
 	}
 }
 
-// noSecret fails for every place under paths that holds the secret.
+// noSecret fails for every place under paths that holds the secret. The
+// private package's code is in each (its layer), so the search is shown
+// to look inside layers.
 func noSecret(t *testing.T, secret string, paths ...string) {
 	t.Helper()
 	for _, p := range paths {
 		if found := secretIn(t, p, secret); len(found) > 0 {
 			t.Errorf("the password is in %s: %q", p, found)
+		}
+		if len(secretIn(t, p, "hello from the private index")) == 0 {
+			t.Errorf("the search found not even the private package's code in %s", p)
 		}
 	}
 }
