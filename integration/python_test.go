@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -223,5 +224,16 @@ func TestPythonFlask(t *testing.T) {
 	t.Logf("--target test after a source edit: %s", time.Since(start).Round(time.Millisecond))
 	if !v.cached(t, "pip install -r requirements.txt") || !v.cached(t, "apt-get install libpq-dev") || v.cached(t, "python -m unittest discover") {
 		t.Error("a source edit re-ran the install or apt, or did not re-run the tests")
+	}
+
+	// The builder has libpq's headers already, as the official image (on
+	// buildpack-deps) does: without build.packages psycopg2 compiles too,
+	// which is why PythonSystemLibraryMissing asks only for the runtime side.
+	desc := "# syntax=localhost:5000/strata:dev\nrun:\n  packages: [libpq5]\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.solve(t, c, build{dir: dir}); err != nil {
+		t.Errorf("psycopg2 without libpq-dev in build.packages: %v", err)
 	}
 }
