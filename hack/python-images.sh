@@ -5,7 +5,9 @@
 # rootfs_tar helpers.
 #
 # python:<M.m>, python:<M.m.p> and their -<suite> names: the builder, with what
-# building wheels needs (gcc, libc6-dev, make, python3-dev). The -slim and
+# the official image has for building wheels: buildpack-deps' compilers and
+# library headers (libpq, MariaDB, libxml2, libffi, OpenSSL …) and
+# python3-dev. The -slim and
 # -slim-<suite> names: the runtime, python3 with venv and pip and
 # ca-certificates on minimal Debian. Python is Debian's (bookworm has 3.11,
 # trixie 3.13), so M.m.p is the version Debian ships, read from the rootfs.
@@ -38,8 +40,20 @@ PY_RELEASES=(
 # Slim rootfs (also the builder's first layer); debootstrap leaves out
 # Recommends, so pip does not pull in a compiler here.
 PY_SLIM_INCLUDE=ca-certificates,python3,python3-venv,python3-pip
-# What the builder's second layer installs.
-PY_BUILDER_DEBS=(gcc libc6-dev make python3-dev)
+# What the builder's second layer installs: buildpack-deps' list (the
+# official python image's base, the same for bookworm and trixie) without
+# ImageMagick and its headers (hundreds of MB, for Wand, which loads the
+# library at run time anyway), plus python3-dev for Python's own headers.
+PY_BUILDER_DEBS=(python3-dev
+	autoconf automake bzip2 default-libmysqlclient-dev dpkg-dev file g++ gcc
+	libbz2-dev libc6-dev libcurl4-openssl-dev libdb-dev libevent-dev libffi-dev
+	libgdbm-dev libglib2.0-dev libgmp-dev libjpeg-dev libkrb5-dev liblzma-dev
+	libmaxminddb-dev libncurses5-dev libncursesw5-dev libpng-dev libpq-dev
+	libreadline-dev libsqlite3-dev libssl-dev libtool libwebp-dev libxml2-dev
+	libxslt-dev libyaml-dev make patch unzip xz-utils zlib1g-dev)
+# The builder layer's cache file is named by that list, so a new list
+# builds a new layer.
+PY_BUILDER_KEY=$(printf '%s\n' "${PY_BUILDER_DEBS[@]}" | sha256sum | cut -c1-12)
 
 # uv's release, and the sha256 of its musllinux x86_64 wheel as the index
 # served it when pinned (pip checks the download against it).
@@ -68,11 +82,11 @@ py_fixup() {
 	echo "$v" >"$ROOTFS_CACHE/$2.version"
 }
 
-# py_builder_layer NAME: $ROOTFS_CACHE/NAME-builder.tar, what installing
+# py_builder_layer NAME: $ROOTFS_CACHE/NAME-builder-KEY.tar, what installing
 # PY_BUILDER_DEBS with apt changes in the rootfs NAME.tar, plus the
 # python-config links.
 py_builder_layer() {
-	local out=$ROOTFS_CACHE/$1-builder.tar d=$work/builder-$1 minor
+	local out=$ROOTFS_CACHE/$1-builder-$PY_BUILDER_KEY.tar d=$work/builder-$1 minor
 	[[ -f $out ]] && return 0
 	log "${PY_BUILDER_DEBS[*]} in $1"
 	mkdir -p "$d"
@@ -122,6 +136,9 @@ for release in "${PY_RELEASES[@]}"; do
 	for variant in builder slim; do
 		if [[ $variant == builder ]]; then suffixes=("" "-$suite"); else suffixes=(-slim "-slim-$suite"); fi
 		refs=$(py_tags "$minor" "${suffixes[@]}")
+		# A tag naming the builder's package list: a registry that has the
+		# builder from another list builds it anew.
+		[[ $variant != builder ]] || refs+=" library/python:$minor-strata-builder-$PY_BUILDER_KEY"
 		[[ -z $patch ]] || refs+=" $(py_tags "$patch" "${suffixes[@]}")"
 		# shellcheck disable=SC2086 # refs is a word list
 		[[ -z $patch ]] || needed $refs || continue
@@ -134,7 +151,7 @@ for release in "${PY_RELEASES[@]}"; do
 		layers=("$name.tar")
 		if [[ $variant == builder ]]; then
 			py_builder_layer "$name"
-			layers+=("$name-builder.tar")
+			layers+=("$name-builder-$PY_BUILDER_KEY.tar")
 		fi
 		for f in "${layers[@]}"; do
 			[[ -e $ctx/$f ]] || ln "$ROOTFS_CACHE/$f" "$ctx/$f" 2>/dev/null || cp "$ROOTFS_CACHE/$f" "$ctx/$f"

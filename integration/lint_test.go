@@ -245,3 +245,33 @@ func TestDockerignoreMissingTransfersNoContents(t *testing.T) {
 	}
 	t.Logf("detection transferred %d bytes with %d MB in .git and node_modules", detect, 2*big>>20)
 }
+
+// The Python rules through the frontend image: PIP_NO_CACHE_DIR at its
+// line, and psycopg2 without libpq5 at the requirement's line.
+func TestCallCheckPythonRules(t *testing.T) {
+	testBed(t)
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"Dockerfile":       "# syntax=" + strataImage() + "\nrun:\n  env:\n    PIP_NO_CACHE_DIR: \"off\"\n",
+		"requirements.txt": "flask==3.1.3\npsycopg2==2.9.13\n",
+		"main.py":          "print('hello')\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, status := buildx(t, dir, "--call=check")
+	if status != 1 {
+		t.Errorf("--call=check exited %d, want 1:\n%s", status, out)
+	}
+	for _, want := range []string{
+		"Check complete, 2 warnings have been found!",
+		"WARNING: PipNoCacheDir - https://github.com/strata-build/strata/blob/main/docs/rules/pip-no-cache-dir.md",
+		">>>     PIP_NO_CACHE_DIR: \"off\"",
+		"WARNING: PythonSystemLibraryMissing", "psycopg2 loads the shared library of Debian's libpq5", "(requirements.txt line 2)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--call=check output lacks %q:\n%s", want, out)
+		}
+	}
+}

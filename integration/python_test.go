@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -172,5 +173,67 @@ func TestPythonDjango(t *testing.T) {
 	}
 	if !holds(layerPaths(t, img), "app/staticfiles/admin/css/base.css") {
 		t.Error("collectstatic did not run at build time")
+	}
+}
+
+// A Flask app with a C extension built from source: gunicorn serves
+// app:app (both detected), psycopg2 (no Linux wheel) is compiled in the
+// builder against libpq-dev from build.packages, and the runtime image holds
+// the compiled module and libpq5 from run.packages but no compiler or
+// headers. A source edit leaves the install, compile included, cached.
+func TestPythonFlask(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-flask")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("build: %s", time.Since(start).Round(time.Millisecond))
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"gunicorn", "app:app"}) || cfg.User != "65532:65532" {
+		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	_, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-flask, libpq 1") {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "uid=65532 venv=/app/.venv") {
+		t.Errorf("GET /env = %q", got)
+	}
+	paths := layerPaths(t, img)
+	compiled := slices.ContainsFunc(paths, func(p string) bool {
+		return strings.HasPrefix(p, "app/.venv/lib/") && strings.Contains(p, "/site-packages/psycopg2/_psycopg.cpython-") && strings.HasSuffix(p, ".so")
+	})
+	libpq := slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, "/libpq.so.5") })
+	if !compiled || !libpq {
+		t.Errorf("the compiled psycopg2 module is in the runtime image: %v; libpq.so.5: %v", compiled, libpq)
+	}
+	for _, p := range paths {
+		if strings.HasSuffix(p, "bin/gcc") || strings.Contains(p, "-linux-gnu-gcc") || strings.HasPrefix(p, "usr/include/postgresql/") || strings.HasSuffix(p, "/Python.h") || strings.HasSuffix(p, "bin/pg_config") {
+			t.Errorf("a compiler, headers or pg_config reached the runtime image: %s", p)
+		}
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "greet.py"), "hello from", "hi "+run+" from")
+	start = time.Now()
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("--target test after a source edit: %s", time.Since(start).Round(time.Millisecond))
+	if !v.cached(t, "pip install -r requirements.txt") || !v.cached(t, "apt-get install libpq-dev") || v.cached(t, "python -m unittest discover") {
+		t.Error("a source edit re-ran the install or apt, or did not re-run the tests")
+	}
+
+	// The builder has libpq's headers already, as the official image (on
+	// buildpack-deps) does: without build.packages psycopg2 compiles too,
+	// which is why PythonSystemLibraryMissing asks only for the runtime side.
+	desc := "# syntax=localhost:5000/strata:dev\nrun:\n  packages: [libpq5]\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.solve(t, c, build{dir: dir}); err != nil {
+		t.Errorf("psycopg2 without libpq-dev in build.packages: %v", err)
 	}
 }

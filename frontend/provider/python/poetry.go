@@ -35,8 +35,13 @@ func (r *resolver) resolvePoetry(ctx context.Context) error {
 	}
 	from := "default"
 	r.poetryVersion = defaultPoetryVersion
+	header := ""
 	if m := poetryHeader.FindSubmatch(dt); m != nil {
-		r.poetryVersion, from = string(m[1]), "poetry.lock's header"
+		header = string(m[1])
+		r.poetryVersion, from = header, "poetry.lock's header"
+	}
+	if err := r.checkPoetryLock(ctx, header); err != nil {
+		return err
 	}
 	if v := r.cfg.InstallerVersion; v.Set {
 		if !installerVersion.MatchString(v.V) {

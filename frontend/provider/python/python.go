@@ -49,7 +49,7 @@ func (Provider) Name() string { return "python" }
 
 func (Provider) Patterns() []string {
 	return []string{"pyproject.toml", "requirements*.txt", "requirements/*.txt", ".python-version", "runtime.txt",
-		"uv.lock", "poetry.lock", "pdm.lock", "main.py", "app.py", "manage.py"}
+		"uv.lock", "poetry.lock", "pdm.lock", "main.py", "app.py", "wsgi.py", "manage.py"}
 }
 
 func (Provider) Detect(ctx context.Context, fsys source.FS) (bool, error) {
@@ -90,6 +90,8 @@ func (p Provider) Plan(ctx context.Context, in provider.Input) (*plan.Plan, erro
 	if err := r.resolve(ctx); err != nil {
 		return nil, err
 	}
+	r.checkPipNoCacheDir()
+	r.checkSystemLibraries(ctx)
 	pl := r.plan()
 	pl.Findings = r.Findings
 	return pl, nil
@@ -278,8 +280,9 @@ const defaultUVVersion = "0.13.9"
 // installerVersion reaches an image reference: nothing else passes.
 var installerVersion = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 
-// resolveStart finds how the app starts: run.cmd, a [project.scripts]
-// entry, an ASGI/WSGI app served by the server it depends on, or a script.
+// resolveStart finds how the app starts: run.cmd, Django, a
+// [project.scripts] entry, a Flask or ASGI app served by the server it
+// depends on, or a script.
 func (r *resolver) resolveStart(ctx context.Context) error {
 	r.port = 8000
 	if r.Spec.Run.Port.Set {
@@ -303,6 +306,9 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		}
 		return nil
 	}
+	if ok, err := r.resolveFlask(ctx); ok || err != nil {
+		return err
+	}
 	for _, f := range entryFiles {
 		dt, err := r.in.Context.ReadFile(ctx, f, maxFile)
 		if err != nil {
@@ -310,23 +316,12 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		}
 		module := strings.TrimSuffix(f, ".py")
 		src := string(dt)
-		switch {
-		case strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette("):
-			if slices.Contains(r.deps, "uvicorn") {
-				// Address from the environment, so `-e UVICORN_PORT=…` moves it.
-				r.start.Cmd = plan.Lits("uvicorn", module+":app")
-				r.startEnv = []plan.Env{{Name: "UVICORN_HOST", Value: plan.Lit("0.0.0.0")}, {Name: "UVICORN_PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-				r.Set("start", "uvicorn "+module+":app", f+" creates an ASGI app and uvicorn is a dependency")
-				return nil
-			}
-		case strings.Contains(src, "Flask("):
-			if slices.Contains(r.deps, "gunicorn") {
-				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
-				r.start.Cmd = plan.Lits("gunicorn", module+":app")
-				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-				r.Set("start", "gunicorn "+module+":app", f+" creates a Flask app and gunicorn is a dependency")
-				return nil
-			}
+		if (strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette(")) && slices.Contains(r.deps, "uvicorn") {
+			// Address from the environment, so `-e UVICORN_PORT=…` moves it.
+			r.start.Cmd = plan.Lits("uvicorn", module+":app")
+			r.startEnv = []plan.Env{{Name: "UVICORN_HOST", Value: plan.Lit("0.0.0.0")}, {Name: "UVICORN_PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+			r.Set("start", "uvicorn "+module+":app", f+" creates an ASGI app and uvicorn is a dependency")
+			return nil
 		}
 		r.start.Cmd = plan.Lits("python", f)
 		r.Set("start", "python "+f, "detected "+f)

@@ -66,6 +66,7 @@ func TestVersionAndInstaller(t *testing.T) {
 		{"bad version file", "", map[string]string{"requirements.txt": "", ".python-version": "pypy\n"}, "", "", `.python-version: "pypy" is not a Python version`},
 		{"bad toml", "", map[string]string{"pyproject.toml": "[project\n"}, "", "", "pyproject.toml:1:"},
 		{"nothing to start", "", map[string]string{"requirements.txt": ""}, "", "", "Strata cannot tell how the app starts"},
+		{"flask without gunicorn", "", map[string]string{"requirements.txt": "flask==3.1\n", "app.py": "app = Flask(__name__)\n"}, "", "", "app.py makes a Flask app (app:app), which Strata serves with gunicorn, but gunicorn is not a dependency"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,7 +100,10 @@ func TestStart(t *testing.T) {
 	}{
 		{"fastapi", map[string]string{"requirements.txt": "fastapi==0.1\nuvicorn[standard]>=0.30\n", "main.py": "app = FastAPI()\n"}, "", "uvicorn main:app", "UVICORN_PORT=8000"},
 		{"flask", map[string]string{"requirements.txt": "Flask==3.1\ngunicorn==23.0\n", "app.py": "app = Flask(__name__)\n"}, "run:\n  port: 5000\n", "gunicorn app:app", "PORT=5000"},
-		{"flask without gunicorn", map[string]string{"requirements.txt": "flask\n", "app.py": "app = Flask(__name__)\n"}, "", "python app.py", ""},
+		{"flask without gunicorn runs itself", map[string]string{"requirements.txt": "flask\n", "app.py": "app = Flask(__name__)\nif __name__ == '__main__':\n    app.run(port=5000)\n"}, "", "python app.py", ""},
+		{"flask wsgi.py", map[string]string{"requirements.txt": "flask==3.1\ngunicorn==23.0\n", "wsgi.py": "from shop import create_app\n\napplication = create_app()\n", "app.py": "print(1)\n"}, "", "gunicorn wsgi:application", "PORT=8000"},
+		{"flask factory", map[string]string{"requirements.txt": "flask==3.1\ngunicorn==23.0\n", "app.py": "import flask\n\ndef create_app():\n    return flask.Flask(__name__)\n"}, "", "gunicorn app:create_app()", "PORT=8000"},
+		{"flask typed variable in main.py", map[string]string{"requirements.txt": "flask==3.1\ngunicorn==23.0\n", "main.py": "server: Flask = flask.Flask(__name__)\n"}, "", "gunicorn main:server", ""},
 		{"script entry", map[string]string{"pyproject.toml": "[project]\nname = \"svc\"\n[project.scripts]\nsvc = \"svc.cli:main\"\n"}, "", "svc", ""},
 		{"run.cmd", map[string]string{"requirements.txt": "", "main.py": ""}, "run:\n  cmd: [gunicorn, app.wsgi]\n", "gunicorn app.wsgi", ""},
 	}

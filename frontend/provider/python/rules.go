@@ -25,11 +25,24 @@ var (
 		Name:        "PythonLockfileMissing",
 		Description: "A pyproject.toml project should be installed from a lockfile or pinned requirements",
 	}
+	rulePoetryLockStale = lint.Rule{
+		Name:        "PoetryLockStale",
+		Description: "poetry.lock should be written from today's pyproject.toml",
+	}
+	rulePipNoCacheDir = lint.Rule{
+		Name:        "PipNoCacheDir",
+		Description: "PIP_NO_CACHE_DIR should not be set: it turns pip's cache off whatever its value",
+	}
+	ruleSystemLibraryMissing = lint.Rule{
+		Name:        "PythonSystemLibraryMissing",
+		Description: "A dependency that needs a system library should have its Debian package declared",
+	}
 )
 
 // Rules are the Python provider's lint rules (lint.Ruled).
 func (Provider) Rules() []lint.Rule {
-	return []lint.Rule{ruleVersionNotAllowed, ruleRequirementsNotPinned, ruleLockfileMissing}
+	return []lint.Rule{ruleVersionNotAllowed, ruleRequirementsNotPinned, ruleLockfileMissing,
+		rulePoetryLockStale, rulePipNoCacheDir, ruleSystemLibraryMissing}
 }
 
 // checkRequiresPython: a version the description or a version file pins
@@ -71,6 +84,36 @@ func (r *resolver) checkPins(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// checkPipNoCacheDir: pip reads PIP_NO_CACHE_DIR with any value, even 0
+// or false, as "no cache", so the cache mount the install steps keep warm
+// stays empty. It is found where a description can set it: an arg, run.env,
+// a secret exposed as that variable, the build command.
+func (r *resolver) checkPipNoCacheDir() {
+	const name = "PIP_NO_CACHE_DIR"
+	why := "pip turns its cache off whatever the value (even 0 or false); Strata keeps pip's cache on a cache mount, never in a layer, so this only makes every install download everything again (remove it)"
+	find := func(pos spec.Pos, where string) {
+		r.Find(rulePipNoCacheDir.Name, plan.Finding{Pos: pos, Message: where + ": " + why})
+	}
+	for _, a := range r.Spec.Args {
+		if a.Name == name {
+			find(a.Pos, "arg "+name)
+		}
+	}
+	if env := r.Spec.Run.Env; env.Set {
+		if _, ok := env.V[name]; ok {
+			find(env.KeyPos(name), "run.env."+name)
+		}
+	}
+	for _, sec := range r.Spec.Build.Secrets.V {
+		if sec.Env.V == name {
+			find(sec.Env.Pos, "build.secrets exposes "+sec.ID.V+" as "+name)
+		}
+	}
+	if cmd := r.Spec.Build.Command; cmd.Set && (strings.Contains(cmd.V, name) || strings.Contains(cmd.V, "--no-cache-dir")) {
+		find(cmd.Pos, "build.command sets "+name+" or --no-cache-dir")
+	}
 }
 
 func spec0(line int) spec.Pos { return spec.Pos{Line: line, Column: 1} }

@@ -29,8 +29,13 @@ const (
 // other base image.
 const uvImage = "ghcr.io/astral-sh/uv:"
 
-// indexArgs pass through from --build-arg to the install steps only.
-var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_INSECURE_HOST"}
+// indexArgs pass through from --build-arg to the install steps only: no
+// default, so a step sees one only when --build-arg sets it, and no image
+// config or history entry names its value (index URLs may carry
+// credentials). UV_INDEX_URL and UV_EXTRA_INDEX_URL are uv's older names,
+// which uv still reads.
+var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST",
+	"UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INSECURE_HOST"}
 
 // runtimePath puts the virtualenv first, as activating it would.
 const runtimePath = venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -84,6 +89,10 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 	vars := []plan.Env{
 		{Name: "PIP_CACHE_DIR", Value: plan.Lit(pipCache)},
 		{Name: "PIP_DISABLE_PIP_VERSION_CHECK", Value: plan.Lit("1")},
+		// No prompt for credentials a build cannot type: an index that
+		// answers 401 makes pip report the package as not found instead of
+		// dying on EOF.
+		{Name: "PIP_NO_INPUT", Value: plan.Lit("1")},
 	}
 	for _, a := range indexArgs {
 		vars = append(vars, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})

@@ -1,0 +1,197 @@
+//go:build integration
+
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/secrets/secretsprovider"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/strata-build/strata/internal/imagerun"
+)
+
+// greetingWheel is the private distribution: on the test's index only.
+var greetingWheel = wheel{name: "strata-private-greeting", version: "0.1.0", files: map[string]string{
+	"strata_private_greeting/__init__.py": "def greet():\n    return 'hello from the private index'\n",
+}}
+
+// A private PEP 503 index that wants basic auth for every request: an app
+// that needs one package from it and one from the public index builds with
+// the credentials in the index URL (--build-arg PIP_EXTRA_INDEX_URL) or in
+// a netrc secret, and fails, naming the package, without them. The password
+// is in no layer, image config, history entry or local cache export, of
+// Strata's images nor of the image the ejected Dockerfile builds.
+func TestPythonPrivateIndex(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	pass := "s3cret-" + run // unique, so a find is this run's
+	ix := startPrivateIndex(t, "strata", pass, greetingWheel)
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"Dockerfile":       "# syntax=localhost:5000/strata:dev\n",
+		"requirements.txt": "strata-private-greeting==0.1.0\nsix==1.17.0\n",
+		"main.py":          "import six\nimport strata_private_greeting\n\nprint(strata_private_greeting.greet(), 'with six', six.__version__)\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const want = "hello from the private index with six 1.17.0"
+	const install = "pip install -r requirements.txt"
+	bareURL := map[string]string{"build-arg:PIP_EXTRA_INDEX_URL": ix.url}
+
+	// Without credentials: the index refuses, pip names what it could not find.
+	v, err := b.solve(t, c, build{dir: dir, attrs: bareURL})
+	authorised, refused := ix.seen()
+	if err == nil {
+		t.Fatal("the build passed without credentials")
+	}
+	if log := v.log(t, install); !strings.Contains(log, "No matching distribution found for strata-private-greeting==0.1.0") {
+		t.Errorf("pip's log without credentials:\n%s", log)
+	}
+	if len(authorised) != 0 || !slices.Contains(refused, "/simple/strata-private-greeting/") {
+		t.Errorf("without credentials the index served %q and refused %q", authorised, refused)
+	}
+
+	// Credentials in the index URL, a build arg.
+	withURL := map[string]string{"build-arg:PIP_EXTRA_INDEX_URL": ix.withCredentials()}
+	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, attrs: withURL})
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+	// The builder image holds the install step in its history, by name.
+	bimg, btar, _ := b.exportedBuild(t, c, build{dir: dir, attrs: map[string]string{"build-arg:PIP_EXTRA_INDEX_URL": ix.withCredentials(), "target": "build"}})
+	if !slices.ContainsFunc(bimg.Config.History, func(h ocispecs.History) bool { return h.CreatedBy == "RUN "+install+" # strata" }) {
+		t.Errorf("the builder's history has no entry for %q: %+v", install, bimg.Config.History)
+	}
+	noSecret(t, pass, btar)
+
+	// Credentials in a netrc secret, the index URL bare.
+	netrc := []session.Attachable{secretsprovider.FromMap(map[string][]byte{
+		"netrc": []byte("machine " + ix.host + " login strata password " + pass + "\n"),
+	})}
+	img, tarPath, cache = b.exportedBuild(t, c, build{dir: dir, attrs: bareURL, session: netrc})
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+
+	// The ejected Dockerfile takes the same build arg; its ARG has no default.
+	ej := b.ejected(t, dir, withURL)
+	df, err := os.ReadFile(filepath.Join(ej.dfDir, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(df)) {
+		if strings.Contains(line, "PIP_EXTRA_INDEX_URL") && !strings.HasPrefix(line, "#") && (!strings.HasPrefix(line, "ARG ") || strings.Contains(line, "=")) {
+			t.Errorf("the ejected Dockerfile names PIP_EXTRA_INDEX_URL outside an ARG without a default: %q", line)
+		}
+	}
+	img, tarPath, cache = b.exportedBuild(t, c, ej)
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+}
+
+// exportedBuild builds into an OCI tarball and a local cache export (every
+// intermediate result, mode=max), and returns the image and both paths.
+func (b bed) exportedBuild(t testing.TB, c *client.Client, bu build) (imagerun.Image, string, string) {
+	t.Helper()
+	tmp := t.TempDir()
+	tarPath, cache := filepath.Join(tmp, "image.tar"), filepath.Join(tmp, "cache")
+	bu.exports = ociExport(tarPath)
+	bu.cacheTo = []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": cache, "mode": "max"}}}
+	if _, err := b.solve(t, c, bu); err != nil {
+		t.Fatal(err)
+	}
+	return readOCI(t, tarPath)[0], tarPath, cache
+}
+
+// checkPrivateInstall: the image runs the app with the private package,
+// which the index served to authorised requests (it serves no other: a
+// client that tries without credentials first is refused, then retries).
+func checkPrivateInstall(t *testing.T, ix *privateIndex, img imagerun.Image, want string) {
+	t.Helper()
+	if got := runToExit(t, img); !strings.Contains(got, want) {
+		t.Errorf("the image printed %q, want %q", got, want)
+	}
+	authorised, refused := ix.seen()
+	t.Logf("the index served %q and refused %q", authorised, refused)
+	if !slices.ContainsFunc(authorised, func(p string) bool {
+		return p == "/simple/strata-private-greeting/" || strings.HasPrefix(p, "/files/strata_private_greeting-")
+	}) {
+		t.Errorf("the index served no request for the private package: served %q, refused %q", authorised, refused)
+	}
+}
+
+// noSecret fails for every place under paths that holds the secret. The
+// private package's code is in each (its layer), so the search is shown
+// to look inside layers.
+func noSecret(t *testing.T, secret string, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if found := secretIn(t, p, secret); len(found) > 0 {
+			t.Errorf("the password is in %s: %q", p, found)
+		}
+		if len(secretIn(t, p, "hello from the private index")) == 0 {
+			t.Errorf("the search found not even the private package's code in %s", p)
+		}
+	}
+}
+
+// uv with a named private index: uv.lock (written at run time on the host,
+// with the credentials in the environment) records the index without
+// them; in the build, uv reads them from UV_INDEX_PRIVATE_USERNAME and
+// _PASSWORD, which build.secrets makes environment variables of the install
+// steps. The password is in no layer, config, history or cache export.
+func TestPythonPrivateIndexUV(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	pass := "s3cret-uv-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	ix := startPrivateIndex(t, "strata", pass, greetingWheel)
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"Dockerfile": `# syntax=localhost:5000/strata:dev
+build:
+  secrets:
+    - {id: uv_index_user, env: UV_INDEX_PRIVATE_USERNAME, required: true}
+    - {id: uv_index_password, env: UV_INDEX_PRIVATE_PASSWORD, required: true}
+`,
+		"pyproject.toml": `[project]
+name = "private-uv"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["strata-private-greeting==0.1.0", "six==1.17.0"]
+
+[[tool.uv.index]]
+name = "private"
+url = "` + ix.url + `"
+explicit = true
+
+[tool.uv.sources]
+strata-private-greeting = { index = "private" }
+`,
+		"main.py": "import six\nimport strata_private_greeting\n\nprint(strata_private_greeting.greet(), 'with six', six.__version__)\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("UV_INDEX_PRIVATE_USERNAME", "strata")
+	t.Setenv("UV_INDEX_PRIVATE_PASSWORD", pass)
+	attrs := lockUV(t, b, dir)
+	ix.seen()
+	if lock, err := os.ReadFile(filepath.Join(dir, "uv.lock")); err != nil || strings.Contains(string(lock), pass) {
+		t.Fatalf("uv.lock holds the password, or is missing: %v", err)
+	}
+	secrets := []session.Attachable{secretsprovider.FromMap(map[string][]byte{"uv_index_user": []byte("strata"), "uv_index_password": []byte(pass)})}
+	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, attrs: attrs, session: secrets})
+	checkPrivateInstall(t, ix, img, "hello from the private index with six 1.17.0")
+	noSecret(t, pass, tarPath, cache)
+}
