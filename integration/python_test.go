@@ -4,6 +4,7 @@ package integration
 
 import (
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,5 +173,69 @@ func TestPythonDjango(t *testing.T) {
 	}
 	if !holds(layerPaths(t, img), "app/staticfiles/admin/css/base.css") {
 		t.Error("collectstatic did not run at build time")
+	}
+}
+
+// A FastAPI package locked with pdm: pdm comes from a tool stage of its
+// own, the locked production dependencies install without the project,
+// then the project itself (non-editable) with the source; its script,
+// from the virtualenv on PATH, serves the app. A source edit leaves the
+// dependency install cached; a lockfile change re-runs it with pdm's
+// cache warm. pdm.lock records no download hosts, so it is committed.
+func TestPythonPDM(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-pdm")
+	img := b.images(t, c, build{dir: dir})[0]
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"python-pdm"}) || cfg.User != "65532:65532" {
+		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, `"hello from python-pdm"`) {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, `"uid":65532`) || !strings.Contains(got, `"prefix":"/app/.venv"`) {
+		t.Errorf("GET /env = %q", got)
+	}
+	paths := layerPaths(t, img)
+	site := "app/.venv/lib/python3.13/site-packages/"
+	switch {
+	case mentions(paths, "site-packages/pytest/") || holds(paths, "opt/pdm/"):
+		t.Error("the dev group or pdm itself reached the runtime image")
+	case !holds(paths, site+"python_pdm/") || holds(paths, "app/.pdm-build/"):
+		t.Error("the project is not installed into the virtualenv, or pdm's build directory reached the image")
+	case !holds(paths, site+"fastapi/__pycache__/") || !holds(paths, site+"python_pdm/__pycache__/"):
+		t.Error("the virtualenv's bytecode was not compiled in the builder")
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "src", "python_pdm", "app.py"), "hello from", "hi "+run+" from")
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := "] pdm install --check --prod --no-self"
+	if !v.cached(t, deps) || v.cached(t, "[build 2/3] pdm install --check --prod") || v.cached(t, "python -m pytest") {
+		t.Error("a source edit re-ran the dependency install, or did not re-install the project and re-run the tests")
+	}
+
+	// Any change to pdm.lock re-runs the install (a comment keeps the pins).
+	// docopt is published as a source distribution only: pdm built its
+	// wheel in the first build and now takes it from its cache mount. (The
+	// index here sends no cache headers, so pdm's HTTP cache never answers
+	// for the other downloads.)
+	lock := filepath.Join(dir, "pdm.lock")
+	edit(t, lock, "# It is not intended for manual editing.", "# It is not intended for manual editing. ("+run+")")
+	v, err = b.solve(t, c, build{dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.cached(t, deps) {
+		t.Fatal("a lockfile change left the dependency install cached")
+	}
+	if log := v.log(t, deps); !regexp.MustCompile(`Using cached wheel: \S*/docopt-0\.6\.2-`).MatchString(log) {
+		t.Errorf("pdm did not take docopt's wheel from its cache:\n%s", log)
 	}
 }

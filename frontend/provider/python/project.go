@@ -28,6 +28,7 @@ type project struct {
 	// DependencyGroups (PEP 735) hold the dev and test tools.
 	DependencyGroups map[string][]any `toml:"dependency-groups"`
 	Tool             struct {
+		PDM    pdmSettings `toml:"pdm"`
 		Poetry struct {
 			Dependencies map[string]any `toml:"dependencies"`
 			Group        map[string]struct {
@@ -35,6 +36,14 @@ type project struct {
 			} `toml:"group"`
 		} `toml:"poetry"`
 	} `toml:"tool"`
+}
+
+// pdmSettings is what Strata reads of [tool.pdm].
+type pdmSettings struct {
+	Distribution *bool  `toml:"distribution"`
+	PackageType  string `toml:"package-type"`
+	// DevDependencies is pdm's own (pre PEP 735) form of dev groups.
+	DevDependencies map[string][]string `toml:"dev-dependencies"`
 }
 
 // readProject parses pyproject.toml; nil when there is none.

@@ -36,7 +36,7 @@ var lockfiles = []struct{ file, installer string }{
 }
 
 // installers Strata builds with.
-var installers = []string{"pip", "uv", "poetry"}
+var installers = []string{"pip", "uv", "poetry", "pdm"}
 
 // entryFiles are the scripts an app without a declared start may run.
 var entryFiles = []string{"main.py", "app.py"}
@@ -68,8 +68,8 @@ func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":                 "Python settings; every key is optional.",
 		"version":          "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python allows it, else the newest line it allows).",
-		"installer":        "pip, uv or poetry (default: uv with uv.lock, poetry with poetry.lock, else pip; pdm is not built yet).",
-		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: the lockfile's own pin where it has one, else Strata's).",
+		"installer":        "pip, uv, poetry or pdm (default: uv with uv.lock, poetry with poetry.lock, pdm with pdm.lock, else pip).",
+		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: the lockfile's own pin where it has one, else Strata's: uv 0.13.9, poetry 2.5.1, pdm 2.29.3).",
 		"requirements":     "The requirements file pip installs (default: requirements.txt).",
 		"collectstatic":    "Run Django's collectstatic at build time (default true for a Django project).",
 	}
@@ -107,6 +107,8 @@ type resolver struct {
 	installer     string // pip, uv or poetry
 	uvVersion     string
 	poetryVersion string
+	pdmVersion    string
+	pdmFrom       string // where pdmVersion came from
 	requirements  string   // "" installs the project itself (pyproject.toml)
 	deps          []string // normalized distribution names, for detection
 	start         provider.Start
@@ -168,21 +170,22 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 }
 
 func (r *resolver) resolveInstaller(ctx context.Context) error {
-	lock := ""
+	locked := map[string]bool{} // installers whose lockfile the context holds
 	for _, l := range lockfiles {
 		ok, err := source.Exists(ctx, r.in.Context, l.file)
 		if err != nil {
 			return err
 		}
-		if ok && lock == "" {
-			lock, r.installer = l.file, l.installer
+		if ok && r.installer == "" {
+			r.installer = l.installer // the first lockfile in detection order
 		}
+		locked[l.installer] = ok
 	}
 	if i := r.cfg.Installer; i.Set {
 		if !slices.Contains(installers, i.V) {
 			return r.Spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, installers), fmt.Sprintf("Strata does not build with %q (yet)", i.V))
 		}
-		if i.V != "pip" && lock != i.V+".lock" {
+		if i.V != "pip" && !locked[i.V] {
 			return r.Spec.Errorf(i.Pos, "python.installer", "run "+i.V+" lock and commit "+i.V+".lock", i.V+" installs from "+i.V+".lock, which the build context does not hold")
 		}
 		r.installer = i.V
@@ -203,7 +206,7 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 	case "poetry":
 		return r.resolvePoetry(ctx)
 	case "pdm":
-		return fmt.Errorf("%s: Strata does not build %s projects yet, only pip, uv and poetry ones (set `python: {installer: pip}` to install requirements.txt or the project with pip)", lock, r.installer)
+		return r.resolvePDM()
 	}
 	r.installer = "pip"
 	req := r.cfg.Requirements
@@ -254,6 +257,9 @@ func (r *resolver) projectDeps() []string {
 	reqs = append(reqs, slices.Collect(maps.Keys(poetry.Dependencies))...)
 	for _, g := range poetry.Group {
 		reqs = append(reqs, slices.Collect(maps.Keys(g.Dependencies))...)
+	}
+	for _, group := range r.proj.Tool.PDM.DevDependencies {
+		reqs = append(reqs, group...)
 	}
 	for _, group := range r.proj.DependencyGroups {
 		for _, item := range group {

@@ -40,8 +40,11 @@ func (r *resolver) plan() *plan.Plan {
 	for _, a := range indexArgs {
 		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
 	}
-	if r.installer == "uv" {
+	switch r.installer {
+	case "uv":
 		p.Stages = []plan.Stage{{Name: "uv", From: plan.FromImage(uvImage+r.uvVersion, "python.installerVersion", r.cfg.InstallerVersion.Pos), Platform: plan.TargetPlatform}}
+	case "pdm":
+		p.Stages = []plan.Stage{r.toolStage(r.pdmTool())}
 	}
 	p.Stages = append(p.Stages, r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage())
 	start := r.start
@@ -109,7 +112,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 func (r *resolver) depsStage() plan.Stage {
 	st := plan.Stage{
 		Name:     "deps",
-		From:     plan.FromImage("python:"+r.version, "python.version", r.cfg.Version.Pos),
+		From:     r.builderImage(),
 		Platform: plan.TargetPlatform,
 		Workdir:  appDir,
 	}
@@ -121,6 +124,8 @@ func (r *resolver) depsStage() plan.Stage {
 		return r.uvDeps(st)
 	case "poetry":
 		return r.poetryDeps(st)
+	case "pdm":
+		return r.pdmDeps(st)
 	}
 	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}})
 	if r.requirements != "" {
@@ -149,6 +154,8 @@ func (r *resolver) buildStage() plan.Stage {
 		st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-dev --no-editable", nil, "--no-dev", "--no-editable"))
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
+	case r.installer == "pdm" && r.pdmIsPackage():
+		st.Steps = append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod"), compileStep())
 	case r.requirements == "":
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
@@ -177,9 +184,33 @@ func (r *resolver) testStage() plan.Stage {
 		st.Steps = append(st.Steps, r.uvSync("uv sync --locked", nil))
 	case "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install", nil))
+	case "pdm":
+		st.Steps = append(st.Steps, r.pdmInstall("pdm install --check --no-self", nil, "--no-self"))
 	}
 	st.Steps = append(st.Steps, plan.Step{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.Spec, "python")}})
 	return st
+}
+
+// runtimeExcludes are what the build leaves in /app that the runtime's
+// copy of the app leaves out: the virtualenv has a layer of its own, and
+// pdm's build backend leaves its work directory in the project.
+func (r *resolver) runtimeExcludes() []string {
+	if r.installer == "pdm" && r.pdmIsPackage() {
+		return []string{".venv", ".pdm-build"}
+	}
+	return []string{".venv"}
+}
+
+// installsProject says whether the build stage installs the project into
+// the virtualenv, which the runtime then copies from there.
+func (r *resolver) installsProject() bool {
+	switch r.installer {
+	case "pip":
+		return r.requirements == ""
+	case "pdm":
+		return r.pdmIsPackage()
+	}
+	return true // uv and poetry install it whenever it is a package
 }
 
 // runtimeStage is the slim image with the virtualenv and the app as two
@@ -191,7 +222,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Run.Packages))
 	}
 	venvFrom := "deps"
-	if r.requirements == "" || r.installer != "pip" {
+	if r.installsProject() {
 		venvFrom = "build" // the project itself is installed there
 	}
 	st.Steps = append(st.Steps,
@@ -199,7 +230,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 			From: plan.Source{Stage: venvFrom}, Src: plan.Lit(venv), Dest: plan.Lit(venv), Link: true,
 		}},
 		plan.Step{Name: "copy the app", Copy: &plan.Copy{
-			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: []string{".venv"},
+			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: r.runtimeExcludes(),
 		}},
 	)
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
