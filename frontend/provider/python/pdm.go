@@ -30,15 +30,16 @@ func (r *resolver) resolvePDM() error {
 	if r.proj == nil {
 		return fmt.Errorf("pdm.lock: no pyproject.toml beside it (pdm needs the project file)")
 	}
-	r.pdmVersion, r.pdmFrom = defaultPDMVersion, "default"
+	from := "default"
+	r.pdmVersion = defaultPDMVersion
 	if v := r.cfg.InstallerVersion; v.Set {
 		if !installerVersion.MatchString(v.V) {
 			return r.Spec.Errorf(v.Pos, "python.installerVersion", "write a version such as "+defaultPDMVersion, fmt.Sprintf("%q is not a version", v.V))
 		}
-		r.pdmVersion, r.pdmFrom = v.V, r.At(v.Pos)
+		r.pdmVersion, from = v.V, r.At(v.Pos)
 	}
 	r.Set("installer", "pdm install --check --prod", "pdm.lock")
-	r.Set("pdm version", r.pdmVersion, r.pdmFrom)
+	r.Set("pdm version", r.pdmVersion, from)
 	r.deps = r.projectDeps()
 	return nil
 }

@@ -108,7 +108,6 @@ type resolver struct {
 	uvVersion     string
 	poetryVersion string
 	pdmVersion    string
-	pdmFrom       string   // where pdmVersion came from
 	requirements  string   // "" installs the project itself (pyproject.toml)
 	deps          []string // normalized distribution names, for detection
 	start         provider.Start

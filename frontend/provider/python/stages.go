@@ -43,6 +43,8 @@ func (r *resolver) plan() *plan.Plan {
 	switch r.installer {
 	case "uv":
 		p.Stages = []plan.Stage{{Name: "uv", From: plan.FromImage(uvImage+r.uvVersion, "python.installerVersion", r.cfg.InstallerVersion.Pos), Platform: plan.TargetPlatform}}
+	case "poetry":
+		p.Stages = []plan.Stage{r.toolStage(r.poetryTool())}
 	case "pdm":
 		p.Stages = []plan.Stage{r.toolStage(r.pdmTool())}
 	}
