@@ -239,3 +239,52 @@ func TestPythonPDM(t *testing.T) {
 		t.Errorf("pdm did not take docopt's wheel from its cache:\n%s", log)
 	}
 }
+
+// A uv workspace whose app is one member (python.package: api) using
+// another (the greeting library): the dependency sync sees only the
+// pyproject.toml files and uv.lock and installs no member; the app's
+// sync installs the library non-editable with the source; gunicorn serves
+// the member's app. An edit to the library leaves the dependency sync
+// cached. uv.lock is written at run time, as for python-uv.
+func TestPythonUVWorkspace(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-uv-workspace")
+	attrs := lockUV(t, b, dir)
+	img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"gunicorn", "--chdir", "packages/api", "app:app"}) || cfg.User != "65532:65532" {
+		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	_, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-uv-workspace") {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "uid=65532 venv=/app/.venv") {
+		t.Errorf("GET /env = %q", got)
+	}
+	paths := layerPaths(t, img)
+	if !holds(paths, "app/.venv/lib/python3.13/site-packages/greeting/__init__.py") || mentions(paths, "site-packages/pytest/") {
+		t.Error("the library member is not installed into the virtualenv, or the dev group reached the image")
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "packages", "greeting", "src", "greeting", "__init__.py"), `"hello from " + name`, `"hello from " + name + " `+run+`"`)
+	attrs["target"] = "test"
+	v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "uv sync --frozen --no-install-workspace --no-dev --package api") || v.cached(t, "uv sync --locked --no-dev --no-editable --package api") || v.cached(t, "python -m pytest") {
+		t.Error("a library edit re-ran the dependency sync, or did not re-install the members and re-run the tests")
+	}
+}
+
+// The Python examples of this file in the eject-equivalence test (kept
+// here so that test's tables stay as they are).
+func init() {
+	prepares["python-uv-workspace"] = lockUV
+	servers["python-pdm"] = answers("HOST", "PORT", "hello from python-pdm")
+	servers["python-uv-workspace"] = answers("", "PORT", "hello from python-uv-workspace")
+}

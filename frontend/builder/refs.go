@@ -2,8 +2,10 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,15 +25,38 @@ type refFS struct {
 }
 
 func (r *refFS) refFor(name string) client.Reference {
+	name = path.Clean(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if ref, ok := r.extra[path.Clean(name)]; ok {
+	if ref, ok := r.extra[name]; ok {
 		return ref
+	}
+	for p, ref := range r.extra {
+		if ok, _ := path.Match(p, name); ok && isPattern(p) {
+			return ref
+		}
 	}
 	return r.ref
 }
 
-// Fetch transfers the named files in one solve.
+// isPattern says whether a fetched path is a glob (members/*/pyproject.toml).
+func isPattern(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+// patternRefs are the references fetched by glob, whose directories
+// ReadDir lists too: a glob's matches are found by listing them.
+func (r *refFS) patternRefs() []client.Reference {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []client.Reference
+	for p, ref := range r.extra {
+		if isPattern(p) && !slices.Contains(out, ref) {
+			out = append(out, ref)
+		}
+	}
+	return out
+}
+
+// Fetch transfers the named files, or the files globs match, in one solve.
 func (r *refFS) Fetch(ctx context.Context, paths []string) error {
 	r.mu.Lock()
 	var missing []string
@@ -75,8 +100,36 @@ func (r *refFS) ReadFile(ctx context.Context, name string, limit int) ([]byte, e
 	return ref.ReadFile(ctx, req)
 }
 
+// ReadDir lists dir in the detection context and in what globs fetched.
 func (r *refFS) ReadDir(ctx context.Context, dir string) ([]source.Entry, error) {
-	stats, err := r.ref.ReadDir(ctx, client.ReadDirRequest{Path: dir})
+	out, err := readDir(ctx, r.ref, dir)
+	refs := r.patternRefs()
+	if len(refs) == 0 {
+		return out, err
+	}
+	for _, ref := range refs {
+		more, merr := readDir(ctx, ref, dir)
+		if errors.Is(merr, fs.ErrNotExist) {
+			continue
+		} else if merr != nil {
+			return nil, merr
+		}
+		for _, e := range more {
+			if !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b source.Entry) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func readDir(ctx context.Context, ref client.Reference, dir string) ([]source.Entry, error) {
+	stats, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: dir})
 	if err != nil {
 		return nil, notExist(dir, err)
 	}

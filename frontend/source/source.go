@@ -187,7 +187,9 @@ func (c *cached) ReadFile(ctx context.Context, name string, limit int) ([]byte, 
 	return r.v, r.err
 }
 
-// Fetch forwards to the wrapped FS and forgets what it said of those paths.
+// Fetch forwards to the wrapped FS and forgets what it said of those paths
+// (of the paths a glob among them matches, and of every directory, whose
+// listing a glob's matches extend).
 func (c *cached) Fetch(ctx context.Context, paths []string) error {
 	if err := Fetch(ctx, c.fs, paths); err != nil {
 		return err
@@ -195,9 +197,12 @@ func (c *cached) Fetch(ctx context.Context, paths []string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.files {
-		if slices.Contains(paths, k.name) {
+		if slices.ContainsFunc(paths, func(p string) bool { ok, _ := path.Match(p, k.name); return ok || p == k.name }) {
 			delete(c.files, k)
 		}
+	}
+	if slices.ContainsFunc(paths, func(p string) bool { return strings.ContainsAny(p, "*?[") }) {
+		clear(c.dirs)
 	}
 	return nil
 }

@@ -212,14 +212,6 @@ func TestDjango(t *testing.T) {
 	}
 }
 
-func texts(strs []plan.Str) []string {
-	out := make([]string, len(strs))
-	for i, s := range strs {
-		out[i] = s.Text
-	}
-	return out
-}
-
 // poetry comes pinned by the lockfile's header unless the description
 // says; its locked install sees only pyproject.toml and poetry.lock.
 func TestPoetry(t *testing.T) {

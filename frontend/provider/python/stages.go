@@ -55,7 +55,9 @@ func (r *resolver) plan() *plan.Plan {
 	if r.port > 0 && !r.Spec.Run.Port.Set {
 		runtime.Ports = []string{strconv.Itoa(r.port) + "/tcp"}
 	}
-	if r.proj != nil && r.proj.Project.Name != "" {
+	if r.member != nil {
+		runtime.Labels["org.opencontainers.image.title"] = r.member.proj.Project.Name
+	} else if r.proj != nil && r.proj.Project.Name != "" {
 		runtime.Labels["org.opencontainers.image.title"] = r.proj.Project.Name
 	}
 	defaults := append([]plan.Env{
@@ -153,7 +155,7 @@ func (r *resolver) buildStage() plan.Stage {
 	switch {
 	case r.installer == "uv":
 		// The project itself, when it is a package, as a regular install.
-		st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-dev --no-editable", nil, "--no-dev", "--no-editable"))
+		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...))
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
 	case r.installer == "pdm" && r.pdmIsPackage():
@@ -183,7 +185,7 @@ func (r *resolver) testStage() plan.Stage {
 	// The dev dependency groups hold the test tools.
 	switch r.installer {
 	case "uv":
-		st.Steps = append(st.Steps, r.uvSync("uv sync --locked", nil))
+		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked")...))
 	case "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install", nil))
 	case "pdm":
@@ -237,46 +239,4 @@ func (r *resolver) runtimeStage() plan.Stage {
 	)
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
-}
-
-// uvDeps copies uv into the builder and syncs the locked dependencies
-// without the project, seeing only pyproject.toml and uv.lock (mounted
-// file by file, as uv's own guide does): editing source never re-runs it.
-func (r *resolver) uvDeps(st plan.Stage) plan.Stage {
-	st.Steps = append(st.Steps, plan.Step{Name: "copy uv " + r.uvVersion, Copy: &plan.Copy{
-		From: plan.Source{Stage: "uv"}, Src: plan.Lit("/uv"), Dest: plan.Lit("/usr/local/bin/uv"), Link: true,
-	}})
-	files := &plan.ContextFilter{Include: plan.Lits("pyproject.toml", "uv.lock")}
-	st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-install-project --no-dev", []plan.Mount{
-		{Type: plan.BindMount, Target: appDir + "/pyproject.toml", From: &plan.Source{Context: files, Path: "pyproject.toml"}},
-		{Type: plan.BindMount, Target: appDir + "/uv.lock", From: &plan.Source{Context: files, Path: "uv.lock"}},
-	}, "--no-install-project", "--no-dev"))
-	return st
-}
-
-// uvSync runs `uv sync --locked` into the virtualenv with uv's cache on a
-// cache mount: bytecode compiled at install, files copied out of the cache
-// (another filesystem), and never a Python downloaded.
-func (r *resolver) uvSync(name string, mounts []plan.Mount, flags ...string) plan.Step {
-	env := []plan.Env{
-		{Name: "UV_PROJECT_ENVIRONMENT", Value: plan.Lit(venv)},
-		{Name: "UV_CACHE_DIR", Value: plan.Lit(uvCache)},
-		{Name: "UV_COMPILE_BYTECODE", Value: plan.Lit("1")},
-		{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
-		{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
-	}
-	for _, a := range indexArgs {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
-	}
-	return plan.Step{
-		Name: name,
-		Run: &plan.Run{
-			Args: plan.Lits(append([]string{"uv", "sync", "--locked"}, flags...)...),
-			Env:  env,
-			Mounts: append(append(mounts,
-				plan.Mount{Type: plan.CacheMount, Target: uvCache, CacheID: uvCacheID},
-				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
-			), provider.BuildMounts(r.Spec, "python")...),
-		},
-	}
 }
