@@ -186,7 +186,9 @@ func TestPythonPDM(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-pdm")
+	start := time.Now()
 	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
 	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"python-pdm"}) || cfg.User != "65532:65532" {
 		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
 	}
@@ -212,10 +214,12 @@ func TestPythonPDM(t *testing.T) {
 
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	edit(t, filepath.Join(dir, "src", "python_pdm", "app.py"), "hello from", "hi "+run+" from")
+	start = time.Now()
 	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("--target test after a source edit in %s", time.Since(start).Round(time.Millisecond))
 	deps := "] pdm install --check --prod --no-self"
 	if !v.cached(t, deps) || v.cached(t, "[build 2/3] pdm install --check --prod") || v.cached(t, "python -m pytest") {
 		t.Error("a source edit re-ran the dependency install, or did not re-install the project and re-run the tests")
@@ -228,10 +232,12 @@ func TestPythonPDM(t *testing.T) {
 	// for the other downloads.)
 	lock := filepath.Join(dir, "pdm.lock")
 	edit(t, lock, "# It is not intended for manual editing.", "# It is not intended for manual editing. ("+run+")")
+	start = time.Now()
 	v, err = b.solve(t, c, build{dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("rebuilt after a lockfile change in %s", time.Since(start).Round(time.Millisecond))
 	if v.cached(t, deps) {
 		t.Fatal("a lockfile change left the dependency install cached")
 	}
