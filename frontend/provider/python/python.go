@@ -330,6 +330,16 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		}
 		return nil
 	}
+	if dir != "" {
+		// Detection transferred the root's entry files only.
+		var files []string
+		for _, f := range entryFiles {
+			files = append(files, path.Join(dir, f))
+		}
+		if err := source.Fetch(ctx, r.in.Context, files); err != nil {
+			return err
+		}
+	}
 	for _, f := range entryFiles {
 		file := path.Join(dir, f)
 		dt, err := r.in.Context.ReadFile(ctx, file, maxFile)

@@ -1,11 +1,16 @@
 package python
 
 import (
+	"context"
+	"path"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+	"github.com/strata-build/strata/frontend/source"
+	"github.com/strata-build/strata/frontend/spec"
 )
 
 func workspaceFiles() map[string]string {
@@ -117,5 +122,59 @@ func TestUVWorkspaceRootProject(t *testing.T) {
 	}
 	if cmd := strings.Join(texts(p.DefaultTarget().Image.Cmd), " "); cmd != "python main.py" {
 		t.Errorf("cmd %q", cmd)
+	}
+}
+
+// narrowMap is a context narrowed like the frontend's to the provider's
+// patterns: other files exist only once fetched, by name or by glob.
+type narrowMap struct {
+	source.Map
+	hidden  map[string]string
+	fetched []string
+}
+
+func (f *narrowMap) Fetch(_ context.Context, paths []string) error {
+	for _, p := range paths {
+		f.fetched = append(f.fetched, p)
+		for name, dt := range f.hidden {
+			if ok, _ := path.Match(p, name); ok {
+				f.Files[name] = dt
+			}
+		}
+	}
+	return nil
+}
+
+// Planning a member asks the context for the members' pyproject.toml by
+// glob and for the member's entry files by name: nothing else, no walk.
+func TestUVWorkspaceFetches(t *testing.T) {
+	all := workspaceFiles()
+	fsys := &narrowMap{Map: source.Map{Files: map[string]string{}}, hidden: map[string]string{}}
+	for name, dt := range all {
+		if !strings.Contains(name, "/") {
+			fsys.Files[name] = dt // the root's files match the detection patterns
+		} else {
+			fsys.hidden[name] = dt
+		}
+	}
+	s, err := spec.Parse("Dockerfile", []byte("python:\n  package: api-server\n"), []string{"python"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New().Plan(context.Background(), provider.Input{Spec: s, Context: fsys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(texts(p.DefaultTarget().Image.Cmd), " "); got != "gunicorn --chdir packages/api app:app" {
+		t.Errorf("cmd %q", got)
+	}
+	want := []string{"packages/*/pyproject.toml", "tools/cli/pyproject.toml", "packages/api/main.py", "packages/api/app.py"}
+	if !slices.Equal(fsys.fetched, want) {
+		t.Errorf("fetched %q, want %q", fsys.fetched, want)
+	}
+	for dir := range fsys.Reads {
+		if strings.HasSuffix(dir, "/") && dir != "./" && dir != "packages/" && dir != "tools/" && dir != "tools/cli/" {
+			t.Errorf("listed %s, off the globs' way", dir)
+		}
 	}
 }
