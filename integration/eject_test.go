@@ -165,7 +165,6 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"python-uv":      answers("", "PORT", "hello from python-uv"),
 	"python-poetry":  answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-poetry"),
 	"python-django":  answers("", "PORT", "hello from python-django"),
-	"python-pdm":     answers("HOST", "PORT", "hello from python-pdm"),
 }
 
 // servesAt runs a server that listens where its image says and checks that

@@ -106,7 +106,7 @@ type resolver struct {
 	in   provider.Input
 
 	version       string
-	installer     string // pip, uv or poetry
+	installer     string // pip, uv, poetry or pdm
 	uvVersion     string
 	poetryVersion string
 	pdmVersion    string
