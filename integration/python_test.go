@@ -3,6 +3,8 @@
 package integration
 
 import (
+	"archive/tar"
+	"io"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strata-build/strata/internal/imagerun"
 )
 
 // A FastAPI service with pinned requirements, from detection alone: uvicorn
@@ -211,6 +215,11 @@ func TestPythonPDM(t *testing.T) {
 	case !holds(paths, site+"fastapi/__pycache__/") || !holds(paths, site+"python_pdm/__pycache__/"):
 		t.Error("the virtualenv's bytecode was not compiled in the builder")
 	}
+	// pdm's parallel installs leave some files 0666; none may stay so, or
+	// the runtime user could rewrite the app's dependencies.
+	if w := writable(t, img, "app/"); len(w) > 0 {
+		t.Errorf("%d files under /app are group or world writable, e.g. %q", len(w), w[0])
+	}
 
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	edit(t, filepath.Join(dir, "src", "python_pdm", "app.py"), "hello from", "hi "+run+" from")
@@ -221,7 +230,7 @@ func TestPythonPDM(t *testing.T) {
 	}
 	t.Logf("--target test after a source edit in %s", time.Since(start).Round(time.Millisecond))
 	deps := "] pdm install --check --prod --no-self"
-	if !v.cached(t, deps) || v.cached(t, "[build 2/3] pdm install --check --prod") || v.cached(t, "python -m pytest") {
+	if !v.cached(t, deps) || v.cached(t, "[build 2/4] pdm install --check --prod") || v.cached(t, "python -m pytest") {
 		t.Error("a source edit re-ran the dependency install, or did not re-install the project and re-run the tests")
 	}
 
@@ -293,4 +302,21 @@ func init() {
 	prepares["python-uv-workspace"] = lockUV
 	servers["python-pdm"] = answers("HOST", "PORT", "hello from python-pdm")
 	servers["python-uv-workspace"] = answers("", "PORT", "hello from python-uv-workspace")
+}
+
+// writable lists the files and directories under prefix in the image's
+// layers that are group or world writable (symlinks aside).
+func writable(t testing.TB, img imagerun.Image, prefix string) []string {
+	t.Helper()
+	var out []string
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		if strings.HasPrefix(h.Name, prefix) && h.Typeflag != tar.TypeSymlink && h.Mode&0o022 != 0 {
+			out = append(out, h.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -34,6 +34,8 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     PDM_PYTHON=/app/.venv/bin/python PDM_CACHE_DIR=/root/.cache/pdm PDM_CHECK_UPDATE=false PDM_NON_INTERACTIVE=1 /opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --prod --no-self
 # compile the virtualenv's bytecode
 RUN /app/.venv/bin/python -c 'import compileall; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0)'
+# chmod -R go-w /app/.venv
+RUN chmod -R go-w /app/.venv
 
 FROM deps AS build-stage
 COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
@@ -43,6 +45,8 @@ RUN --mount=type=cache,id=strata/python/pdm,target=/root/.cache/pdm,sharing=lock
     PDM_PYTHON=/app/.venv/bin/python PDM_CACHE_DIR=/root/.cache/pdm PDM_CHECK_UPDATE=false PDM_NON_INTERACTIVE=1 /opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --prod
 # compile the virtualenv's bytecode
 RUN /app/.venv/bin/python -c 'import compileall; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0)'
+# chmod -R go-w /app/.venv
+RUN chmod -R go-w /app/.venv
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app

@@ -73,8 +73,8 @@ func (r *resolver) pdmDeps(st plan.Stage) plan.Stage {
 			{Type: plan.BindMount, Target: appDir + "/pyproject.toml", From: &plan.Source{Context: files, Path: "pyproject.toml"}},
 			{Type: plan.BindMount, Target: appDir + "/pdm.lock", From: &plan.Source{Context: files, Path: "pdm.lock"}},
 		}, "--prod", "--no-self"),
-		compileStep(),
 	)
+	st.Steps = append(st.Steps, finishSteps()...)
 	return st
 }
 
@@ -103,13 +103,19 @@ func (r *resolver) pdmInstall(name string, mounts []plan.Mount, flags ...string)
 	}
 }
 
-// compileStep writes the virtualenv's bytecode, which pdm's installer does
-// not: the runtime's app directory is read-only, so without it every start
-// compiles again. Files already compiled are left as they are; a file that
-// does not compile (test data in some packages) is reported, not fatal, as
-// pip and uv treat it.
-func compileStep() plan.Step {
-	return plan.Step{Name: "compile the virtualenv's bytecode", Run: &plan.Run{
-		Args: plan.Lits(venv+"/bin/python", "-c", "import compileall; compileall.compile_dir('"+venv+"/lib', quiet=1, workers=0)"),
-	}}
+// finishSteps write the virtualenv's bytecode, which pdm's installer
+// does not (the runtime's app directory is read-only, so without it every
+// start compiles again), and clear the group and world write bits pdm's
+// installs leave on some files: its parallel installs read the umask by
+// setting it to 0 for a moment, so files another thread creates meanwhile
+// are 0666. Files already compiled are left as they are; a file that does
+// not compile (test data in some packages) is reported, not fatal, as pip
+// and uv treat it. chmod -R leaves the interpreter's symlinks alone.
+func finishSteps() []plan.Step {
+	return []plan.Step{
+		{Name: "compile the virtualenv's bytecode", Run: &plan.Run{
+			Args: plan.Lits(venv+"/bin/python", "-c", "import compileall; compileall.compile_dir('"+venv+"/lib', quiet=1, workers=0)"),
+		}},
+		{Name: "chmod -R go-w " + venv, Run: &plan.Run{Args: plan.Lits("chmod", "-R", "go-w", venv)}},
+	}
 }

@@ -80,7 +80,7 @@ func TestPDM(t *testing.T) {
 	}
 	deps, _ := p.Stage("deps")
 	// build.packages come first; pdm is linked in, not installed there.
-	if got := stepNames(deps); !slices.Equal(got[1:], []string{"copy pdm " + defaultPDMVersion, "python -m venv --without-pip /app/.venv", "pdm install --check --prod --no-self", "compile the virtualenv's bytecode"}) {
+	if got := stepNames(deps); !slices.Equal(got[1:], []string{"copy pdm " + defaultPDMVersion, "python -m venv --without-pip /app/.venv", "pdm install --check --prod --no-self", "compile the virtualenv's bytecode", "chmod -R go-w /app/.venv"}) {
 		t.Errorf("deps steps %q", got)
 	}
 	if cp := deps.Steps[1].Copy; cp == nil || cp.From.Stage != "pdm" || !cp.Link || cp.Src.Text != pdmHome {
@@ -105,7 +105,7 @@ func TestPDM(t *testing.T) {
 	// A named project is a package: installed with the source, and the
 	// runtime takes the virtualenv from there.
 	build, _ := p.Stage("build")
-	if got := stepNames(build); !slices.Equal(got, []string{"copy the source", "pdm install --check --prod", "compile the virtualenv's bytecode"}) {
+	if got := stepNames(build); !slices.Equal(got, []string{"copy the source", "pdm install --check --prod", "compile the virtualenv's bytecode", "chmod -R go-w /app/.venv"}) {
 		t.Errorf("build steps %q", got)
 	}
 	test, _ := p.Stage("test")

@@ -159,7 +159,7 @@ func (r *resolver) buildStage() plan.Stage {
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
 	case r.installer == "pdm" && r.pdmIsPackage():
-		st.Steps = append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod"), compileStep())
+		st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
 	case r.requirements == "":
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
