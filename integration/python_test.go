@@ -3,13 +3,18 @@
 package integration
 
 import (
+	"archive/tar"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strata-build/strata/internal/imagerun"
 )
 
 // A FastAPI service with pinned requirements, from detection alone: uvicorn
@@ -174,6 +179,147 @@ func TestPythonDjango(t *testing.T) {
 	if !holds(layerPaths(t, img), "app/staticfiles/admin/css/base.css") {
 		t.Error("collectstatic did not run at build time")
 	}
+}
+
+// A FastAPI package locked with pdm: pdm comes from a tool stage of its
+// own, the locked production dependencies install without the project,
+// then the project itself (non-editable) with the source; its script,
+// from the virtualenv on PATH, serves the app. A source edit leaves the
+// dependency install cached; a lockfile change re-runs it with pdm's
+// cache warm. pdm.lock records no download hosts, so it is committed.
+func TestPythonPDM(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-pdm")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"python-pdm"}) || cfg.User != "65532:65532" {
+		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "HOST="+host, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, `"hello from python-pdm"`) {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, `"uid":65532`) || !strings.Contains(got, `"prefix":"/app/.venv"`) {
+		t.Errorf("GET /env = %q", got)
+	}
+	paths := layerPaths(t, img)
+	site := "app/.venv/lib/python3.13/site-packages/"
+	switch {
+	case mentions(paths, "site-packages/pytest/") || holds(paths, "opt/pdm/"):
+		t.Error("the dev group or pdm itself reached the runtime image")
+	case !holds(paths, site+"python_pdm/") || holds(paths, "app/.pdm-build/"):
+		t.Error("the project is not installed into the virtualenv, or pdm's build directory reached the image")
+	case !holds(paths, site+"fastapi/__pycache__/") || !holds(paths, site+"python_pdm/__pycache__/"):
+		t.Error("the virtualenv's bytecode was not compiled in the builder")
+	}
+	// pdm's parallel installs leave some files 0666; none may stay so, or
+	// the runtime user could rewrite the app's dependencies.
+	if w := writable(t, img, "app/"); len(w) > 0 {
+		t.Errorf("%d files under /app are group or world writable, e.g. %q", len(w), w[0])
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "src", "python_pdm", "app.py"), "hello from", "hi "+run+" from")
+	start = time.Now()
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("--target test after a source edit in %s", time.Since(start).Round(time.Millisecond))
+	deps := "] pdm install --check --prod --no-self"
+	if !v.cached(t, deps) || v.cached(t, "[build 2/4] pdm install --check --prod") || v.cached(t, "python -m pytest") {
+		t.Error("a source edit re-ran the dependency install, or did not re-install the project and re-run the tests")
+	}
+
+	// Any change to pdm.lock re-runs the install (a comment keeps the pins).
+	// docopt is published as a source distribution only: pdm built its
+	// wheel in the first build and now takes it from its cache mount. (The
+	// index here sends no cache headers, so pdm's HTTP cache never answers
+	// for the other downloads.)
+	lock := filepath.Join(dir, "pdm.lock")
+	edit(t, lock, "# It is not intended for manual editing.", "# It is not intended for manual editing. ("+run+")")
+	start = time.Now()
+	v, err = b.solve(t, c, build{dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rebuilt after a lockfile change in %s", time.Since(start).Round(time.Millisecond))
+	if v.cached(t, deps) {
+		t.Fatal("a lockfile change left the dependency install cached")
+	}
+	if log := v.log(t, deps); !regexp.MustCompile(`Using cached wheel: \S*/docopt-0\.6\.2-`).MatchString(log) {
+		t.Errorf("pdm did not take docopt's wheel from its cache:\n%s", log)
+	}
+}
+
+// A uv workspace whose app is one member (python.package: api) using
+// another (the greeting library): the dependency sync sees only the
+// pyproject.toml files and uv.lock and installs no member; the app's
+// sync installs the library non-editable with the source; gunicorn serves
+// the member's app. An edit to the library leaves the dependency sync
+// cached. uv.lock is written at run time, as for python-uv.
+func TestPythonUVWorkspace(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-uv-workspace")
+	attrs := lockUV(t, b, dir)
+	img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"gunicorn", "--chdir", "packages/api", "app:app"}) || cfg.User != "65532:65532" {
+		t.Errorf("cmd %q user %q", cfg.Cmd, cfg.User)
+	}
+	addr := freeAddr(t)
+	_, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "PORT="+port)
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-uv-workspace") {
+		t.Errorf("GET / = %q", got)
+	}
+	if got := get(t, ctr, addr, "/env"); !strings.Contains(got, "uid=65532 venv=/app/.venv") {
+		t.Errorf("GET /env = %q", got)
+	}
+	paths := layerPaths(t, img)
+	if !holds(paths, "app/.venv/lib/python3.13/site-packages/greeting/__init__.py") || mentions(paths, "site-packages/pytest/") {
+		t.Error("the library member is not installed into the virtualenv, or the dev group reached the image")
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "packages", "greeting", "src", "greeting", "__init__.py"), `"hello from " + name`, `"hello from " + name + " `+run+`"`)
+	attrs["target"] = "test"
+	v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "uv sync --frozen --no-install-workspace --no-dev --package api") || v.cached(t, "uv sync --locked --no-dev --no-editable --package api") || v.cached(t, "python -m pytest") {
+		t.Error("a library edit re-ran the dependency sync, or did not re-install the members and re-run the tests")
+	}
+}
+
+// The Python examples of this file in the eject-equivalence test (kept
+// here so that test's tables stay as they are).
+func init() {
+	prepares["python-uv-workspace"] = lockUV
+	servers["python-pdm"] = answers("HOST", "PORT", "hello from python-pdm")
+	servers["python-uv-workspace"] = answers("", "PORT", "hello from python-uv-workspace")
+}
+
+// writable lists the files and directories under prefix in the image's
+// layers that are group or world writable (symlinks aside).
+func writable(t testing.TB, img imagerun.Image, prefix string) []string {
+	t.Helper()
+	var out []string
+	err := img.Entries(func(h *tar.Header, _ io.Reader) error {
+		if strings.HasPrefix(h.Name, prefix) && h.Typeflag != tar.TypeSymlink && h.Mode&0o022 != 0 {
+			out = append(out, h.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // A Flask app with a C extension built from source: gunicorn serves

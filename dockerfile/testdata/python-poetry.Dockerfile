@@ -4,13 +4,7 @@
 # no longer applies to it.
 # Targets: build, test, runtime (the default: the last stage).
 
-# Only these paths of the context, for the steps that bind deps-files:
-# "x[y]" matches the path itself and lets a missing one be skipped.
-FROM scratch AS deps-files
-COPY --parents pyproject.tom[l] poetry.loc[k] /
-
-FROM python:3.13 AS deps
-WORKDIR /app
+FROM python:3.13 AS poetry
 # python -m venv /opt/poetry
 RUN python -m venv /opt/poetry
 # pip install poetry==2.5.1
@@ -20,6 +14,15 @@ RUN --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /opt/poetry/bin/python -m pip install poetry==2.5.1
+
+# Only these paths of the context, for the steps that bind deps-files:
+# "x[y]" matches the path itself and lets a missing one be skipped.
+FROM scratch AS deps-files
+COPY --parents pyproject.tom[l] poetry.loc[k] /
+
+FROM python:3.13 AS deps
+WORKDIR /app
+COPY --link --from=poetry /opt/poetry /opt/poetry
 # poetry install --only main --no-root
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
 RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyproject.toml \

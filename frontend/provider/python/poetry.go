@@ -55,14 +55,16 @@ func (r *resolver) resolvePoetry(ctx context.Context) error {
 	return nil
 }
 
-// poetryDeps installs poetry in a cached step of its own, then the locked
-// main dependencies without the project, seeing only pyproject.toml and
+// poetryTool installs poetry into a virtualenv of its own.
+func (r *resolver) poetryTool() tool {
+	return tool{stage: "poetry", home: poetryHome, requirement: "poetry==" + r.poetryVersion}
+}
+
+// poetryDeps links poetry into the builder, then installs the locked main
+// dependencies without the project, seeing only pyproject.toml and
 // poetry.lock: editing source never re-runs it.
 func (r *resolver) poetryDeps(st plan.Stage) plan.Stage {
-	st.Steps = append(st.Steps,
-		plan.Step{Name: "python -m venv " + poetryHome, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", poetryHome)}},
-		r.pipInto(poetryHome, "pip install poetry=="+r.poetryVersion, []string{"poetry==" + r.poetryVersion}),
-	)
+	st.Steps = append(st.Steps, copyTool(r.poetryTool(), r.poetryVersion))
 	files := &plan.ContextFilter{Include: plan.Lits("pyproject.toml", "poetry.lock")}
 	st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main --no-root", []plan.Mount{
 		{Type: plan.BindMount, Target: appDir + "/pyproject.toml", From: &plan.Source{Context: files, Path: "pyproject.toml"}},

@@ -28,6 +28,14 @@ type project struct {
 	// DependencyGroups (PEP 735) hold the dev and test tools.
 	DependencyGroups map[string][]any `toml:"dependency-groups"`
 	Tool             struct {
+		PDM pdmSettings `toml:"pdm"`
+		UV  struct {
+			// Workspace is nil unless the project is a uv workspace root.
+			Workspace *struct {
+				Members []string `toml:"members"`
+				Exclude []string `toml:"exclude"`
+			} `toml:"workspace"`
+		} `toml:"uv"`
 		Poetry struct {
 			Dependencies map[string]any `toml:"dependencies"`
 			Group        map[string]struct {
@@ -37,9 +45,22 @@ type project struct {
 	} `toml:"tool"`
 }
 
+// pdmSettings is what Strata reads of [tool.pdm].
+type pdmSettings struct {
+	Distribution *bool  `toml:"distribution"`
+	PackageType  string `toml:"package-type"`
+	// DevDependencies is pdm's own (pre PEP 735) form of dev groups.
+	DevDependencies map[string][]string `toml:"dev-dependencies"`
+}
+
 // readProject parses pyproject.toml; nil when there is none.
 func readProject(ctx context.Context, fsys source.FS) (*project, error) {
-	dt, err := fsys.ReadFile(ctx, "pyproject.toml", maxFile)
+	return readProjectFile(ctx, fsys, "pyproject.toml")
+}
+
+// readProjectFile parses a pyproject.toml (a workspace member's, say).
+func readProjectFile(ctx context.Context, fsys source.FS, name string) (*project, error) {
+	dt, err := fsys.ReadFile(ctx, name, maxFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	} else if err != nil {
@@ -50,9 +71,9 @@ func readProject(ctx context.Context, fsys source.FS) (*project, error) {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			line, _ := de.Position()
-			return nil, fmt.Errorf("pyproject.toml:%d: %v (fix the TOML)", line, de)
+			return nil, fmt.Errorf("%s:%d: %v (fix the TOML)", name, line, de)
 		}
-		return nil, fmt.Errorf("pyproject.toml: %v (fix the TOML)", err)
+		return nil, fmt.Errorf("%s: %v (fix the TOML)", name, err)
 	}
 	return &p, nil
 }

@@ -25,6 +25,7 @@ type settings struct {
 	Installer        spec.Value[string] `yaml:"installer"`
 	InstallerVersion spec.Value[string] `yaml:"installerVersion"`
 	Requirements     spec.Value[string] `yaml:"requirements"`
+	Package          spec.Value[string] `yaml:"package"`
 	Collectstatic    spec.Value[bool]   `yaml:"collectstatic"`
 }
 
@@ -36,7 +37,7 @@ var lockfiles = []struct{ file, installer string }{
 }
 
 // installers Strata builds with.
-var installers = []string{"pip", "uv", "poetry"}
+var installers = []string{"pip", "uv", "poetry", "pdm"}
 
 // entryFiles are the scripts an app without a declared start may run.
 var entryFiles = []string{"main.py", "app.py"}
@@ -68,9 +69,10 @@ func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":                 "Python settings; every key is optional.",
 		"version":          "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python allows it, else the newest line it allows).",
-		"installer":        "pip, uv or poetry (default: uv with uv.lock, poetry with poetry.lock, else pip; pdm is not built yet).",
-		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: the lockfile's own pin where it has one, else Strata's).",
+		"installer":        "pip, uv, poetry or pdm (default: uv with uv.lock, poetry with poetry.lock, pdm with pdm.lock, else pip).",
+		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: the lockfile's own pin where it has one, else Strata's: uv 0.13.9, poetry 2.5.1, pdm 2.29.3).",
 		"requirements":     "The requirements file pip installs (default: requirements.txt).",
+		"package":          "The uv workspace member to build, by its project name, e.g. api (default: the workspace root when it is a project).",
 		"collectstatic":    "Run Django's collectstatic at build time (default true for a Django project).",
 	}
 }
@@ -106,9 +108,12 @@ type resolver struct {
 	in   provider.Input
 
 	version       string
-	installer     string // pip, uv or poetry
+	installer     string // pip, uv, poetry or pdm
 	uvVersion     string
 	poetryVersion string
+	pdmVersion    string
+	workspace     []member // a uv workspace's members
+	member        *member  // the one python.package builds; nil for the root
 	requirements  string   // "" installs the project itself (pyproject.toml)
 	deps          []string // normalized distribution names, for detection
 	start         provider.Start
@@ -124,6 +129,10 @@ func (r *resolver) resolve(ctx context.Context) error {
 	}
 	if err := r.resolveInstaller(ctx); err != nil {
 		return err
+	}
+	if pkg := r.cfg.Package; pkg.Set && r.installer != "uv" {
+		return r.Spec.Errorf(pkg.Pos, "python.package", "remove the key: "+r.installer+" builds the project at the root",
+			"python.package picks a uv workspace member, and Strata builds workspaces with uv only (pdm and poetry have no workspaces of their own)")
 	}
 	if err := r.resolveStart(ctx); err != nil {
 		return err
@@ -170,42 +179,33 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 }
 
 func (r *resolver) resolveInstaller(ctx context.Context) error {
-	lock := ""
+	locked := map[string]bool{} // installers whose lockfile the context holds
 	for _, l := range lockfiles {
 		ok, err := source.Exists(ctx, r.in.Context, l.file)
 		if err != nil {
 			return err
 		}
-		if ok && lock == "" {
-			lock, r.installer = l.file, l.installer
+		if ok && r.installer == "" {
+			r.installer = l.installer // the first lockfile in detection order
 		}
+		locked[l.installer] = ok
 	}
 	if i := r.cfg.Installer; i.Set {
 		if !slices.Contains(installers, i.V) {
 			return r.Spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, installers), fmt.Sprintf("Strata does not build with %q (yet)", i.V))
 		}
-		if i.V != "pip" && lock != i.V+".lock" {
+		if i.V != "pip" && !locked[i.V] {
 			return r.Spec.Errorf(i.Pos, "python.installer", "run "+i.V+" lock and commit "+i.V+".lock", i.V+" installs from "+i.V+".lock, which the build context does not hold")
 		}
 		r.installer = i.V
 	}
 	switch r.installer {
 	case "uv":
-		if r.proj == nil {
-			return fmt.Errorf("uv.lock: no pyproject.toml beside it (uv needs the project file)")
-		}
-		r.uvVersion = r.cfg.InstallerVersion.Or(defaultUVVersion)
-		if !installerVersion.MatchString(r.uvVersion) {
-			return r.Spec.Errorf(r.cfg.InstallerVersion.Pos, "python.installerVersion", "write a version such as 0.13.9", fmt.Sprintf("%q is not a version", r.uvVersion))
-		}
-		r.Set("installer", "uv sync --locked", "uv.lock")
-		r.Set("uv version", r.uvVersion, r.At(r.cfg.InstallerVersion.Pos))
-		r.deps = r.projectDeps()
-		return nil
+		return r.resolveUV(ctx)
 	case "poetry":
 		return r.resolvePoetry(ctx)
 	case "pdm":
-		return fmt.Errorf("%s: Strata does not build %s projects yet, only pip, uv and poetry ones (set `python: {installer: pip}` to install requirements.txt or the project with pip)", lock, r.installer)
+		return r.resolvePDM()
 	}
 	r.installer = "pip"
 	req := r.cfg.Requirements
@@ -250,14 +250,19 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 
 // projectDeps are the distributions pyproject.toml depends on, its
 // dependency groups included (they say which test runner to use).
-func (r *resolver) projectDeps() []string {
-	reqs := slices.Clone(r.proj.Project.Dependencies)
-	poetry := r.proj.Tool.Poetry
+func (r *resolver) projectDeps() []string { return projectDeps(r.proj) }
+
+func projectDeps(proj *project) []string {
+	reqs := slices.Clone(proj.Project.Dependencies)
+	poetry := proj.Tool.Poetry
 	reqs = append(reqs, slices.Collect(maps.Keys(poetry.Dependencies))...)
 	for _, g := range poetry.Group {
 		reqs = append(reqs, slices.Collect(maps.Keys(g.Dependencies))...)
 	}
-	for _, group := range r.proj.DependencyGroups {
+	for _, group := range proj.Tool.PDM.DevDependencies {
+		reqs = append(reqs, group...)
+	}
+	for _, group := range proj.DependencyGroups {
 		for _, item := range group {
 			if s, ok := item.(string); ok { // not an {include-group = …} table
 				reqs = append(reqs, s)
@@ -269,6 +274,24 @@ func (r *resolver) projectDeps() []string {
 		if m := requirementName.FindStringSubmatch(strings.TrimSpace(d)); m != nil {
 			out = append(out, normalize(m[1]))
 		}
+	}
+	return out
+}
+
+// withDir tells a server the directory its module is in (a workspace
+// member's), with the server's own flag: the runtime starts in /app.
+func withDir(cmd []string, flag, dir string) []string {
+	if dir == "" {
+		return cmd
+	}
+	return append([]string{cmd[0], flag, dir}, cmd[1:]...)
+}
+
+// texts are the words of a command.
+func texts(strs []plan.Str) []string {
+	out := make([]string, len(strs))
+	for i, s := range strs {
+		out[i] = s.Text
 	}
 	return out
 }
@@ -296,41 +319,73 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		}
 		return nil
 	}
-	if ok, err := r.resolveDjango(ctx); ok || err != nil {
+	// A workspace member is the app: its scripts, its entry files.
+	proj, dir := r.proj, ""
+	if r.member != nil {
+		proj, dir = r.member.proj, r.member.dir
+	} else if ok, err := r.resolveDjango(ctx); ok || err != nil {
 		return err
 	}
-	if r.proj != nil && len(r.proj.Project.Scripts) == 1 {
-		for name := range r.proj.Project.Scripts {
+	if proj != nil && len(proj.Project.Scripts) == 1 {
+		for name := range proj.Project.Scripts {
 			r.start.Cmd = plan.Lits(name)
-			r.Set("start", name, "pyproject.toml [project.scripts]")
+			r.Set("start", name, path.Join(dir, "pyproject.toml")+" [project.scripts]")
 		}
 		return nil
 	}
-	if ok, err := r.resolveFlask(ctx); ok || err != nil {
-		return err
+	if dir == "" {
+		if ok, err := r.resolveFlask(ctx); ok || err != nil {
+			return err
+		}
+	}
+	if dir != "" {
+		// Detection transferred the root's entry files only.
+		var files []string
+		for _, f := range entryFiles {
+			files = append(files, path.Join(dir, f))
+		}
+		if err := source.Fetch(ctx, r.in.Context, files); err != nil {
+			return err
+		}
 	}
 	for _, f := range entryFiles {
-		dt, err := r.in.Context.ReadFile(ctx, f, maxFile)
+		file := path.Join(dir, f)
+		dt, err := r.in.Context.ReadFile(ctx, file, maxFile)
 		if err != nil {
 			continue
 		}
 		module := strings.TrimSuffix(f, ".py")
 		src := string(dt)
-		if (strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette(")) && slices.Contains(r.deps, "uvicorn") {
-			// Address from the environment, so `-e UVICORN_PORT=…` moves it.
-			r.start.Cmd = plan.Lits("uvicorn", module+":app")
-			r.startEnv = []plan.Env{{Name: "UVICORN_HOST", Value: plan.Lit("0.0.0.0")}, {Name: "UVICORN_PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-			r.Set("start", "uvicorn "+module+":app", f+" creates an ASGI app and uvicorn is a dependency")
-			return nil
+		switch {
+		case strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette("):
+			if slices.Contains(r.deps, "uvicorn") {
+				// Address from the environment, so `-e UVICORN_PORT=…` moves it.
+				r.start.Cmd = plan.Lits(withDir([]string{"uvicorn", module + ":app"}, "--app-dir", dir)...)
+				r.startEnv = []plan.Env{{Name: "UVICORN_HOST", Value: plan.Lit("0.0.0.0")}, {Name: "UVICORN_PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+				r.Set("start", strings.Join(texts(r.start.Cmd), " "), file+" creates an ASGI app and uvicorn is a dependency")
+				return nil
+			}
+		case strings.Contains(src, "Flask("):
+			if slices.Contains(r.deps, "gunicorn") {
+				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
+				r.start.Cmd = plan.Lits(withDir([]string{"gunicorn", module + ":app"}, "--chdir", dir)...)
+				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+				r.Set("start", strings.Join(texts(r.start.Cmd), " "), file+" creates a Flask app and gunicorn is a dependency")
+				return nil
+			}
 		}
-		r.start.Cmd = plan.Lits("python", f)
-		r.Set("start", "python "+f, "detected "+f)
+		r.start.Cmd = plan.Lits("python", file)
+		r.Set("start", "python "+file, "detected "+file)
 		r.port = 0
 		if r.Spec.Run.Port.Set {
 			r.port = r.Spec.Run.Port.V
 		}
 		return nil
 	}
+	where := ""
+	if dir != "" {
+		where = " in " + dir
+	}
 	return r.Spec.Errorf(r.Spec.Run.Cmd.Pos, "run.cmd", "set `run: {cmd: [gunicorn, app.wsgi]}` or add a [project.scripts] entry",
-		"Strata cannot tell how the app starts: no [project.scripts] entry, main.py or app.py")
+		"Strata cannot tell how the app starts: no [project.scripts] entry, main.py or app.py"+where)
 }

@@ -45,8 +45,13 @@ func (r *resolver) plan() *plan.Plan {
 	for _, a := range indexArgs {
 		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
 	}
-	if r.installer == "uv" {
+	switch r.installer {
+	case "uv":
 		p.Stages = []plan.Stage{{Name: "uv", From: plan.FromImage(uvImage+r.uvVersion, "python.installerVersion", r.cfg.InstallerVersion.Pos), Platform: plan.TargetPlatform}}
+	case "poetry":
+		p.Stages = []plan.Stage{r.toolStage(r.poetryTool())}
+	case "pdm":
+		p.Stages = []plan.Stage{r.toolStage(r.pdmTool())}
 	}
 	p.Stages = append(p.Stages, r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage())
 	start := r.start
@@ -55,7 +60,9 @@ func (r *resolver) plan() *plan.Plan {
 	if r.port > 0 && !r.Spec.Run.Port.Set {
 		runtime.Ports = []string{strconv.Itoa(r.port) + "/tcp"}
 	}
-	if r.proj != nil && r.proj.Project.Name != "" {
+	if r.member != nil {
+		runtime.Labels["org.opencontainers.image.title"] = r.member.proj.Project.Name
+	} else if r.proj != nil && r.proj.Project.Name != "" {
 		runtime.Labels["org.opencontainers.image.title"] = r.proj.Project.Name
 	}
 	defaults := append([]plan.Env{
@@ -118,7 +125,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 func (r *resolver) depsStage() plan.Stage {
 	st := plan.Stage{
 		Name:     "deps",
-		From:     plan.FromImage("python:"+r.version, "python.version", r.cfg.Version.Pos),
+		From:     r.builderImage(),
 		Platform: plan.TargetPlatform,
 		Workdir:  appDir,
 	}
@@ -130,6 +137,8 @@ func (r *resolver) depsStage() plan.Stage {
 		return r.uvDeps(st)
 	case "poetry":
 		return r.poetryDeps(st)
+	case "pdm":
+		return r.pdmDeps(st)
 	}
 	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}})
 	if r.requirements != "" {
@@ -155,9 +164,11 @@ func (r *resolver) buildStage() plan.Stage {
 	switch {
 	case r.installer == "uv":
 		// The project itself, when it is a package, as a regular install.
-		st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-dev --no-editable", nil, "--no-dev", "--no-editable"))
+		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...))
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
+	case r.installer == "pdm" && r.pdmIsPackage():
+		st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
 	case r.requirements == "":
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
@@ -183,12 +194,36 @@ func (r *resolver) testStage() plan.Stage {
 	// The dev dependency groups hold the test tools.
 	switch r.installer {
 	case "uv":
-		st.Steps = append(st.Steps, r.uvSync("uv sync --locked", nil))
+		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked")...))
 	case "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install", nil))
+	case "pdm":
+		st.Steps = append(st.Steps, r.pdmInstall("pdm install --check --no-self", nil, "--no-self"))
 	}
 	st.Steps = append(st.Steps, plan.Step{Name: name, Run: &plan.Run{Args: plan.Lits(args...), Mounts: provider.BuildMounts(r.Spec, "python")}})
 	return st
+}
+
+// runtimeExcludes are what the build leaves in /app that the runtime's
+// copy of the app leaves out: the virtualenv has a layer of its own, and
+// pdm's build backend leaves its work directory in the project.
+func (r *resolver) runtimeExcludes() []string {
+	if r.installer == "pdm" && r.pdmIsPackage() {
+		return []string{".venv", ".pdm-build"}
+	}
+	return []string{".venv"}
+}
+
+// installsProject says whether the build stage installs the project into
+// the virtualenv, which the runtime then copies from there.
+func (r *resolver) installsProject() bool {
+	switch r.installer {
+	case "pip":
+		return r.requirements == ""
+	case "pdm":
+		return r.pdmIsPackage()
+	}
+	return true // uv and poetry install it whenever it is a package
 }
 
 // runtimeStage is the slim image with the virtualenv and the app as two
@@ -200,7 +235,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Run.Packages))
 	}
 	venvFrom := "deps"
-	if r.requirements == "" || r.installer != "pip" {
+	if r.installsProject() {
 		venvFrom = "build" // the project itself is installed there
 	}
 	st.Steps = append(st.Steps,
@@ -208,51 +243,9 @@ func (r *resolver) runtimeStage() plan.Stage {
 			From: plan.Source{Stage: venvFrom}, Src: plan.Lit(venv), Dest: plan.Lit(venv), Link: true,
 		}},
 		plan.Step{Name: "copy the app", Copy: &plan.Copy{
-			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: []string{".venv"},
+			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: r.runtimeExcludes(),
 		}},
 	)
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
-}
-
-// uvDeps copies uv into the builder and syncs the locked dependencies
-// without the project, seeing only pyproject.toml and uv.lock (mounted
-// file by file, as uv's own guide does): editing source never re-runs it.
-func (r *resolver) uvDeps(st plan.Stage) plan.Stage {
-	st.Steps = append(st.Steps, plan.Step{Name: "copy uv " + r.uvVersion, Copy: &plan.Copy{
-		From: plan.Source{Stage: "uv"}, Src: plan.Lit("/uv"), Dest: plan.Lit("/usr/local/bin/uv"), Link: true,
-	}})
-	files := &plan.ContextFilter{Include: plan.Lits("pyproject.toml", "uv.lock")}
-	st.Steps = append(st.Steps, r.uvSync("uv sync --locked --no-install-project --no-dev", []plan.Mount{
-		{Type: plan.BindMount, Target: appDir + "/pyproject.toml", From: &plan.Source{Context: files, Path: "pyproject.toml"}},
-		{Type: plan.BindMount, Target: appDir + "/uv.lock", From: &plan.Source{Context: files, Path: "uv.lock"}},
-	}, "--no-install-project", "--no-dev"))
-	return st
-}
-
-// uvSync runs `uv sync --locked` into the virtualenv with uv's cache on a
-// cache mount: bytecode compiled at install, files copied out of the cache
-// (another filesystem), and never a Python downloaded.
-func (r *resolver) uvSync(name string, mounts []plan.Mount, flags ...string) plan.Step {
-	env := []plan.Env{
-		{Name: "UV_PROJECT_ENVIRONMENT", Value: plan.Lit(venv)},
-		{Name: "UV_CACHE_DIR", Value: plan.Lit(uvCache)},
-		{Name: "UV_COMPILE_BYTECODE", Value: plan.Lit("1")},
-		{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
-		{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
-	}
-	for _, a := range indexArgs {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
-	}
-	return plan.Step{
-		Name: name,
-		Run: &plan.Run{
-			Args: plan.Lits(append([]string{"uv", "sync", "--locked"}, flags...)...),
-			Env:  env,
-			Mounts: append(append(mounts,
-				plan.Mount{Type: plan.CacheMount, Target: uvCache, CacheID: uvCacheID},
-				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
-			), provider.BuildMounts(r.Spec, "python")...),
-		},
-	}
 }

@@ -1,0 +1,1 @@
+"""A FastAPI service packaged and locked with pdm."""

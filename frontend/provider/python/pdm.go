@@ -1,0 +1,121 @@
+package python
+
+import (
+	"fmt"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+)
+
+// defaultPDMVersion is installed unless python.installerVersion names
+// another release (pdm.lock does not record the pdm that wrote it).
+const defaultPDMVersion = "2.29.3"
+
+// pdm's paths. pdm's cache holds an SQLite HTTP cache and JSON metadata
+// files written in place, not atomically: one writer at a time.
+const (
+	pdmHome    = "/opt/pdm"
+	pdmCache   = "/root/.cache/pdm"
+	pdmCacheID = "strata/python/pdm"
+)
+
+// pdmTool installs pdm with its `locked` extra, which pins every dependency
+// of pdm to the versions its release was tested with: a plain install takes
+// whatever is newest, and a new major of one of them can break pdm.
+func (r *resolver) pdmTool() tool {
+	return tool{stage: "pdm", home: pdmHome, requirement: "pdm[locked]==" + r.pdmVersion}
+}
+
+func (r *resolver) resolvePDM() error {
+	if r.proj == nil {
+		return fmt.Errorf("pdm.lock: no pyproject.toml beside it (pdm needs the project file)")
+	}
+	from := "default"
+	r.pdmVersion = defaultPDMVersion
+	if v := r.cfg.InstallerVersion; v.Set {
+		if !installerVersion.MatchString(v.V) {
+			return r.Spec.Errorf(v.Pos, "python.installerVersion", "write a version such as "+defaultPDMVersion, fmt.Sprintf("%q is not a version", v.V))
+		}
+		r.pdmVersion, from = v.V, r.At(v.Pos)
+	}
+	r.Set("installer", "pdm install --check --prod", "pdm.lock")
+	r.Set("pdm version", r.pdmVersion, from)
+	r.deps = r.projectDeps()
+	return nil
+}
+
+// pdmIsPackage is pdm's own rule for installing the project itself: a
+// named project is a distribution unless [tool.pdm] says otherwise.
+func (r *resolver) pdmIsPackage() bool {
+	pdm := r.proj.Tool.PDM
+	switch {
+	case r.proj.Project.Name == "":
+		return false
+	case pdm.PackageType != "":
+		return pdm.PackageType == "library"
+	case pdm.Distribution != nil:
+		return *pdm.Distribution
+	}
+	return true
+}
+
+// pdmDeps links pdm into the builder, makes the virtualenv and installs
+// the locked production dependencies without the project, seeing only
+// pyproject.toml and pdm.lock: editing source never re-runs it.
+func (r *resolver) pdmDeps(st plan.Stage) plan.Stage {
+	files := &plan.ContextFilter{Include: plan.Lits("pyproject.toml", "pdm.lock")}
+	st.Steps = append(st.Steps,
+		copyTool(r.pdmTool(), r.pdmVersion),
+		// pdm installs into the interpreter's virtualenv; made here by the
+		// builder's python, so its home is the one the runtime has.
+		plan.Step{Name: "python -m venv --without-pip " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", "--without-pip", venv)}},
+		r.pdmInstall("pdm install --check --prod --no-self", []plan.Mount{
+			{Type: plan.BindMount, Target: appDir + "/pyproject.toml", From: &plan.Source{Context: files, Path: "pyproject.toml"}},
+			{Type: plan.BindMount, Target: appDir + "/pdm.lock", From: &plan.Source{Context: files, Path: "pdm.lock"}},
+		}, "--prod", "--no-self"),
+	)
+	st.Steps = append(st.Steps, finishSteps()...)
+	return st
+}
+
+// pdmInstall runs `pdm install --check --frozen-lockfile --no-editable`:
+// a lockfile that no longer satisfies pyproject.toml fails the build
+// instead of installing what it pins. -v makes pdm say, package by
+// package, what it downloads and what it takes from its cache.
+func (r *resolver) pdmInstall(name string, mounts []plan.Mount, flags ...string) plan.Step {
+	env := []plan.Env{
+		{Name: "PDM_PYTHON", Value: plan.Lit(venv + "/bin/python")},
+		{Name: "PDM_CACHE_DIR", Value: plan.Lit(pdmCache)},
+		{Name: "PDM_CHECK_UPDATE", Value: plan.Lit("false")},
+		{Name: "PDM_NON_INTERACTIVE", Value: plan.Lit("1")},
+	}
+	args := append([]string{pdmHome + "/bin/pdm", "install", "--check", "--frozen-lockfile", "--no-editable", "-v"}, flags...)
+	return plan.Step{
+		Name: name,
+		Run: &plan.Run{
+			Args: plan.Lits(args...),
+			Env:  env,
+			Mounts: append(append(mounts,
+				plan.Mount{Type: plan.CacheMount, Target: pdmCache, CacheID: pdmCacheID, Sharing: plan.SharingLocked},
+				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
+			), provider.BuildMounts(r.Spec, "python")...),
+		},
+	}
+}
+
+// finishSteps write the virtualenv's bytecode, which pdm's installer
+// does not (the runtime's app directory is read-only, so without it every
+// start compiles again), and clear the group and world write bits pdm's
+// installs leave on some files: its parallel installs read the umask by
+// setting it to 0 for a moment, so files another thread creates meanwhile
+// are 0666. Files already compiled are left as they are; a file that does
+// not compile (test data in some packages) is reported, not fatal, as pip
+// and uv treat it. chmod -R leaves the interpreter's symlinks alone.
+func finishSteps() []plan.Step {
+	return []plan.Step{
+		{Name: "compile the virtualenv's bytecode", Run: &plan.Run{
+			Args: plan.Lits(venv+"/bin/python", "-c", "import compileall; compileall.compile_dir('"+venv+"/lib', quiet=1, workers=0)"),
+		}},
+		{Name: "chmod -R go-w " + venv, Run: &plan.Run{Args: plan.Lits("chmod", "-R", "go-w", venv)}},
+	}
+}

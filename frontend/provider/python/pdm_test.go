@@ -1,0 +1,206 @@
+package python
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/strata-build/strata/frontend/plan"
+)
+
+// Which installer a combination of files (and the description) picks.
+func TestInstallerDetection(t *testing.T) {
+	proj := "[project]\nname = \"svc\"\nrequires-python = \">=3.11\"\n"
+	main := "print(1)\n"
+	cases := []struct {
+		name, desc string
+		files      map[string]string
+		installer  string // the "installer" setting's prefix
+		errText    string
+	}{
+		{"requirements only", "", map[string]string{"requirements.txt": "", "main.py": main}, "pip -r", ""},
+		{"pyproject only", "", map[string]string{"pyproject.toml": proj, "main.py": main}, "pip install .", ""},
+		{"pdm.lock", "", map[string]string{"pdm.lock": "", "pyproject.toml": proj, "main.py": main}, "pdm install", ""},
+		{"pdm.lock beside requirements", "", map[string]string{"pdm.lock": "", "pyproject.toml": proj, "requirements.txt": "", "main.py": main}, "pdm install", ""},
+		{"uv.lock wins over pdm.lock", "", map[string]string{"uv.lock": "", "pdm.lock": "", "pyproject.toml": proj, "main.py": main}, "uv sync", ""},
+		{"poetry.lock wins over pdm.lock", "", map[string]string{"poetry.lock": "", "pdm.lock": "", "pyproject.toml": proj, "main.py": main}, "poetry install", ""},
+		{"installer pdm picks it over uv.lock", "python:\n  installer: pdm\n", map[string]string{"uv.lock": "", "pdm.lock": "", "pyproject.toml": proj, "main.py": main}, "pdm install", ""},
+		{"installer pip over pdm.lock", "python:\n  installer: pip\n", map[string]string{"pdm.lock": "", "pyproject.toml": proj, "main.py": main}, "pip install .", ""},
+		{"pdm.lock without pyproject.toml", "", map[string]string{"pdm.lock": "", "main.py": main}, "", "pdm.lock: no pyproject.toml beside it"},
+		{"installer pdm without pdm.lock", "python:\n  installer: pdm\n", map[string]string{"pyproject.toml": proj, "main.py": main}, "", "Dockerfile:2:14: python.installer: pdm installs from pdm.lock"},
+		{"unknown installer", "python:\n  installer: pdmm\n", map[string]string{"pdm.lock": "", "pyproject.toml": proj, "main.py": main}, "", `Strata does not build with "pdmm"`},
+		{"bad pdm version", "python:\n  installerVersion: latest\n", map[string]string{"pdm.lock": "", "pyproject.toml": proj, "main.py": main}, "", `Dockerfile:2:21: python.installerVersion: "latest" is not a version`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := planFor(t, c.desc, c.files)
+			if c.errText != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errText) {
+					t.Fatalf("err = %v, want %q", err, c.errText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := setting(p, "installer"); !strings.HasPrefix(got, c.installer) {
+				t.Errorf("installer %q, want %q…", got, c.installer)
+			}
+		})
+	}
+}
+
+func stepNames(st *plan.Stage) []string {
+	var out []string
+	for _, s := range st.Steps {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// pdm comes from a tool stage of its own, cached on its version; the
+// locked install sees only pyproject.toml and pdm.lock, checks the lock,
+// and keeps pdm's cache on a locked cache mount.
+func TestPDM(t *testing.T) {
+	proj := "[project]\nname = \"svc\"\n[project.scripts]\nsvc = \"svc:main\"\n[dependency-groups]\ndev = [\"pytest>=8\"]\n"
+	files := map[string]string{"pdm.lock": "", "pyproject.toml": proj}
+	p, err := planFor(t, "build:\n  packages: [gcc]\n", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if setting(p, "pdm version") != defaultPDMVersion {
+		t.Errorf("settings %+v", p.Settings)
+	}
+	tool, ok := p.Stage("pdm")
+	if !ok || tool.From.Image != "python:3.13" || len(tool.Steps) != 2 {
+		t.Fatalf("pdm stage %+v", tool)
+	}
+	if got := strings.Join(texts(tool.Steps[1].Run.Args), " "); got != "/opt/pdm/bin/python -m pip install pdm[locked]=="+defaultPDMVersion {
+		t.Errorf("pdm install %q", got)
+	}
+	deps, _ := p.Stage("deps")
+	// build.packages come first; pdm is linked in, not installed there.
+	if got := stepNames(deps); !slices.Equal(got[1:], []string{"copy pdm " + defaultPDMVersion, "python -m venv --without-pip /app/.venv", "pdm install --check --prod --no-self", "compile the virtualenv's bytecode", "chmod -R go-w /app/.venv"}) {
+		t.Errorf("deps steps %q", got)
+	}
+	if cp := deps.Steps[1].Copy; cp == nil || cp.From.Stage != "pdm" || !cp.Link || cp.Src.Text != pdmHome {
+		t.Errorf("pdm copy %+v", deps.Steps[1])
+	}
+	install := deps.Steps[3].Run
+	if got := strings.Join(texts(install.Args), " "); got != "/opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --prod --no-self" {
+		t.Errorf("install %q", got)
+	}
+	var binds []string
+	for _, m := range install.Mounts {
+		if m.Type == plan.BindMount {
+			binds = append(binds, m.Target)
+		}
+		if m.Type == plan.CacheMount && (m.CacheID != "strata/python/pdm" || m.Sharing != plan.SharingLocked || m.Target != pdmCache) {
+			t.Errorf("cache %+v", m)
+		}
+	}
+	if strings.Join(binds, " ") != "/app/pyproject.toml /app/pdm.lock" {
+		t.Errorf("binds %q", binds)
+	}
+	// A named project is a package: installed with the source, and the
+	// runtime takes the virtualenv from there.
+	build, _ := p.Stage("build")
+	if got := stepNames(build); !slices.Equal(got, []string{"copy the source", "pdm install --check --prod", "compile the virtualenv's bytecode", "chmod -R go-w /app/.venv"}) {
+		t.Errorf("build steps %q", got)
+	}
+	test, _ := p.Stage("test")
+	if got := stepNames(test); !slices.Equal(got, []string{"pdm install --check --no-self", "python -m pytest"}) {
+		t.Errorf("test steps %q", got)
+	}
+	if from := runtimeVenvFrom(t, p); from != "build" {
+		t.Errorf("runtime venv from %q", from)
+	}
+	if cmd := p.DefaultTarget().Image.Cmd; len(cmd) != 1 || cmd[0].Text != "svc" {
+		t.Errorf("cmd %+v", cmd)
+	}
+
+	p, err = planFor(t, "python:\n  installerVersion: 2.26.0\n", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tool, _ := p.Stage("pdm"); setting(p, "pdm version") != "2.26.0" || !strings.HasSuffix(tool.Steps[1].Name, "pdm[locked]==2.26.0") {
+		t.Errorf("installerVersion: %+v %+v", p.Settings, tool.Steps)
+	}
+}
+
+func runtimeVenvFrom(t *testing.T, p *plan.Plan) string {
+	t.Helper()
+	rt, _ := p.Stage("runtime")
+	for _, s := range rt.Steps {
+		if s.Copy != nil && s.Copy.Src.Text == venv {
+			return s.Copy.From.Stage
+		}
+	}
+	t.Fatalf("no virtualenv copy in %+v", rt.Steps)
+	return ""
+}
+
+// pdm's own rule: a project without a name, or marked as not a
+// distribution, is not installed itself; the runtime's virtualenv is then
+// the dependency install's.
+func TestPDMPackage(t *testing.T) {
+	cases := []struct {
+		name, proj string
+		pkg        bool
+	}{
+		{"named", "[project]\nname = \"svc\"\n", true},
+		{"unnamed", "[project]\nversion = \"1\"\n", false},
+		{"distribution false", "[project]\nname = \"svc\"\n[tool.pdm]\ndistribution = false\n", false},
+		{"distribution true", "[project]\nname = \"svc\"\n[tool.pdm]\ndistribution = true\n", true},
+		{"package-type application", "[project]\nname = \"svc\"\n[tool.pdm]\npackage-type = \"application\"\ndistribution = true\n", false},
+		{"package-type library", "[project]\nname = \"svc\"\n[tool.pdm]\npackage-type = \"library\"\n", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := planFor(t, "", map[string]string{"pdm.lock": "", "pyproject.toml": c.proj, "main.py": ""})
+			if err != nil {
+				t.Fatal(err)
+			}
+			build, _ := p.Stage("build")
+			installs := slices.Contains(stepNames(build), "pdm install --check --prod")
+			from := runtimeVenvFrom(t, p)
+			if installs != c.pkg || (from == "build") != c.pkg {
+				t.Errorf("package %v: build installs the project %v, runtime venv from %s", c.pkg, installs, from)
+			}
+		})
+	}
+}
+
+// pdm's older dev-dependencies table names the test runner too.
+func TestPDMDevDependencies(t *testing.T) {
+	proj := "[project]\nname = \"svc\"\n[tool.pdm.dev-dependencies]\ntest = [\"pytest>=8\"]\n"
+	p, err := planFor(t, "", map[string]string{"pdm.lock": "", "pyproject.toml": proj, "main.py": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, _ := p.Stage("test")
+	if got := stepNames(test); got[len(got)-1] != "python -m pytest" {
+		t.Errorf("test steps %q", got)
+	}
+}
+
+// poetry, like pdm, comes from a tool stage that starts from the builder
+// image alone: build.packages go into the builder, not under poetry.
+func TestPoetryToolStage(t *testing.T) {
+	lock := "# This file is automatically @generated by Poetry 2.1.3 and should not be changed by hand.\n"
+	p, err := planFor(t, "build:\n  packages: [gcc]\n", map[string]string{"poetry.lock": lock, "pyproject.toml": "[project]\nname = \"svc\"\n", "main.py": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, ok := p.Stage("poetry")
+	if !ok || tool.From.Image != "python:3.13" || !slices.Equal(stepNames(tool), []string{"python -m venv /opt/poetry", "pip install poetry==2.1.3"}) {
+		t.Fatalf("poetry stage %+v", tool)
+	}
+	deps, _ := p.Stage("deps")
+	if got := stepNames(deps); len(got) != 3 || got[1] != "copy poetry 2.1.3" {
+		t.Errorf("deps steps %q", got)
+	}
+	if cp := deps.Steps[1].Copy; cp == nil || cp.From.Stage != "poetry" || !cp.Link || cp.Dest.Text != poetryHome {
+		t.Errorf("poetry copy %+v", deps.Steps[1])
+	}
+}

@@ -1,0 +1,91 @@
+package python
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/provider"
+)
+
+func (r *resolver) resolveUV(ctx context.Context) error {
+	if r.proj == nil {
+		return fmt.Errorf("uv.lock: no pyproject.toml beside it (uv needs the project file)")
+	}
+	r.uvVersion = r.cfg.InstallerVersion.Or(defaultUVVersion)
+	if !installerVersion.MatchString(r.uvVersion) {
+		return r.Spec.Errorf(r.cfg.InstallerVersion.Pos, "python.installerVersion", "write a version such as 0.13.9", fmt.Sprintf("%q is not a version", r.uvVersion))
+	}
+	if err := r.resolveWorkspace(ctx); err != nil {
+		return err
+	}
+	r.Set("installer", strings.Join(append([]string{"uv", "sync"}, r.uvSelect("--locked")...), " "), "uv.lock")
+	r.Set("uv version", r.uvVersion, r.At(r.cfg.InstallerVersion.Pos))
+	return nil
+}
+
+// uvSelect adds the workspace member to build to a sync's flags.
+func (r *resolver) uvSelect(flags ...string) []string {
+	if r.member != nil {
+		flags = append(flags, "--package", r.member.name)
+	}
+	return flags
+}
+
+// uvDeps copies uv into the builder and syncs the locked dependencies
+// without the project, seeing only pyproject.toml and uv.lock (mounted
+// file by file, as uv's own guide does): editing source never re-runs it.
+// In a workspace it sees every member's pyproject.toml too and installs no
+// member; the lock cannot be checked without the members' sources, so the
+// sync is --frozen here and --locked with the source.
+func (r *resolver) uvDeps(st plan.Stage) plan.Stage {
+	st.Steps = append(st.Steps, plan.Step{Name: "copy uv " + r.uvVersion, Copy: &plan.Copy{
+		From: plan.Source{Stage: "uv"}, Src: plan.Lit("/uv"), Dest: plan.Lit("/usr/local/bin/uv"), Link: true,
+	}})
+	files := []string{"pyproject.toml", "uv.lock"}
+	flags := []string{"--locked", "--no-install-project", "--no-dev"}
+	if r.workspace != nil {
+		for _, m := range r.workspace {
+			files = append(files, m.dir+"/pyproject.toml")
+		}
+		flags = r.uvSelect("--frozen", "--no-install-workspace", "--no-dev")
+	}
+	filter := &plan.ContextFilter{Include: plan.Lits(files...)}
+	var mounts []plan.Mount
+	for _, f := range files {
+		mounts = append(mounts, plan.Mount{Type: plan.BindMount, Target: appDir + "/" + f, From: &plan.Source{Context: filter, Path: f}})
+	}
+	step := r.uvSync(mounts, flags...)
+	step.Pos = r.cfg.Package.Pos
+	st.Steps = append(st.Steps, step)
+	return st
+}
+
+// uvSync runs `uv sync` into the virtualenv with uv's cache on a cache
+// mount: bytecode compiled at install, files copied out of the cache
+// (another filesystem), and never a Python downloaded.
+func (r *resolver) uvSync(mounts []plan.Mount, flags ...string) plan.Step {
+	env := []plan.Env{
+		{Name: "UV_PROJECT_ENVIRONMENT", Value: plan.Lit(venv)},
+		{Name: "UV_CACHE_DIR", Value: plan.Lit(uvCache)},
+		{Name: "UV_COMPILE_BYTECODE", Value: plan.Lit("1")},
+		{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
+		{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
+	}
+	for _, a := range indexArgs {
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	}
+	args := append([]string{"uv", "sync"}, flags...)
+	return plan.Step{
+		Name: strings.Join(args, " "),
+		Run: &plan.Run{
+			Args: plan.Lits(args...),
+			Env:  env,
+			Mounts: append(append(mounts,
+				plan.Mount{Type: plan.CacheMount, Target: uvCache, CacheID: uvCacheID},
+				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
+			), provider.BuildMounts(r.Spec, "python")...),
+		},
+	}
+}
