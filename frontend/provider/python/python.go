@@ -358,6 +358,13 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		src := string(dt)
 		switch {
 		case strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette("):
+			if worker, ok := r.uvicornWorker(); ok {
+				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
+				r.start.Cmd = plan.Lits(withDir([]string{"gunicorn", "-k", worker, module + ":app"}, "--chdir", dir)...)
+				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+				r.Set("start", strings.Join(texts(r.start.Cmd), " "), file+" creates an ASGI app and gunicorn and uvicorn are dependencies")
+				return nil
+			}
 			if slices.Contains(r.deps, "uvicorn") {
 				// Address from the environment, so `-e UVICORN_PORT=…` moves it.
 				r.start.Cmd = plan.Lits(withDir([]string{"uvicorn", module + ":app"}, "--app-dir", dir)...)
