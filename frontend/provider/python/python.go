@@ -163,14 +163,17 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 		r.checkRequiresPython(from, spec0(1), from)
 		return nil
 	}
-	if r.proj != nil && r.proj.Project.RequiresPython != "" {
-		rng := r.proj.Project.RequiresPython
-		line, ok := lineFor(rng)
+	label, sets, err := r.pythonRange()
+	if err != nil {
+		return err
+	}
+	if sets != nil {
+		line, ok := lineForAny(sets)
 		if !ok {
-			return fmt.Errorf("pyproject.toml: requires-python %q allows none of the Python release lines Strata knows (set `python: {version: …}` or check the specifier)", rng)
+			return fmt.Errorf("%s allows none of the Python release lines Strata knows (set `python: {version: …}` or check the constraint)", label)
 		}
 		r.version = line
-		r.Set("python version", line, fmt.Sprintf("pyproject.toml requires-python %q", rng))
+		r.Set("python version", line, label)
 		return nil
 	}
 	r.version = lineString(defaultLine)
