@@ -163,14 +163,17 @@ func (r *resolver) resolveVersion(ctx context.Context) error {
 		r.checkRequiresPython(from, spec0(1), from)
 		return nil
 	}
-	if r.proj != nil && r.proj.Project.RequiresPython != "" {
-		rng := r.proj.Project.RequiresPython
-		line, ok := lineFor(rng)
+	label, sets, err := r.pythonRange()
+	if err != nil {
+		return err
+	}
+	if sets != nil {
+		line, ok := lineForAny(sets)
 		if !ok {
-			return fmt.Errorf("pyproject.toml: requires-python %q allows none of the Python release lines Strata knows (set `python: {version: …}` or check the specifier)", rng)
+			return fmt.Errorf("%s allows none of the Python release lines Strata knows (set `python: {version: …}` or check the constraint)", label)
 		}
 		r.version = line
-		r.Set("python version", line, fmt.Sprintf("pyproject.toml requires-python %q", rng))
+		r.Set("python version", line, label)
 		return nil
 	}
 	r.version = lineString(defaultLine)
@@ -358,6 +361,13 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		src := string(dt)
 		switch {
 		case strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette("):
+			if worker, ok := r.uvicornWorker(); ok {
+				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
+				r.start.Cmd = plan.Lits(withDir([]string{"gunicorn", "-k", worker, module + ":app"}, "--chdir", dir)...)
+				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+				r.Set("start", strings.Join(texts(r.start.Cmd), " "), file+" creates an ASGI app and gunicorn and uvicorn are dependencies")
+				return nil
+			}
 			if slices.Contains(r.deps, "uvicorn") {
 				// Address from the environment, so `-e UVICORN_PORT=…` moves it.
 				r.start.Cmd = plan.Lits(withDir([]string{"uvicorn", module + ":app"}, "--app-dir", dir)...)

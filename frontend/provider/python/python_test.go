@@ -99,6 +99,9 @@ func TestStart(t *testing.T) {
 		env   string
 	}{
 		{"fastapi", map[string]string{"requirements.txt": "fastapi==0.1\nuvicorn[standard]>=0.30\n", "main.py": "app = FastAPI()\n"}, "", "uvicorn main:app", "UVICORN_PORT=8000"},
+		{"fastapi with gunicorn", map[string]string{"requirements.txt": "fastapi==0.1\nuvicorn==0.30\ngunicorn==23.0\n", "main.py": "app = FastAPI()\n"}, "", "gunicorn -k uvicorn.workers.UvicornWorker main:app", "PORT=8000"},
+		{"starlette with uvicorn-worker", map[string]string{"requirements.txt": "starlette==0.1\nuvicorn==0.30\nUvicorn_Worker==0.3\ngunicorn==23.0\n", "app.py": "app = Starlette()\n"}, "run:\n  port: 9000\n", "gunicorn -k uvicorn_worker.UvicornWorker app:app", "PORT=9000"},
+		{"fastapi with gunicorn but no uvicorn", map[string]string{"requirements.txt": "fastapi==0.1\ngunicorn==23.0\n", "main.py": "app = FastAPI()\n"}, "", "python main.py", ""},
 		{"flask", map[string]string{"requirements.txt": "Flask==3.1\ngunicorn==23.0\n", "app.py": "app = Flask(__name__)\n"}, "run:\n  port: 5000\n", "gunicorn app:app", "PORT=5000"},
 		{"flask without gunicorn runs itself", map[string]string{"requirements.txt": "flask\n", "app.py": "app = Flask(__name__)\nif __name__ == '__main__':\n    app.run(port=5000)\n"}, "", "python app.py", ""},
 		{"flask wsgi.py", map[string]string{"requirements.txt": "flask==3.1\ngunicorn==23.0\n", "wsgi.py": "from shop import create_app\n\napplication = create_app()\n", "app.py": "print(1)\n"}, "", "gunicorn wsgi:application", "PORT=8000"},

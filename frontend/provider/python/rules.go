@@ -49,16 +49,16 @@ func (Provider) Rules() []lint.Rule {
 // that requires-python does not allow builds with a Python the project
 // says it does not support.
 func (r *resolver) checkRequiresPython(from string, pos spec.Pos, file string) {
-	if r.proj == nil || r.proj.Project.RequiresPython == "" {
-		return
+	label, sets, err := r.pythonRange()
+	if err != nil || sets == nil {
+		return // resolveVersion reports a malformed range
 	}
-	rng := r.proj.Project.RequiresPython
 	var line [2]int
-	if _, err := fmt.Sscanf(r.version, "%d.%d", &line[0], &line[1]); err != nil || allows(rng, line) {
+	if _, err := fmt.Sscanf(r.version, "%d.%d", &line[0], &line[1]); err != nil || allowsAny(sets, line) {
 		return
 	}
 	r.Find(ruleVersionNotAllowed.Name, plan.Finding{Pos: pos, File: file,
-		Message: fmt.Sprintf("Python %s (%s) is not allowed by pyproject.toml requires-python %q (pick a version it allows, or widen the specifier)", r.version, from, rng)})
+		Message: fmt.Sprintf("Python %s (%s) is not allowed by %s (pick a version it allows, or widen the constraint)", r.version, from, label)})
 }
 
 // checkPins finds the first requirement that is not pinned with == (or
