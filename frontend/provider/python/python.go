@@ -68,7 +68,7 @@ func (Provider) Section() any { return &settings{} }
 func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":                 "Python settings; every key is optional.",
-		"version":          "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python allows it, else the newest line it allows).",
+		"version":          "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python (or, without it, poetry's [tool.poetry.dependencies] python) allows it, else the newest line it allows).",
 		"installer":        "pip, uv, poetry or pdm (default: uv with uv.lock, poetry with poetry.lock, pdm with pdm.lock, else pip).",
 		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: the lockfile's own pin where it has one, else Strata's: uv 0.13.9, poetry 2.5.1, pdm 2.29.3).",
 		"requirements":     "The requirements file pip installs (default: requirements.txt).",
