@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/strata-build/strata/frontend/plan"
 )
 
 // flaskFiles are where a Flask app's WSGI callable is looked for, in order:
@@ -59,10 +57,7 @@ func (r *resolver) resolveFlask(ctx context.Context) (bool, error) {
 			return false, r.Spec.Errorf(r.Spec.Run.Cmd.Pos, "run.cmd", "add gunicorn to the requirements, or set `run: {cmd: [...]}`",
 				fmt.Sprintf("%s makes a Flask app (%s), which Strata serves with gunicorn, but gunicorn is not a dependency", f, target))
 		}
-		// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
-		r.start.Cmd = plan.Lits("gunicorn", target)
-		r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-		r.Set("start", "gunicorn "+target, f+" creates a Flask app and gunicorn is a dependency")
+		r.startGunicorn("", f+" creates a Flask app and gunicorn is a dependency", target)
 		return true, nil
 	}
 	return false, nil

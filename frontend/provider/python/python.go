@@ -290,6 +290,15 @@ func withDir(cmd []string, flag, dir string) []string {
 	return append([]string{cmd[0], flag, dir}, cmd[1:]...)
 }
 
+// startGunicorn serves the app with gunicorn (from dir, in a workspace
+// member), which binds 0.0.0.0:$PORT when no --bind is given, so
+// `-e PORT=…` moves it.
+func (r *resolver) startGunicorn(dir, why string, args ...string) {
+	r.start.Cmd = plan.Lits(withDir(append([]string{"gunicorn"}, args...), "--chdir", dir)...)
+	r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
+	r.Set("start", strings.Join(texts(r.start.Cmd), " "), why)
+}
+
 // texts are the words of a command.
 func texts(strs []plan.Str) []string {
 	out := make([]string, len(strs))
@@ -362,10 +371,7 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 		switch {
 		case strings.Contains(src, "FastAPI(") || strings.Contains(src, "Starlette("):
 			if worker, ok := r.uvicornWorker(); ok {
-				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
-				r.start.Cmd = plan.Lits(withDir([]string{"gunicorn", "-k", worker, module + ":app"}, "--chdir", dir)...)
-				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-				r.Set("start", strings.Join(texts(r.start.Cmd), " "), file+" creates an ASGI app and gunicorn and uvicorn are dependencies")
+				r.startGunicorn(dir, file+" creates an ASGI app and gunicorn and uvicorn are dependencies", "-k", worker, module+":app")
 				return nil
 			}
 			if slices.Contains(r.deps, "uvicorn") {
@@ -377,10 +383,7 @@ func (r *resolver) resolveStart(ctx context.Context) error {
 			}
 		case strings.Contains(src, "Flask("):
 			if slices.Contains(r.deps, "gunicorn") {
-				// gunicorn binds 0.0.0.0:$PORT when no --bind is given.
-				r.start.Cmd = plan.Lits(withDir([]string{"gunicorn", module + ":app"}, "--chdir", dir)...)
-				r.startEnv = []plan.Env{{Name: "PORT", Value: plan.Lit(fmt.Sprint(r.port))}}
-				r.Set("start", strings.Join(texts(r.start.Cmd), " "), file+" creates a Flask app and gunicorn is a dependency")
+				r.startGunicorn(dir, file+" creates a Flask app and gunicorn is a dependency", module+":app")
 				return nil
 			}
 		}
