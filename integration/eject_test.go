@@ -177,6 +177,9 @@ var servers = map[string]func(*testing.T, imagerun.Image){
 	"node-yarn-workspaces": func(t *testing.T, img imagerun.Image) {
 		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
 	},
+	"node-yarn-berry-workspaces": func(t *testing.T, img imagerun.Image) {
+		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	},
 	"python-flask": answers("", "PORT", "hello from python-flask, libpq 1"),
 }
 

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,6 +149,28 @@ func TestNodePnpm(t *testing.T) {
 		t.Error("a source edit re-ran the install, or did not reach the source copy")
 	}
 
+	// A new dependency, added by the pinned pnpm on the host, re-runs both
+	// installs, through a registry proxy that sees every download: pnpm
+	// reuses from the store mount every package it had (its own progress
+	// line counts them) and downloads at most the new one.
+	edit(t, filepath.Join(dir, "package.json"), `"description": "`, `"description": "`+run+` `)
+	addDependency(t, dir, "pnpm@10.34.9", "pnpm", "add", "escape-html@1.0.3", "--lockfile-only")
+	proxy := startNpmProxy(t)
+	v, err = b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"} {
+		if v.cached(t, step) {
+			t.Errorf("a new dependency did not re-run %s", step)
+		}
+		m := regexp.MustCompile(`resolved (\d+), reused (\d+), downloaded (\d+), added (\d+), done`).FindStringSubmatch(v.log(t, step))
+		if m == nil || m[3] != "0" && m[3] != "1" || m[2] == "0" {
+			t.Errorf("%s: pnpm's progress %q, want every package but the new one reused from the store", step, m)
+		}
+	}
+	checkOnlyDownloaded(t, proxy, "pnpm install", "escape-html-1.0.3.tgz")
+
 	// On Node 22, which ships corepack, pnpm is activated through it.
 	desc := "# syntax=localhost:5000/strata:dev\nnode:\n  version: \"22\"\nrun:\n  port: 3000\n"
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(desc), 0o644); err != nil {
@@ -188,8 +211,76 @@ func TestNodeYarn(t *testing.T) {
 	if mentions(layerPaths(t, img), "node_modules/is-number") {
 		t.Error("a dev dependency reached the runtime image")
 	}
-	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
-		t.Errorf("--target test: %v", err)
+	installs := []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"}
+
+	// A source edit re-runs the build, neither install.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "src", "server.js"), "hello from", "hi "+run+" from")
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatalf("--target test: %v", err)
+	}
+	for _, step := range installs {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+	if v.cached(t, "yarn run build") {
+		t.Error("a source edit did not re-run the build")
+	}
+
+	// A new dependency, added by yarn 1 on the host (its lockfile's URLs
+	// taken out again, as the example keeps it), re-runs both installs,
+	// through a registry proxy that sees every download: yarn takes every
+	// package it had from its cache mount and downloads at most the new one.
+	edit(t, filepath.Join(dir, "package.json"), `"description": "`, `"description": "`+run+` `)
+	addDependency(t, dir, "yarn@1.22.22", "yarn", "add", "--ignore-scripts", "escape-html@1.0.3")
+	stripResolved(t, filepath.Join(dir, "yarn.lock"))
+	proxy := startNpmProxy(t)
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}})
+	for _, step := range installs {
+		if v.cached(t, step) {
+			t.Errorf("a new dependency did not re-run %s", step)
+		}
+	}
+	checkOnlyDownloaded(t, proxy, "yarn install", "escape-html-1.0.3.tgz")
+	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
+		t.Error("the runtime lacks the new dependency")
+	}
+}
+
+// addDependency runs a package manager from the npm registry on the host
+// (npm exec pkg -- argv...) in dir, against the registry the host's npm
+// uses.
+func addDependency(t testing.TB, dir, pkg string, argv ...string) {
+	t.Helper()
+	registry, err := command(t, dir, "npm", "config", "get", "registry")
+	if err != nil {
+		t.Fatalf("npm config get registry: %v\n%s", err, registry)
+	}
+	registry = strings.TrimSpace(registry)
+	args := slices.Concat([]string{"exec", "--yes", "--package=" + pkg, "--"}, argv, []string{"--registry", registry})
+	if out, err := command(t, dir, "npm", args...); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+	}
+}
+
+// stripResolved takes the download URLs out of a yarn 1 lockfile: yarn
+// then fetches from the registry it is configured with.
+func stripResolved(t testing.TB, lock string) {
+	t.Helper()
+	dt, err := os.ReadFile(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for line := range strings.Lines(string(dt)) {
+		if !strings.HasPrefix(strings.TrimSpace(line), "resolved ") {
+			out = append(out, line)
+		}
+	}
+	if err := os.WriteFile(lock, []byte(strings.Join(out, "")), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

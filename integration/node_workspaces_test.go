@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -156,6 +157,62 @@ func TestNodeYarnWorkspaces(t *testing.T) {
 	for _, step := range []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"} {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+}
+
+// The same monorepo as a yarn 4 workspace, first with node_modules, then
+// with Plug'n'Play: the build's install is the whole frozen workspace; the
+// runtime's is `yarn workspaces focus @demo/web --production`, so the
+// image holds the member's production closure only (not apps/admin's
+// is-number, as yarn 1 must); a source edit leaves both installs cached.
+func TestNodeYarnBerryWorkspaces(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-yarn-berry-workspaces")
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range []string{"typescript", "is-number", "apps/admin", "yarn.lock", "app/.yarn/"} {
+		if found := appPathsWith(paths, p); len(found) > 0 {
+			t.Errorf("the runtime holds %s: %q", p, found[:min(len(found), 5)])
+		}
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	for _, step := range []string{"] yarn install", "] yarn workspaces focus (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+
+	// Plug'n'Play: the same lockfile, no node_modules; the runtime loads
+	// .pnp.cjs, which finds the member's dependencies in the zips of the
+	// focused install.
+	if err := os.WriteFile(filepath.Join(dir, ".yarnrc.yml"), []byte("nodeLinker: pnp\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	img = b.images(t, c, build{dir: dir})[0]
+	t.Logf("built with PnP in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "greeted by @demo/greet "+run+", up ")
+	paths = layerPaths(t, img)
+	if !holds(paths, "app/.pnp.cjs") || !slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(p, "app/.yarn/cache/ms-npm-2.1.3-") }) {
+		t.Error("the PnP runtime lacks .pnp.cjs or ms's zip")
+	}
+	for _, p := range []string{"node_modules/", "typescript", "is-number", "apps/admin"} {
+		if found := appPathsWith(paths, p); len(found) > 0 {
+			t.Errorf("the PnP runtime holds %s: %q", p, found[:min(len(found), 5)])
 		}
 	}
 }

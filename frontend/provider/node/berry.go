@@ -183,8 +183,9 @@ func berryManager(b berryProject) *manager {
 			}
 			return "yarn install"
 		},
-		run:      func(script string) []string { return cmd("run", script) },
-		readLock: readBerryLock(b.rc.enableScripts),
+		run:       func(script string) []string { return cmd("run", script) },
+		readLock:  readBerryLock(b.rc.enableScripts),
+		workspace: berryWorkspace(yarn),
 		// What the install makes: never overwritten by the source (a
 		// zero-install project commits them) nor copied with the app.
 		sourceExclude: []string{".yarn/cache", ".yarn/unplugged", ".yarn/install-state.gz", ".pnp.cjs", ".pnp.loader.mjs"},

@@ -49,6 +49,9 @@ type manager struct {
 	pnp *pnpFiles
 	// run runs a package.json script.
 	run func(script string) []string
+	// workspace builds one member of a workspace; nil for a manager Strata
+	// builds no workspaces with.
+	workspace *workspaceManager
 	// readLock checks the lockfile against package.json and says why
 	// installs must run on the target platform ("" when they need not).
 	readLock func(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error)
@@ -77,9 +80,10 @@ var managerTable = map[string]*manager{
 			// Dev dependencies are the build's tools, whatever NODE_ENV says.
 			return append(args, "--include=dev")
 		},
-		prune:    []string{"npm", "prune", "--omit=dev", "--no-audit", "--no-fund"},
-		run:      func(script string) []string { return []string{"npm", "run", script} },
-		readLock: readNpmLock,
+		prune:     []string{"npm", "prune", "--omit=dev", "--no-audit", "--no-fund"},
+		run:       func(script string) []string { return []string{"npm", "run", script} },
+		readLock:  readNpmLock,
+		workspace: npmWorkspaceManager,
 	},
 	"pnpm": {
 		name:           "pnpm",
@@ -98,9 +102,10 @@ var managerTable = map[string]*manager{
 			// image sets no NODE_ENV).
 			return args
 		},
-		prune:    []string{"pnpm", "prune", "--prod"},
-		run:      func(script string) []string { return []string{"pnpm", "run", script} },
-		readLock: readPnpmLock,
+		prune:     []string{"pnpm", "prune", "--prod"},
+		run:       func(script string) []string { return []string{"pnpm", "run", script} },
+		readLock:  readPnpmLock,
+		workspace: pnpmWorkspaceManager,
 	},
 	"yarn": {
 		name:           "yarn",
@@ -113,7 +118,8 @@ var managerTable = map[string]*manager{
 			// --production=false: dev dependencies whatever NODE_ENV says.
 			return []string{"yarn", "install", "--frozen-lockfile", "--non-interactive", "--prefer-offline", fmt.Sprintf("--production=%v", prod)}
 		},
-		run:      func(script string) []string { return []string{"yarn", "run", script} },
-		readLock: readYarnLock,
+		run:       func(script string) []string { return []string{"yarn", "run", script} },
+		readLock:  readYarnLock,
+		workspace: yarnWorkspaceManager,
 	},
 }

@@ -73,7 +73,7 @@ func (Provider) Docs() map[string]string {
 		"version":        "Node release line or version of the builder and runtime images, e.g. \"22\" (default: .nvmrc, .node-version or .tool-versions, else the newest release line engines.node allows, else the current LTS, 26).",
 		"packageManager": "npm, pnpm, yarn (1, or 2+ when yarn.lock is a yarn 2+ lockfile, .yarnrc.yml exists or packageManager pins yarn@2+) or bun (default: from the lockfile and package.json's packageManager).",
 		"spa":            "For a static site: answer unknown paths with index.html, so client-side routes survive a reload (default true).",
-		"workspace":      "The member of an npm, pnpm or yarn 1 workspace to build, by its directory, e.g. \"apps/web\": the install sees every member's package.json, the build builds the member and the workspace packages it depends on, the image holds only those and their production dependencies.",
+		"workspace":      "The member of an npm, pnpm or yarn (1 or 2+) workspace to build, by its directory, e.g. \"apps/web\": the install sees every member's package.json, the build builds the member and the workspace packages it depends on, the image holds only those and their production dependencies.",
 	}
 }
 

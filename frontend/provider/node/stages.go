@@ -206,7 +206,7 @@ func (r *resolver) prodDepsStage() plan.Stage {
 		}
 		return plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
 			Name: name,
-			Run:  &plan.Run{Args: plan.Lits(r.mgr.prune...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}},
+			Run:  &plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}},
 		}}}
 	}
 	st := r.installStage("prod-deps")
@@ -244,7 +244,7 @@ func (r *resolver) buildStage() plan.Stage {
 func (r *resolver) testStage() plan.Stage {
 	test := r.mgr.run("test")
 	if r.ws != nil {
-		test = workspaceTable[r.mgr.name].run(r.ws, "test")
+		test = r.mgr.workspace.run(r.ws, "test")
 	}
 	return plan.Stage{
 		Name:     "test",

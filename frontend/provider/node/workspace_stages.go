@@ -57,7 +57,7 @@ func (r *resolver) installArgv(prod bool) []string {
 	if r.ws == nil {
 		return args
 	}
-	return workspaceTable[r.mgr.name].install(slices.Clone(args), r.ws, prod)
+	return r.mgr.workspace.install(slices.Clone(args), r.ws, prod)
 }
 
 // workspaceBuildSteps run the build scripts of the member and the
@@ -80,6 +80,10 @@ func (r *resolver) workspaceRuntimeSteps() []plan.Step {
 	// The prod install's /app holds the manifests it was given and the
 	// node_modules trees it made: everything but those trees is left out.
 	exclude := slices.Concat([]string{"package.json", r.lockfile}, r.configFiles)
+	if r.mgr.pnp == nil {
+		// The manager's own state (yarn 2+'s .yarn); PnP's is the runtime's.
+		exclude = append(exclude, r.mgr.appExclude...)
+	}
 	for _, m := range w.members {
 		if slices.Contains(w.runtime, m) {
 			exclude = append(exclude, m+"/package.json")
@@ -87,7 +91,11 @@ func (r *resolver) workspaceRuntimeSteps() []plan.Step {
 			exclude = append(exclude, m)
 		}
 	}
-	steps := []plan.Step{{Name: "copy production node_modules", Copy: &plan.Copy{
+	name := "copy production node_modules"
+	if r.mgr.pnp != nil {
+		name = "copy the production packages (PnP)"
+	}
+	steps := []plan.Step{{Name: name, Copy: &plan.Copy{
 		From: plan.Source{Stage: "prod-deps"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: exclude,
 	}}}
 	for _, m := range w.runtime {
@@ -96,4 +104,13 @@ func (r *resolver) workspaceRuntimeSteps() []plan.Step {
 		}})
 	}
 	return steps
+}
+
+// pruneArgv is the manager's prune, narrowed to the member where the
+// manager can.
+func (r *resolver) pruneArgv() []string {
+	if r.ws != nil && r.mgr.workspace.prune != nil {
+		return r.mgr.workspace.prune(r.ws)
+	}
+	return r.mgr.prune
 }

@@ -133,13 +133,8 @@ func (r *resolver) resolveWorkspace(ctx context.Context) error {
 	if v.V == "" || path.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, "../") {
 		return fail("write the member's directory relative to the build context, such as apps/web", fmt.Sprintf("%q is not a directory inside the build context", v.V))
 	}
-	if workspaceTable[r.mgr.name] == nil {
-		return fail("build the member on its own, or use npm, pnpm or yarn 1", fmt.Sprintf("Strata builds workspace members with npm, pnpm and yarn 1, not %s yet", r.mgr.name))
-	}
-	if r.manager == "yarn" && r.mgr != managerTable["yarn"] {
-		// yarn 2+ (a committed release may pin no version): its members
-		// would install with `yarn workspaces focus`, not built yet.
-		return fail("build the member on its own for now", "Strata builds yarn 1 workspaces, not yarn 2+ ones yet")
+	if r.mgr.workspace == nil {
+		return fail("build the member on its own, or use npm, pnpm or yarn", fmt.Sprintf("Strata builds workspace members with npm, pnpm and yarn, not %s yet", r.mgr.name))
 	}
 	g, err := readGlobs(ctx, r.in.Context, r.manager)
 	if err != nil {
@@ -278,7 +273,7 @@ func (r *resolver) workspaceRootError(ctx context.Context) error {
 // resolveWorkspaceBuild: the member's build is the build scripts of the
 // member and of the workspace packages it needs, dependencies first.
 func (r *resolver) resolveWorkspaceBuild() {
-	r.wsBuild = workspaceTable[r.mgr.name].build(r.ws)
+	r.wsBuild = r.mgr.workspace.build(r.ws)
 	if len(r.wsBuild) == 0 {
 		r.Set("build command", "none", "no build script in "+strings.Join(r.ws.build, ", "))
 		return

@@ -59,6 +59,7 @@ func runs(st plan.Stage) []string {
 func TestWorkspaceMemberPlans(t *testing.T) {
 	npmRoot := `{"name":"mono","private":true,"workspaces":["apps/*","packages/*"]}`
 	yarnRoot := `{"name":"mono","private":true,"workspaces":{"packages":["apps/*","packages/*"]}}`
+	berryRoot := `{"name":"mono","private":true,"packageManager":"yarn@4.18.1","workspaces":["apps/*","packages/*"]}`
 	cases := []struct {
 		name    string
 		files   map[string]string
@@ -88,6 +89,19 @@ func TestWorkspaceMemberPlans(t *testing.T) {
 			files:   monorepo(yarnRoot, map[string]string{"yarn.lock": "# yarn lockfile v1\n"}),
 			install: "--production=false",
 			prod:    "--production=true",
+			build:   []string{"yarn workspace @x/greet run build", "yarn workspace @x/testkit run build", "yarn workspace @x/web run build"},
+			test:    "yarn workspace @x/web run test",
+		},
+		{
+			// Installs run on the target (berry lockfiles record no install
+			// scripts), so the production install is a focus of the build's.
+			name: "yarn 4",
+			files: monorepo(berryRoot, map[string]string{
+				"yarn.lock":   "__metadata:\n  version: 8\n\n\"mono@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"mono@workspace:.\"\n",
+				".yarnrc.yml": "nodeLinker: node-modules\n",
+			}),
+			install: "yarn install --immutable",
+			prod:    "yarn workspaces focus @x/web --production",
 			build:   []string{"yarn workspace @x/greet run build", "yarn workspace @x/testkit run build", "yarn workspace @x/web run build"},
 			test:    "yarn workspace @x/web run test",
 		},
