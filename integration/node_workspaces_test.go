@@ -5,6 +5,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -214,5 +215,72 @@ func TestNodeYarnBerryWorkspaces(t *testing.T) {
 		if found := appPathsWith(paths, p); len(found) > 0 {
 			t.Errorf("the PnP runtime holds %s: %q", p, found[:min(len(found), 5)])
 		}
+	}
+}
+
+// A Next.js app with standalone output as the member apps/web of an npm
+// workspace (the node-next example moved there, its lockfile made anew at
+// the root): Next traces the server from the workspace root, so the image
+// holds .next/standalone with the server under apps/web, node runs
+// server.js there, and the page, the static chunks and public/ answer.
+func TestNodeNextStandaloneInWorkspace(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := t.TempDir()
+	web := filepath.Join(dir, "apps", "web")
+	if err := os.MkdirAll(filepath.Dir(web), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(b.example(t, "node-next"), web); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"Dockerfile", "package-lock.json"} {
+		if err := os.Remove(filepath.Join(web, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range map[string]string{
+		"Dockerfile":    "# syntax=localhost:5000/strata:dev\nnode:\n  workspace: apps/web\n",
+		"package.json":  `{"name": "next-monorepo", "private": true, "workspaces": ["apps/*"]}` + "\n",
+		".dockerignore": "**/node_modules\n**/.next\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := command(t, dir, "npm", "install", "--package-lock-only", "--no-audit", "--no-fund"); err != nil {
+		t.Fatalf("npm install --package-lock-only: %v\n%s", err, out)
+	}
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	if cfg := img.Config.Config; !slices.Equal(cfg.Cmd, []string{"node", "server.js"}) || cfg.User != "1000:1000" || cfg.WorkingDir != "/app/apps/web" {
+		t.Errorf("cmd %q user %q workdir %q", cfg.Cmd, cfg.User, cfg.WorkingDir)
+	}
+	addr := freeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	ctr := runImage(t, img, "HOSTNAME="+host, "PORT="+port)
+	page := get(t, ctr, addr, "/")
+	if !strings.Contains(page, "hello from node-next") {
+		t.Errorf("GET / = %q", page)
+	}
+	if got := get(t, ctr, addr, "/robots.txt"); !strings.Contains(got, "strata") {
+		t.Errorf("GET /robots.txt (public/) = %q", got)
+	}
+	// The page's own script chunks come from .next/static.
+	chunk := regexp.MustCompile(`/_next/static/[^"]+\.js`).FindString(page)
+	if chunk == "" {
+		t.Errorf("the page names no script chunk: %q", page)
+	} else if got := get(t, ctr, addr, chunk); len(got) == 0 {
+		t.Errorf("GET %s is empty", chunk)
+	}
+	paths := layerPaths(t, img)
+	for _, p := range []string{"app/apps/web/server.js", "app/apps/web/.next/static/", "app/node_modules/next/"} {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	if holds(paths, "app/apps/web/.next/cache/") {
+		t.Error(".next/cache reached the image (it stays on its cache mount)")
 	}
 }

@@ -66,10 +66,6 @@ func (r *resolver) resolveFramework(ctx context.Context) error {
 		if m := nextOutput.FindSubmatch(dt); m != nil {
 			switch string(m[1]) {
 			case "standalone":
-				if r.ws != nil {
-					// Next traces a member's server into .next/standalone/<member path>.
-					return r.Spec.Errorf(r.cfg.Workspace.Pos, "node.workspace", "build it with `next start` (remove output: \"standalone\") for now", join(r.ws.dir, f)+` says output: "standalone": Strata does not lay out a workspace member's standalone server yet`)
-				}
 				r.fw.standalone = true
 				output, from = "standalone", f+` says output: "standalone"`
 			case "export":
@@ -125,22 +121,37 @@ func cacheName(pkg string) string {
 	return name
 }
 
-// standaloneSteps assemble Next.js's standalone output as its docs say:
+// standaloneStep assembles Next.js's standalone output as its docs say:
 // the server with its traced node_modules, plus .next/static and public.
-func standaloneStep() plan.Step {
-	return plan.Step{
-		Name: "assemble .next/standalone",
-		Run: &plan.Run{Script: plan.Lit(`set -e
+// A workspace member's server is traced from the workspace root (where
+// Next finds the lockfile), so it sits under the member's path there.
+func (r *resolver) standaloneStep() plan.Step {
+	run := &plan.Run{Script: plan.Lit(`set -e
 cp -r .next/static .next/standalone/.next/static
-if [ -d public ]; then cp -r public .next/standalone/public; fi`)},
+if [ -d public ]; then cp -r public .next/standalone/public; fi`)}
+	if r.ws != nil {
+		// The member's path comes in the environment: the script is not
+		// rewritten (or quoted) for each path.
+		run.Env = []plan.Env{{Name: "STRATA_MEMBER", Value: plan.Lit(r.ws.dir)}}
+		run.Script = plan.Lit(`set -e
+cd "$STRATA_MEMBER"
+out=".next/standalone/$STRATA_MEMBER"
+if [ ! -f "$out/server.js" ]; then
+  echo "strata: Next.js wrote no $out/server.js: trace from the workspace root (leave outputFileTracingRoot unset, or set it to the root)" >&2
+  exit 1
+fi
+cp -r .next/static "$out/.next/static"
+if [ -d public ]; then cp -r public "$out/public"; fi`)
 	}
+	return plan.Step{Name: "assemble .next/standalone", Run: run}
 }
 
 // standaloneRuntime is the runtime of a standalone Next.js app: one layer
-// with the server, and node running server.js.
+// with the server, and node running server.js (from the member's
+// directory in a workspace).
 func (r *resolver) standaloneRuntime(st *plan.Stage) {
 	st.Steps = append(st.Steps, plan.Step{Name: "copy the standalone server", Copy: &plan.Copy{
-		From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir + "/.next/standalone"), Dest: plan.Lit(appDir), Link: true,
+		From: plan.Source{Stage: "build"}, Src: plan.Lit(r.appPath() + "/.next/standalone"), Dest: plan.Lit(appDir), Link: true,
 	}})
 }
 

@@ -236,7 +236,7 @@ func (r *resolver) buildStage() plan.Stage {
 		st.Steps = append(st.Steps, plan.Step{Name: r.build[0].Text + " run build", Run: run})
 	}
 	if r.fw != nil && r.fw.standalone {
-		st.Steps = append(st.Steps, standaloneStep())
+		st.Steps = append(st.Steps, r.standaloneStep())
 	}
 	return st
 }

@@ -246,7 +246,26 @@ func TestWorkspaceMemberFrameworks(t *testing.T) {
 
 	files["apps/web/package.json"] = `{"name":"@x/web","scripts":{"build":"next build","start":"next start"},"dependencies":{"next":"16.0.0"}}`
 	files["apps/web/next.config.mjs"] = `export default { output: "standalone" };`
-	if _, err := planFor(t, "node:\n  workspace: apps/web\n", files); err == nil || !strings.Contains(err.Error(), "apps/web/next.config.mjs says output") {
-		t.Errorf("standalone Next in a member: %v", err)
+	// Standalone Next in a member: traced from the workspace root, so the
+	// server sits under the member's path in .next/standalone; no
+	// production install, the image is that one tree.
+	p, err = planFor(t, "node:\n  workspace: apps/web\n", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range p.Stages {
+		if st.Name == "prod-deps" {
+			t.Error("a standalone member has a production install")
+		}
+	}
+	build := stage(t, p, "build").Steps
+	assemble := build[len(build)-1].Run
+	if len(assemble.Env) != 1 || assemble.Env[0].Value.Text != "apps/web" || !strings.Contains(assemble.Script.Text, `out=".next/standalone/$STRATA_MEMBER"`) {
+		t.Errorf("assemble step %+v", assemble)
+	}
+	rt = stage(t, p, "runtime")
+	img := p.Targets[len(p.Targets)-1].Image
+	if len(rt.Steps) != 1 || rt.Steps[0].Copy.Src.Text != "/app/apps/web/.next/standalone" || rt.Steps[0].Copy.Dest.Text != "/app" || img.WorkingDir != "/app/apps/web" || words(img.Cmd) != "node server.js" {
+		t.Errorf("standalone member: runtime %+v, workdir %q, cmd %q", rt.Steps, img.WorkingDir, words(img.Cmd))
 	}
 }
