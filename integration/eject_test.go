@@ -70,6 +70,9 @@ func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
 	for _, d := range dirs {
 		name := filepath.Base(d)
 		t.Run(name, func(t *testing.T) {
+			// The examples share nothing but the daemon and its cache
+			// mounts: go test -parallel bounds how many build at once.
+			t.Parallel()
 			dir := b.example(t, name)
 			var attrs map[string]string
 			if prepare := prepares[name]; prepare != nil {

@@ -149,27 +149,17 @@ func TestNodePnpm(t *testing.T) {
 		t.Error("a source edit re-ran the install, or did not reach the source copy")
 	}
 
-	// A new dependency, added by the pinned pnpm on the host, re-runs both
-	// installs, through a registry proxy that sees every download: pnpm
-	// reuses from the store mount every package it had (its own progress
-	// line counts them) and downloads at most the new one.
-	edit(t, filepath.Join(dir, "package.json"), `"description": "`, `"description": "`+run+` `)
-	addDependency(t, dir, "pnpm@10.34.9", "pnpm", "add", "escape-html@1.0.3", "--lockfile-only")
-	proxy := startNpmProxy(t)
-	v, err = b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, step := range []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"} {
-		if v.cached(t, step) {
-			t.Errorf("a new dependency did not re-run %s", step)
-		}
+	// A new dependency, added by the pinned pnpm on the host: both installs
+	// re-run, pnpm reuses from the store mount every package it had (its
+	// own progress line counts them) and downloads at most the new one.
+	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"}
+	_, v = b.rebuildWithNewDependency(t, c, dir, installs, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", newDependency))
+	for _, step := range installs {
 		m := regexp.MustCompile(`resolved (\d+), reused (\d+), downloaded (\d+), added (\d+), done`).FindStringSubmatch(v.log(t, step))
 		if m == nil || m[3] != "0" && m[3] != "1" || m[2] == "0" {
 			t.Errorf("%s: pnpm's progress %q, want every package but the new one reused from the store", step, m)
 		}
 	}
-	checkOnlyDownloaded(t, proxy, "pnpm install", "escape-html-1.0.3.tgz")
 
 	// On Node 22, which ships corepack, pnpm is activated through it.
 	desc := "# syntax=localhost:5000/strata:dev\nnode:\n  version: \"22\"\nrun:\n  port: 3000\n"
@@ -229,39 +219,39 @@ func TestNodeYarn(t *testing.T) {
 		t.Error("a source edit did not re-run the build")
 	}
 
-	// A new dependency, added by yarn 1 on the host (its lockfile's URLs
-	// taken out again, as the example keeps it), re-runs both installs,
-	// through a registry proxy that sees every download: yarn takes every
-	// package it had from its cache mount and downloads at most the new one.
-	edit(t, filepath.Join(dir, "package.json"), `"description": "`, `"description": "`+run+` `)
-	addDependency(t, dir, "yarn@1.22.22", "yarn", "add", "--ignore-scripts", "escape-html@1.0.3")
-	stripResolved(t, filepath.Join(dir, "yarn.lock"))
-	proxy := startNpmProxy(t)
-	imgs, v := b.imagesAndReport(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}})
-	for _, step := range installs {
-		if v.cached(t, step) {
-			t.Errorf("a new dependency did not re-run %s", step)
-		}
-	}
-	checkOnlyDownloaded(t, proxy, "yarn install", "escape-html-1.0.3.tgz")
+	// A new dependency, added by yarn 1 on the host: both installs re-run,
+	// yarn takes every package it had from its cache mount.
+	imgs, _ := b.rebuildWithNewDependency(t, c, dir, installs, yarn1Add(t, dir))
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")
 	}
 }
 
-// addDependency runs a package manager from the npm registry on the host
+// managerAdd runs a package manager from the npm registry on the host
 // (npm exec pkg -- argv...) in dir, against the registry the host's npm
 // uses.
-func addDependency(t testing.TB, dir, pkg string, argv ...string) {
-	t.Helper()
-	registry, err := command(t, dir, "npm", "config", "get", "registry")
-	if err != nil {
-		t.Fatalf("npm config get registry: %v\n%s", err, registry)
+func managerAdd(t testing.TB, dir, pkg string, argv ...string) func() {
+	return func() {
+		t.Helper()
+		registry, err := command(t, dir, "npm", "config", "get", "registry")
+		if err != nil {
+			t.Fatalf("npm config get registry: %v\n%s", err, registry)
+		}
+		args := slices.Concat([]string{"exec", "--yes", "--package=" + pkg, "--"}, argv, []string{"--registry", strings.TrimSpace(registry)})
+		if out, err := command(t, dir, "npm", args...); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+		}
 	}
-	registry = strings.TrimSpace(registry)
-	args := slices.Concat([]string{"exec", "--yes", "--package=" + pkg, "--"}, argv, []string{"--registry", registry})
-	if out, err := command(t, dir, "npm", args...); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+}
+
+// yarn1Add adds newDependency with yarn 1 on the host (to a member with
+// `yarn workspace <name>` words first), then takes the download URLs out
+// of the lockfile again, as the examples keep it.
+func yarn1Add(t testing.TB, dir string, workspace ...string) func() {
+	return func() {
+		t.Helper()
+		managerAdd(t, dir, "yarn@1.22.22", slices.Concat([]string{"yarn"}, workspace, []string{"add", "--ignore-scripts", newDependency})...)()
+		stripResolved(t, filepath.Join(dir, "yarn.lock"))
 	}
 }
 
@@ -321,6 +311,10 @@ func TestNodeNextStandalone(t *testing.T) {
 	if !v.cached(t, "[deps 2/2] npm ci") || v.cached(t, "[build 2/3] npm run build") {
 		t.Error("a source edit re-ran the install, or did not re-run the build")
 	}
+	imgs, _ := b.rebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci"}, npmAdd(t, dir))
+	if !holds(layerPaths(t, imgs[0]), "app/server.js") {
+		t.Error("the rebuilt image holds no standalone server")
+	}
 }
 
 // A native addon (better-sqlite3, whose prebuilt binaries are out of reach
@@ -351,6 +345,17 @@ func TestNodeNativeAddon(t *testing.T) {
 			t.Errorf("a second install ran: %s", name)
 		}
 	}
+
+	// A source edit re-runs neither the install (nor its compile) nor the
+	// prune; a new dependency re-runs both with npm's cache warm.
+	edit(t, filepath.Join(dir, "server.js"), "hello from", "hi "+strconv.FormatInt(time.Now().UnixNano(), 36)+" from")
+	_, v = b.imagesAndReport(t, c, build{dir: dir})
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 1/1] npm prune (production)"} {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+	b.rebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci", "[prod-deps 1/1] npm prune (production)"}, npmAdd(t, dir))
 }
 
 // A Vite single-page app is a static site: its build output served by the
@@ -358,8 +363,9 @@ func TestNodeNativeAddon(t *testing.T) {
 // index.html.
 func TestNodeViteStaticSite(t *testing.T) {
 	b := testBed(t)
+	c := b.client(t)
 	dir := b.example(t, "node-vite")
-	img := b.images(t, b.client(t), build{dir: dir})[0]
+	img := b.images(t, c, build{dir: dir})[0]
 	if cfg := img.Config.Config; cfg.User != "101:101" {
 		t.Errorf("user %q", cfg.User)
 	}
@@ -376,4 +382,13 @@ func TestNodeViteStaticSite(t *testing.T) {
 	if got := get(t, ctr, addr, "/health"); got != "ok\n" {
 		t.Errorf("GET /health = %q", got)
 	}
+
+	// A source edit re-runs the build, not the install; a new dependency
+	// re-runs the install with npm's cache warm.
+	edit(t, filepath.Join(dir, "index.html"), "hello from", "hi "+strconv.FormatInt(time.Now().UnixNano(), 36)+" from")
+	_, v := b.imagesAndReport(t, c, build{dir: dir})
+	if !v.cached(t, "[deps 2/2] npm ci") || v.cached(t, "npm run build") {
+		t.Error("a source edit re-ran the install, or did not re-run the build")
+	}
+	b.rebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci"}, npmAdd(t, dir))
 }

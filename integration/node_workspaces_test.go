@@ -71,10 +71,16 @@ func TestNodePnpmMonorepo(t *testing.T) {
 	if v.cached(t, "[build 1/2] copy the source") {
 		t.Error("a source edit did not reach the source copy")
 	}
-	for _, step := range []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"} {
+	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"}
+	for _, step := range installs {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
+	}
+	// A new dependency of the member re-runs both installs from the warm store.
+	imgs, _ = b.rebuildWithNewDependency(t, c, dir, installs, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", "--filter", "@demo/web", newDependency))
+	if !holds(layerPaths(t, imgs[0]), "app/node_modules/.pnpm/escape-html@1.0.3/") {
+		t.Error("the runtime lacks the new dependency")
 	}
 }
 
@@ -108,10 +114,15 @@ func TestNodeNpmWorkspaces(t *testing.T) {
 	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
 	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
 	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
+	installs := []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"}
+	for _, step := range installs {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
+	}
+	imgs, _ = b.rebuildWithNewDependency(t, c, dir, installs, npmAdd(t, dir, "--workspace", "apps/web"))
+	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
+		t.Error("the runtime lacks the new dependency")
 	}
 }
 
@@ -155,10 +166,15 @@ func TestNodeYarnWorkspaces(t *testing.T) {
 	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
 	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
 	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
-	for _, step := range []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"} {
+	installs := []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"}
+	for _, step := range installs {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
+	}
+	imgs, _ = b.rebuildWithNewDependency(t, c, dir, installs, yarn1Add(t, dir, "workspace", "@demo/web"))
+	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
+		t.Error("the runtime lacks the new dependency")
 	}
 }
 
@@ -196,6 +212,10 @@ func TestNodeYarnBerryWorkspaces(t *testing.T) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
 	}
+	imgs = b.berryRebuildWithNewDependency(t, c, dir, "@demo/web")
+	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
+		t.Error("the runtime lacks the new dependency")
+	}
 
 	// Plug'n'Play: the same lockfile, no node_modules; the runtime loads
 	// .pnp.cjs, which finds the member's dependencies in the zips of the
@@ -208,6 +228,9 @@ func TestNodeYarnBerryWorkspaces(t *testing.T) {
 	t.Logf("built with PnP in %s", time.Since(start).Round(time.Millisecond))
 	checkWorkspaceWeb(t, img, "greeted by @demo/greet "+run+", up ")
 	paths = layerPaths(t, img)
+	if !slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(p, "app/.yarn/cache/escape-html-npm-1.0.3-") }) {
+		t.Error("the PnP runtime lacks the new dependency's zip")
+	}
 	if !holds(paths, "app/.pnp.cjs") || !slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(p, "app/.yarn/cache/ms-npm-2.1.3-") }) {
 		t.Error("the PnP runtime lacks .pnp.cjs or ms's zip")
 	}

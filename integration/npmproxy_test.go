@@ -4,14 +4,23 @@ package integration
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+
+	"github.com/strata-build/strata/internal/imagerun"
 )
 
 // npmProxy is an npm registry on loopback in front of the one the host's
@@ -111,4 +120,56 @@ func checkOnlyDownloaded(t testing.TB, p *npmProxy, step string, allowed ...stri
 		}
 	}
 	t.Logf("tarballs downloaded through the registry proxy: %q", p.tarballs())
+}
+
+// The dependency tests add to change an app's lockfile, and its tarball.
+const (
+	newDependency = "escape-html@1.0.3"
+	newTarball    = "escape-html-1.0.3.tgz"
+)
+
+// rebuildWithNewDependency changes an app's lockfile as a developer
+// would: it marks the root package.json with this run (so the installs
+// are new even to a daemon that ran the test before), lets add put
+// newDependency into the lockfile, and builds through a registry proxy.
+// Each install step must re-run and download no tarball but the new one:
+// every other package comes from the manager's cache mount.
+func (b bed) rebuildWithNewDependency(t *testing.T, c *client.Client, dir string, steps []string, add func()) ([]imagerun.Image, report) {
+	t.Helper()
+	manifest := filepath.Join(dir, "package.json")
+	dt, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := fmt.Sprintf("{\n  \"x-strata-test-run\": %q,", strconv.FormatInt(time.Now().UnixNano(), 36))
+	if err := os.WriteFile(manifest, bytes.Replace(dt, []byte("{"), []byte(mark), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	add()
+	proxy := startNpmProxy(t)
+	start := time.Now()
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}})
+	t.Logf("rebuilt after a lockfile change in %s", time.Since(start).Round(time.Millisecond))
+	for _, step := range steps {
+		if v.cached(t, step) {
+			t.Errorf("a lockfile change did not re-run %s", step)
+		}
+	}
+	checkOnlyDownloaded(t, proxy, strings.Join(steps, ", "), newTarball)
+	if !holds(layerPaths(t, imgs[0]), "app/") {
+		t.Error("the rebuilt image holds no app")
+	}
+	return imgs, v
+}
+
+// npmAdd is `npm install --package-lock-only` of newDependency, with npm
+// flags such as --workspace.
+func npmAdd(t testing.TB, dir string, flags ...string) func() {
+	return func() {
+		t.Helper()
+		args := slices.Concat([]string{"install", "--package-lock-only", "--no-audit", "--no-fund"}, flags, []string{newDependency})
+		if out, err := command(t, dir, "npm", args...); err != nil {
+			t.Fatalf("npm %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moby/buildkit/client"
+
+	"github.com/strata-build/strata/internal/imagerun"
 )
 
 // berryVersion is the yarn 2+ release the examples pin.
@@ -119,30 +124,10 @@ func TestNodeYarnBerry(t *testing.T) {
 	// A new dependency, added with the same yarn on the host: the install
 	// re-runs, and yarn reports as added to its cache (downloaded) only the
 	// package the cache mount cannot have had before this change, if any.
-	yarn := filepath.Join(t.TempDir(), "yarn.cjs")
-	if err := os.WriteFile(yarn, yarnRelease(t), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	edit(t, filepath.Join(dir, "package.json"), `"description": "`, `"description": "`+run+` `)
-	if out, err := command(t, dir, "node", yarn, "add", "--mode=update-lockfile", "escape-html@1.0.3"); err != nil {
-		t.Fatalf("yarn add escape-html: %v\n%s", err, out)
-	}
-	start = time.Now()
-	imgs, v = b.imagesAndReport(t, c, build{dir: dir})
-	t.Logf("rebuild after a lockfile change: %s", time.Since(start).Round(time.Millisecond))
-	if v.cached(t, "] yarn install") {
-		t.Fatal("a new dependency did not re-run yarn install")
-	}
+	imgs = b.berryRebuildWithNewDependency(t, c, dir, "")
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")
 	}
-	// YN0013 counts the packages that were not in the cache: the new one on
-	// a daemon that never had it ("A package was added"), none otherwise.
-	log := v.log(t, "] yarn install")
-	if strings.Contains(log, "packages were added to the project") || !strings.Contains(log, "Done") {
-		t.Errorf("yarn install downloaded packages the cache mount had:\n%s", log)
-	}
-	t.Logf("yarn install after the lockfile change:\n%s", log)
 
 	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
 		t.Errorf("--target test: %v", err)
@@ -210,7 +195,48 @@ func TestNodeYarnPnP(t *testing.T) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
 	}
+	// A new dependency: the build's project cache fills from the global
+	// mirror on the cache mount, the production install's too.
+	imgs = b.berryRebuildWithNewDependency(t, c, dir, "")
+	if !holds(layerPaths(t, imgs[0]), "app/.yarn/cache/escape-html-npm-1.0.3-") {
+		t.Error("the runtime lacks the new dependency's zip")
+	}
 	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
 		t.Errorf("--target test: %v", err)
 	}
+}
+
+// berryRebuildWithNewDependency is rebuildWithNewDependency for yarn 2+,
+// which refuses the plain-http registry proxy: the same yarn release on
+// the host adds newDependency (to the member named by workspace, if any),
+// and the rebuilt install's own report is read instead. YN0013 counts the
+// packages that were not in the cache: the new one on a daemon that never
+// had it ("A package was added"), none otherwise.
+func (b bed) berryRebuildWithNewDependency(t *testing.T, c *client.Client, dir, workspace string) []imagerun.Image {
+	t.Helper()
+	yarn := filepath.Join(t.TempDir(), "yarn.cjs")
+	if err := os.WriteFile(yarn, yarnRelease(t), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(dir, "package.json")
+	edit(t, manifest, "{", fmt.Sprintf("{\n  \"x-strata-test-run\": %q,", strconv.FormatInt(time.Now().UnixNano(), 36)))
+	args := []string{yarn, "add", "--mode=update-lockfile", newDependency}
+	if workspace != "" {
+		args = []string{yarn, "workspace", workspace, "add", "--mode=update-lockfile", newDependency}
+	}
+	if out, err := command(t, dir, "node", args...); err != nil {
+		t.Fatalf("yarn add %s: %v\n%s", newDependency, err, out)
+	}
+	start := time.Now()
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	t.Logf("rebuilt after a lockfile change in %s", time.Since(start).Round(time.Millisecond))
+	if v.cached(t, "] yarn install") {
+		t.Fatal("a new dependency did not re-run yarn install")
+	}
+	log := v.log(t, "] yarn install")
+	if strings.Contains(log, "packages were added to the project") || !strings.Contains(log, "Done") {
+		t.Errorf("yarn install downloaded packages the cache mount had:\n%s", log)
+	}
+	t.Logf("yarn install after the lockfile change:\n%s", log)
+	return imgs
 }
