@@ -35,7 +35,7 @@ type manifest struct {
 // readManifest reads and parses package.json in dir.
 func readManifest(ctx context.Context, fsys source.FS, dir string) (*manifest, error) {
 	name := join(dir, "package.json")
-	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no package.json (a Node app needs one at the root of the build context or of node.workspace)", name)
 	}
@@ -74,7 +74,7 @@ type npmLock struct {
 // npm ci refuses a lockfile out of sync, and the build must say so with
 // both files named rather than fail deep inside npm.
 func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 	if err != nil {
 		return "", err
 	}

@@ -60,7 +60,7 @@ func readProject(ctx context.Context, fsys source.FS) (*project, error) {
 
 // readProjectFile parses a pyproject.toml (a workspace member's, say).
 func readProjectFile(ctx context.Context, fsys source.FS, name string) (*project, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxFile)
+	dt, err := source.ReadAll(ctx, fsys, name, maxFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	} else if err != nil {
@@ -85,7 +85,7 @@ var requirementName = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)`)
 // (normalized: lower case, "-" for "_" and "."), for start-command
 // detection. Options and includes are left to pip.
 func readRequirements(ctx context.Context, fsys source.FS, name string) ([]string, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxFile)
+	dt, err := source.ReadAll(ctx, fsys, name, maxFile)
 	if err != nil {
 		return nil, err
 	}
