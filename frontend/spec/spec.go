@@ -97,6 +97,10 @@ func (s *Spec) Errorf(pos Pos, key, hint, msg string) *Error {
 	return &Error{File: s.File, Pos: pos, Key: key, Msg: msg, Hint: hint}
 }
 
+// MaxDescription caps the description: it is parsed into a tree in memory,
+// and the longest real ones are a few KiB.
+const MaxDescription = 256 << 10
+
 var dockerfileInstruction = regexp.MustCompile(`(?i)^(FROM|RUN|COPY|ADD|ARG|ENV|WORKDIR|CMD|ENTRYPOINT|EXPOSE|USER|LABEL)\s`)
 
 // Parse reads a description. sections are the provider keys allowed at the
@@ -109,6 +113,10 @@ var dockerfileInstruction = regexp.MustCompile(`(?i)^(FROM|RUN|COPY|ADD|ARG|ENV|
 // the rest.
 func Parse(file string, data []byte, sections []string) (*Spec, error) {
 	s := &Spec{File: file, Sections: map[string]*Section{}}
+	if len(data) > MaxDescription {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("the description is %d bytes, more than the %d KiB Strata reads", len(data), MaxDescription>>10),
+			Hint: "a description is a few lines of YAML: is -f naming the file you meant?"}
+	}
 	if line, ok := firstInstruction(data); ok {
 		return nil, &Error{File: file, Pos: Pos{Line: line, Column: 1},
 			Msg:  "this line is a Dockerfile instruction, but a Strata description is YAML",
