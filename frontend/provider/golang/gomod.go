@@ -78,7 +78,8 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 	if err == nil {
 		f, err := modfile.Parse("go.mod", modData, nil)
 		if err != nil {
-			return nil, fmt.Errorf("go.mod: %w", err)
+			// modfile's errors name the file and line already.
+			return nil, fmt.Errorf("%w (fix go.mod; `go mod tidy` rewrites it)", err)
 		}
 		if f.Module != nil {
 			m.Path = f.Module.Mod.Path
@@ -102,7 +103,7 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 	if err == nil {
 		w, err := modfile.ParseWork("go.work", workData, nil)
 		if err != nil {
-			return nil, fmt.Errorf("go.work: %w", err)
+			return nil, fmt.Errorf("%w (fix go.work; `go work sync` rewrites it)", err)
 		}
 		m.Workspace = []string{}
 		for _, u := range w.Use {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -140,7 +141,30 @@ func jsonError(dt []byte, err error) error {
 		line := 1 + strings.Count(string(dt[:min(int(se.Offset), len(dt))]), "\n")
 		return fmt.Errorf("line %d: %v", line, err)
 	}
+	// A value of the wrong type: the key and the JSON type it needs, not
+	// the Go type it was decoded into.
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		line := 1 + strings.Count(string(dt[:min(int(te.Offset), len(dt))]), "\n")
+		return fmt.Errorf("line %d: %s: expected %s, got a JSON %s", line, te.Field, jsonKind(te.Type), te.Value)
+	}
 	return err
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }
 
 func join(dir, name string) string {

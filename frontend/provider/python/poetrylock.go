@@ -37,7 +37,7 @@ var contentHashLine = regexp.MustCompile(`(?m)^content-hash\s*=\s*"([0-9a-f]{64}
 // otherwise, `poetry install` refuses the lockfile. A lockfile without a
 // hash, or a pyproject.toml poetry itself could not hash, is left to poetry.
 func (r *resolver) checkPoetryLock(ctx context.Context, header string) error {
-	lock, err := source.ReadAll(ctx, r.in.Context, "poetry.lock", maxFile)
+	lock, err := checkLockTOML(ctx, r.in.Context, "poetry.lock", "regenerate it with `poetry lock` and commit poetry.lock")
 	if err != nil {
 		return err
 	}
