@@ -127,6 +127,9 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 	if modData == nil && workData == nil {
 		return nil, errors.New("neither go.mod nor go.work found at the root of the build context")
 	}
+	if m.GoSrc == "" && modData == nil {
+		return nil, fmt.Errorf("go.work has no `go` line: run `go work edit -go=<version>`")
+	}
 	if m.GoSrc == "" {
 		return nil, fmt.Errorf("go.mod has no `go` line: run `go mod edit -go=<version>`")
 	}
