@@ -35,7 +35,7 @@ func (w *writer) declare(strs ...plan.Str) {
 		w.declared[name] = true
 		a := w.args[name]
 		if a.Default != "" {
-			decl[i] = name + "=" + dfWord(plan.Lit(a.Default))
+			decl[i] = name + "=" + w.dfWord(plan.Lit(a.Default))
 		}
 		if a.PassThrough {
 			passed = append(passed, name)
@@ -58,7 +58,7 @@ func (w *writer) switchUser(user string) {
 		w.restoreUser()
 		return
 	}
-	w.line("USER %s", dfWord(plan.Lit(user)))
+	w.line("USER %s", w.dfWord(plan.Lit(user)))
 	w.user = user
 }
 

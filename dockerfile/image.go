@@ -32,14 +32,14 @@ func (w *writer) config(t *plan.Target, afterSteps bool) {
 		if e.IfSet {
 			w.comment(e.Name + " is set even when empty: a Dockerfile has no conditional ENV.")
 		}
-		w.line("ENV %s=%s", e.Name, dfWord(e.Value))
+		w.line("ENV %s=%s", e.Name, w.dfWord(e.Value))
 	}
 	if img.WorkingDir != "" {
-		w.line("WORKDIR %s", dfWord(plan.Lit(img.WorkingDir)))
+		w.line("WORKDIR %s", w.dfWord(plan.Lit(img.WorkingDir)))
 	}
 	if !img.User.IsZero() {
 		w.declare(img.User)
-		w.line("USER %s", dfWord(img.User))
+		w.line("USER %s", w.dfWord(img.User))
 	}
 	if len(img.Ports) > 0 {
 		w.line("EXPOSE %s", strings.Join(img.Ports, " "))
@@ -47,7 +47,7 @@ func (w *writer) config(t *plan.Target, afterSteps bool) {
 	if len(img.Labels) > 0 {
 		var pairs []string
 		for _, k := range slices.Sorted(maps.Keys(img.Labels)) {
-			pairs = append(pairs, dfWord(plan.Lit(k))+"="+dfWord(plan.Lit(img.Labels[k])))
+			pairs = append(pairs, w.dfWord(plan.Lit(k))+"="+w.dfWord(plan.Lit(img.Labels[k])))
 		}
 		w.line("LABEL %s", strings.Join(pairs, " \\\n      "))
 	}

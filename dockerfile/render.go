@@ -42,6 +42,9 @@ func Render(p *plan.Plan, opt Options) ([]byte, error) {
 		if err := w.block(b); err != nil {
 			return nil, fmt.Errorf("dockerfile: stage %s: %w", b.name, err)
 		}
+		if w.err != nil {
+			return nil, fmt.Errorf("dockerfile: stage %s: %w", b.name, w.err)
+		}
 	}
 	return []byte(w.b.String()), nil
 }
@@ -56,6 +59,19 @@ type writer struct {
 	declared map[string]bool
 	user     string // the user a step switched to, "" for the base image's
 	ends     map[string]blockEnd
+	// err is the first word no Dockerfile line can hold.
+	err error
+}
+
+// dfWord is the package's dfWord, noting a value with a line break: a
+// Dockerfile instruction ends at the line (only RUN has heredocs), so
+// such a value has no Dockerfile form and Render refuses it rather than
+// write a Dockerfile that means something else.
+func (w *writer) dfWord(s plan.Str) string {
+	if strings.ContainsAny(s.Text, "\n\r") && w.err == nil {
+		w.err = fmt.Errorf("%q holds a line break, which a Dockerfile can write only in RUN", s.Text)
+	}
+	return dfWord(s)
 }
 
 // blockEnd is the state a stage built FROM a block starts with.
@@ -149,10 +165,10 @@ func (w *writer) from(b *block) {
 		if e.IfSet {
 			w.comment(e.Name + " is set even when empty: a Dockerfile has no conditional ENV.")
 		}
-		w.line("ENV %s=%s", e.Name, dfWord(e.Value))
+		w.line("ENV %s=%s", e.Name, w.dfWord(e.Value))
 	}
 	if s.Workdir != "" {
-		w.line("WORKDIR %s", dfWord(plan.Lit(s.Workdir)))
+		w.line("WORKDIR %s", w.dfWord(plan.Lit(s.Workdir)))
 	}
 }
 

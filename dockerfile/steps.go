@@ -38,7 +38,7 @@ func (w *writer) copy(c *plan.Copy) error {
 		}
 	}
 	if !c.Chown.IsZero() {
-		flags = append(flags, "--chown="+dfWord(c.Chown))
+		flags = append(flags, "--chown="+w.dfWord(c.Chown))
 	}
 	if c.Chmod != 0 {
 		flags = append(flags, fmt.Sprintf("--chmod=%04o", c.Chmod))
@@ -47,13 +47,13 @@ func (w *writer) copy(c *plan.Copy) error {
 		}
 	}
 	for _, e := range c.Exclude {
-		flags = append(flags, "--exclude="+dfWord(plan.Lit(e)))
+		flags = append(flags, "--exclude="+w.dfWord(plan.Lit(e)))
 	}
 	var paths []string
 	for _, s := range srcs {
-		paths = append(paths, dfWord(s))
+		paths = append(paths, w.dfWord(s))
 	}
-	w.writeCopy(flags, append(paths, dfWord(dest)))
+	w.writeCopy(flags, append(paths, w.dfWord(dest)))
 	return nil
 }
 
@@ -72,9 +72,9 @@ func (w *writer) contextSources(src plan.Str, f *plan.ContextFilter) ([]plan.Str
 		for i, inc := range f.Include {
 			srcs[i] = optional(inc)
 		}
-		return srcs, excludes(f.Exclude, "--parents")
+		return srcs, w.excludes(f.Exclude, "--parents")
 	case root:
-		return []plan.Str{plan.Lit(".")}, excludes(f.Exclude)
+		return []plan.Str{plan.Lit(".")}, w.excludes(f.Exclude)
 	}
 	if len(f.Exclude) > 0 {
 		w.comment("The plan's context leaves out " + strings.Join(f.Exclude, " ") + "; list them in .dockerignore to keep them out of this copy.")
@@ -82,9 +82,9 @@ func (w *writer) contextSources(src plan.Str, f *plan.ContextFilter) ([]plan.Str
 	return []plan.Str{src}, nil
 }
 
-func excludes(patterns []string, flags ...string) []string {
+func (w *writer) excludes(patterns []string, flags ...string) []string {
 	for _, e := range patterns {
-		flags = append(flags, "--exclude="+dfWord(plan.Lit(e)))
+		flags = append(flags, "--exclude="+w.dfWord(plan.Lit(e)))
 	}
 	return flags
 }
@@ -122,10 +122,10 @@ func (w *writer) files(b *block) {
 	w.declare(b.files.Include...)
 	paths := make([]string, 0, len(b.files.Include)+1)
 	for _, inc := range b.files.Include {
-		paths = append(paths, dfWord(optional(inc)))
+		paths = append(paths, w.dfWord(optional(inc)))
 	}
 	paths = append(paths, "/")
-	w.writeCopy(excludes(b.files.Exclude, "--parents"), paths)
+	w.writeCopy(w.excludes(b.files.Exclude, "--parents"), paths)
 }
 
 // optional turns a path into a pattern that matches only that path, by
@@ -153,7 +153,7 @@ func (w *writer) file(f *plan.File) {
 		flags = append(flags, "--link")
 	}
 	if !f.Chown.IsZero() {
-		flags = append(flags, "--chown="+dfWord(f.Chown))
+		flags = append(flags, "--chown="+w.dfWord(f.Chown))
 	}
 	if f.Mode != 0o644 {
 		flags = append(flags, fmt.Sprintf("--chmod=%04o", f.Mode))
@@ -163,7 +163,7 @@ func (w *writer) file(f *plan.File) {
 		delim += "_"
 	}
 	data := strings.TrimSuffix(f.Data, "\n")
-	w.line("%s", strings.Join(append(append([]string{"COPY"}, flags...), "<<'"+delim+"'", dfWord(plan.Lit(f.Path))), " ")+"\n"+data+"\n"+delim)
+	w.line("%s", strings.Join(append(append([]string{"COPY"}, flags...), "<<'"+delim+"'", w.dfWord(plan.Lit(f.Path))), " ")+"\n"+data+"\n"+delim)
 }
 
 // mkdir has no Dockerfile instruction that sets a mode and an owner: a RUN

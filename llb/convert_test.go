@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -331,5 +332,41 @@ func TestArgsInPaths(t *testing.T) {
 	}
 	if copied == nil || copied.Src != "/public" && copied.Src != "public" || copied.Dest != "/app/public" {
 		t.Errorf("copy %+v", copied)
+	}
+}
+
+// Every example gives the same LLB on every run, for each target platform:
+// planning and conversion depend on nothing but their inputs (no map
+// order, no clock, not the machine's architecture).
+func TestDeterministicExamples(t *testing.T) {
+	dirs, err := filepath.Glob("../examples/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			digests := map[string]digest.Digest{}
+			for run := 0; run < 3; run++ {
+				p := planDir(t, dir)
+				for _, target := range append([]string{""}, p.TargetNames()...) {
+					for _, pl := range []ocispecs.Platform{amd64, arm64} {
+						_, def := convert(t, p, options(func(o *llb.Options) {
+							o.Target = target
+							o.TargetPlatform = pl
+							o.BuildArgs = map[string]string{"B": "2", "A": "1"}
+						}))
+						h := digest.FromBytes(bytes.Join(def.Def, []byte{0}))
+						key := target + "/" + pl.Architecture
+						if prev, ok := digests[key]; ok && prev != h {
+							t.Fatalf("%s: run %d gave %s, an earlier run %s", key, run, h, prev)
+						}
+						digests[key] = h
+					}
+				}
+			}
+			if digests["/amd64"] == digests["/arm64"] {
+				t.Errorf("amd64 and arm64 give the same LLB: the target platform is not in it")
+			}
+		})
 	}
 }

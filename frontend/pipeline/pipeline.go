@@ -37,6 +37,9 @@ func Parse(file string, data []byte) (*spec.Spec, error) {
 // Plan picks the provider and plans the app, once for every platform. The
 // plan is checked: a malformed one is a bug report, never a panic later.
 func Plan(ctx context.Context, s *spec.Spec, fsys source.FS) (*plan.Plan, error) {
+	// Whatever a description or a context file names, nothing outside the
+	// build context is read.
+	fsys = source.Confine(fsys)
 	p, reason, err := detect.Select(ctx, s, fsys)
 	if err != nil {
 		return nil, err

@@ -99,9 +99,7 @@ var valueIface = reflect.TypeOf((*decodable)(nil)).Elem()
 // into decodes n into dst, which is addressable, and reports whether all of
 // it decoded. It goes on past a problem to report the next ones.
 func (d *decoder) into(key string, n *yaml.Node, dst reflect.Value) bool {
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
+	n = resolveAlias(n)
 	if dst.CanAddr() && dst.Addr().Type().Implements(valueIface) {
 		return dst.Addr().Interface().(decodable).decodeNode(d, key, n)
 	}
@@ -151,6 +149,19 @@ func (d *decoder) into(key string, n *yaml.Node, dst reflect.Value) bool {
 		return false
 	}
 	return true
+}
+
+// resolveAlias gives the node an alias names, placed where the alias is:
+// a problem with the value is reported at the key that used it. The
+// value's own parts keep their places under the anchor. Nothing is
+// expanded, so an alias bomb costs what the file does.
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind != yaml.AliasNode || n.Alias == nil {
+		return n
+	}
+	c := *n.Alias
+	c.Line, c.Column = n.Line, n.Column
+	return &c
 }
 
 // mapInto decodes a mapping with string keys; a duplicate key is an error.

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -97,6 +98,10 @@ func (s *Spec) Errorf(pos Pos, key, hint, msg string) *Error {
 	return &Error{File: s.File, Pos: pos, Key: key, Msg: msg, Hint: hint}
 }
 
+// MaxDescription caps the description: it is parsed into a tree in memory,
+// and the longest real ones are a few KiB.
+const MaxDescription = 256 << 10
+
 var dockerfileInstruction = regexp.MustCompile(`(?i)^(FROM|RUN|COPY|ADD|ARG|ENV|WORKDIR|CMD|ENTRYPOINT|EXPOSE|USER|LABEL)\s`)
 
 // Parse reads a description. sections are the provider keys allowed at the
@@ -109,14 +114,21 @@ var dockerfileInstruction = regexp.MustCompile(`(?i)^(FROM|RUN|COPY|ADD|ARG|ENV|
 // the rest.
 func Parse(file string, data []byte, sections []string) (*Spec, error) {
 	s := &Spec{File: file, Sections: map[string]*Section{}}
+	if len(data) > MaxDescription {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("the description is %d bytes, more than the %d KiB Strata reads", len(data), MaxDescription>>10),
+			Hint: "a description is a few lines of YAML: is -f naming the file you meant?"}
+	}
 	if line, ok := firstInstruction(data); ok {
 		return nil, &Error{File: file, Pos: Pos{Line: line, Column: 1},
 			Msg:  "this line is a Dockerfile instruction, but a Strata description is YAML",
 			Hint: "remove the `# syntax=` line to build this file with the Dockerfile frontend"}
 	}
+	if !utf8.Valid(data) {
+		return nil, notUTF8(file, data)
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, data, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return s, nil
@@ -193,9 +205,7 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 // declareArgs reads `args:`. An arg is declared even when its default is
 // wrong, so its uses are not reported as well.
 func (d *decoder) declareArgs(n *yaml.Node) []Arg {
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
+	n = resolveAlias(n)
 	if n.Kind != yaml.MappingNode {
 		d.reportf(n, "args", "write args as a mapping, e.g. `args: {VERSION: dev}`", "expected a mapping, got %s", describe(n))
 		d.anyArg = true
@@ -204,9 +214,7 @@ func (d *decoder) declareArgs(n *yaml.Node) []Arg {
 	var out []Arg
 	for i := 0; i < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if v.Kind == yaml.AliasNode {
-			v = v.Alias
-		}
+		v = resolveAlias(v)
 		if !argName.MatchString(k.Value) {
 			d.reportf(k, "args."+k.Value, "use letters, digits and _", "%q is not a valid arg name", k.Value)
 			continue
@@ -336,11 +344,15 @@ func firstInstruction(data []byte) (int, bool) {
 	return 0, false
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var (
+	yamlLine      = regexp.MustCompile(`line (\d+)`)
+	unknownAnchor = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
+)
 
-func yamlError(file string, err error) error {
+func yamlError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	e := &Error{File: file, Msg: msg, Hint: "the description is YAML: check indentation and quoting"}
+	lines := strings.Split(string(data), "\n")
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		if strings.Contains(msg, "did not find expected") {
@@ -348,8 +360,40 @@ func yamlError(file string, err error) error {
 		}
 		e.Pos = Pos{Line: line, Column: 1}
 		e.Msg = strings.TrimSpace(strings.Replace(msg, m[0]+":", "", 1))
+		if line >= 1 && line <= len(lines) && strings.Contains(lines[line-1][:len(lines[line-1])-len(strings.TrimLeft(lines[line-1], " \t"))], "\t") {
+			e.Hint = "indent with spaces: YAML does not allow tabs there"
+		}
+	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		// The parser does not say where the alias is: find it.
+		for i, l := range lines {
+			if c := strings.Index(l, "*"+m[1]); c >= 0 {
+				e.Pos = Pos{Line: i + 1, Column: c + 1}
+				break
+			}
+		}
+		e.Hint = "define the anchor (&" + m[1] + ") before the alias that uses it"
 	}
 	return e
+}
+
+// notUTF8 points at the first byte that is not UTF-8 (the YAML parser
+// says only that there is one).
+func notUTF8(file string, data []byte) error {
+	line, col := 1, 1
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[n:]
+	}
+	return &Error{File: file, Pos: Pos{Line: line, Column: col}, Msg: fmt.Sprintf("byte 0x%02x is not UTF-8 text", data[0]),
+		Hint: "save the description as UTF-8"}
 }
 
 // PosOrZero is the section's position, or the zero Pos for a missing section.

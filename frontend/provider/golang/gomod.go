@@ -61,16 +61,25 @@ func (m *module) dependencyFiles() []string {
 	return files
 }
 
+// maxModFile caps what is read of go.mod and go.work (the largest real ones
+// are a few hundred KiB), so a hostile context cannot make detection read
+// without bound.
+const maxModFile = 4 << 20
+
+// maxSumFile caps go.sum, which grows with every module version ever required.
+const maxSumFile = 64 << 20
+
 func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 	m := &module{}
-	modData, err := fsys.ReadFile(ctx, "go.mod", 0)
+	modData, err := source.ReadAll(ctx, fsys, "go.mod", maxModFile)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if err == nil {
 		f, err := modfile.Parse("go.mod", modData, nil)
 		if err != nil {
-			return nil, fmt.Errorf("go.mod: %w", err)
+			// modfile's errors name the file and line already.
+			return nil, fmt.Errorf("%w (fix go.mod; `go mod tidy` rewrites it)", err)
 		}
 		if f.Module != nil {
 			m.Path = f.Module.Mod.Path
@@ -87,18 +96,22 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 		}
 	}
 
-	workData, err := fsys.ReadFile(ctx, "go.work", 0)
+	workData, err := source.ReadAll(ctx, fsys, "go.work", maxModFile)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if err == nil {
 		w, err := modfile.ParseWork("go.work", workData, nil)
 		if err != nil {
-			return nil, fmt.Errorf("go.work: %w", err)
+			return nil, fmt.Errorf("%w (fix go.work; `go work sync` rewrites it)", err)
 		}
 		m.Workspace = []string{}
 		for _, u := range w.Use {
-			m.Workspace = append(m.Workspace, path.Clean(u.Path))
+			dir := path.Clean(filepath.ToSlash(u.Path))
+			if path.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, "../") {
+				return nil, fmt.Errorf("go.work line %d: use %s points outside the build context (build from a directory that holds the whole workspace)", u.Syntax.Start.Line, u.Path)
+			}
+			m.Workspace = append(m.Workspace, dir)
 		}
 		if err := m.addLocalReplaces("go.work", ".", w.Replace); err != nil {
 			return nil, err
@@ -113,6 +126,9 @@ func readModule(ctx context.Context, fsys source.FS) (*module, error) {
 	}
 	if modData == nil && workData == nil {
 		return nil, errors.New("neither go.mod nor go.work found at the root of the build context")
+	}
+	if m.GoSrc == "" && modData == nil {
+		return nil, fmt.Errorf("go.work has no `go` line: run `go work edit -go=<version>`")
 	}
 	if m.GoSrc == "" {
 		return nil, fmt.Errorf("go.mod has no `go` line: run `go mod edit -go=<version>`")
@@ -151,7 +167,7 @@ func (m *module) readMembers(ctx context.Context, fsys source.FS) error {
 		return err
 	}
 	for _, name := range mods {
-		dt, err := fsys.ReadFile(ctx, name, 0)
+		dt, err := source.ReadAll(ctx, fsys, name, maxModFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("go.work uses %s, which has no go.mod", path.Dir(name))
 		} else if err != nil {

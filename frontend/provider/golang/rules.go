@@ -10,6 +10,7 @@ import (
 
 	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/source"
 )
 
 // The Go provider's lint rules. Their findings are recorded while planning,
@@ -60,7 +61,7 @@ func (r *resolver) checkGoSum(ctx context.Context) error {
 	if r.vendored || r.mod.Workspace != nil || len(r.mod.Requires) == 0 {
 		return nil
 	}
-	sum, err := r.in.Context.ReadFile(ctx, "go.sum", 0)
+	sum, err := source.ReadAll(ctx, r.in.Context, "go.sum", maxSumFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		first := r.mod.Requires[0]
 		r.Find(ruleGoSumMissing.Name, plan.Finding{File: "go.mod", Pos: first.Pos,

@@ -10,6 +10,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/strata-build/strata/frontend/source"
 )
 
 // angularBuilders are the packages whose builders `ng build` runs.
@@ -41,7 +43,7 @@ func (m *manifest) isAngular() bool {
 // default), outputPath itself for the older browser builder.
 func angularOutput(ctx context.Context, r *resolver, dir string) (project, out string, err error) {
 	name := join(dir, "angular.json")
-	dt, err := r.in.Context.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, r.in.Context, name, maxManifest)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", "", fmt.Errorf("%s: missing, though package.json depends on @angular/core (Strata reads the project's output path from it)", name)
 	} else if err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/source"
 )
 
 // berryDefaultVersion is the yarn 2+ release installed when nothing pins
@@ -52,7 +53,7 @@ func (r *resolver) resolveYarn(ctx context.Context) error {
 	}
 	var lock []byte
 	if r.lockfile != "" {
-		if lock, err = r.in.Context.ReadFile(ctx, r.lockfile, maxManifest); err != nil {
+		if lock, err = source.ReadAll(ctx, r.in.Context, r.lockfile, maxManifest); err != nil {
 			return err
 		}
 	}

@@ -62,7 +62,7 @@ func parseBerryLock(name string, dt []byte) (*berryLock, error) {
 // record which packages have them).
 func readBerryLock(enableScripts *bool) func(context.Context, source.FS, string, *manifest) (string, error) {
 	return func(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error) {
-		dt, err := fsys.ReadFile(ctx, name, maxManifest)
+		dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 		if err != nil {
 			return "", err
 		}

@@ -31,7 +31,7 @@ func readBunLock(ctx context.Context, fsys source.FS, name string, m *manifest) 
 	if name == "bun.lockb" {
 		return "", fmt.Errorf("bun.lockb: bun's binary lockfile, which Strata cannot check against package.json (run `bun install --save-text-lockfile`, commit bun.lock and delete bun.lockb)")
 	}
-	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 	if err != nil {
 		return "", err
 	}

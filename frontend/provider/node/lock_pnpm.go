@@ -45,7 +45,7 @@ type pnpmWorkspace struct {
 // packages allowed to (onlyBuiltDependencies, allowBuilds), and Strata
 // honours that list rather than bypass it.
 func readPnpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 	if err != nil {
 		return "", err
 	}
@@ -80,7 +80,7 @@ func readPnpmLock(ctx context.Context, fsys source.FS, name string, m *manifest)
 		}
 	}
 	built := slices.Clone(m.Pnpm.OnlyBuiltDependencies)
-	ws, err := fsys.ReadFile(ctx, "pnpm-workspace.yaml", maxManifest)
+	ws, err := source.ReadAll(ctx, fsys, "pnpm-workspace.yaml", maxManifest)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}

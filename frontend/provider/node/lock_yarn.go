@@ -17,7 +17,7 @@ import (
 // --frozen-lockfile fails otherwise). A yarn 1 lockfile does not record
 // install scripts, so installs run on the target platform to be safe.
 func readYarnLock(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 	if err != nil {
 		return "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -35,7 +36,7 @@ type manifest struct {
 // readManifest reads and parses package.json in dir.
 func readManifest(ctx context.Context, fsys source.FS, dir string) (*manifest, error) {
 	name := join(dir, "package.json")
-	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no package.json (a Node app needs one at the root of the build context or of node.workspace)", name)
 	}
@@ -74,7 +75,7 @@ type npmLock struct {
 // npm ci refuses a lockfile out of sync, and the build must say so with
 // both files named rather than fail deep inside npm.
 func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) (string, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, name, maxManifest)
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +141,30 @@ func jsonError(dt []byte, err error) error {
 		line := 1 + strings.Count(string(dt[:min(int(se.Offset), len(dt))]), "\n")
 		return fmt.Errorf("line %d: %v", line, err)
 	}
+	// A value of the wrong type: the key and the JSON type it needs, not
+	// the Go type it was decoded into.
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		line := 1 + strings.Count(string(dt[:min(int(te.Offset), len(dt))]), "\n")
+		return fmt.Errorf("line %d: %s: expected %s, got a JSON %s", line, te.Field, jsonKind(te.Type), te.Value)
+	}
 	return err
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }
 
 func join(dir, name string) string {

@@ -52,7 +52,7 @@ type globs struct {
 // (a list, or yarn 1's {packages: […]}).
 func readGlobs(ctx context.Context, fsys source.FS, manager string) (globs, error) {
 	if manager == "pnpm" {
-		dt, err := fsys.ReadFile(ctx, "pnpm-workspace.yaml", maxManifest)
+		dt, err := source.ReadAll(ctx, fsys, "pnpm-workspace.yaml", maxManifest)
 		if errors.Is(err, fs.ErrNotExist) {
 			return globs{}, nil
 		} else if err != nil {
@@ -66,7 +66,7 @@ func readGlobs(ctx context.Context, fsys source.FS, manager string) (globs, erro
 		}
 		return checkGlobs(globs{file: "pnpm-workspace.yaml packages", patterns: w.Packages})
 	}
-	dt, err := fsys.ReadFile(ctx, "package.json", maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, "package.json", maxManifest)
 	if err != nil {
 		return globs{}, err
 	}

@@ -38,7 +38,7 @@ const yarnrcFile = ".yarnrc.yml"
 // readYarnrc reads .yarnrc.yml at the root of the context; a missing file
 // is an empty one.
 func readYarnrc(ctx context.Context, fsys source.FS) (*yarnrc, error) {
-	dt, err := fsys.ReadFile(ctx, yarnrcFile, maxManifest)
+	dt, err := source.ReadAll(ctx, fsys, yarnrcFile, maxManifest)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &yarnrc{}, nil
 	}

@@ -1,6 +1,7 @@
 package python
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -26,9 +27,12 @@ func (r *resolver) pdmTool() tool {
 	return tool{stage: "pdm", home: pdmHome, requirement: "pdm[locked]==" + r.pdmVersion}
 }
 
-func (r *resolver) resolvePDM() error {
+func (r *resolver) resolvePDM(ctx context.Context) error {
 	if r.proj == nil {
 		return fmt.Errorf("pdm.lock: no pyproject.toml beside it (pdm needs the project file)")
+	}
+	if _, err := checkLockTOML(ctx, r.in.Context, "pdm.lock", "regenerate it with `pdm lock` and commit pdm.lock"); err != nil {
+		return err
 	}
 	from := "default"
 	r.pdmVersion = defaultPDMVersion

@@ -18,6 +18,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/source"
 )
 
 // What poetry's content-hash covers (poetry 2.5, Locker._get_content_hash):
@@ -36,7 +37,7 @@ var contentHashLine = regexp.MustCompile(`(?m)^content-hash\s*=\s*"([0-9a-f]{64}
 // otherwise, `poetry install` refuses the lockfile. A lockfile without a
 // hash, or a pyproject.toml poetry itself could not hash, is left to poetry.
 func (r *resolver) checkPoetryLock(ctx context.Context, header string) error {
-	lock, err := r.in.Context.ReadFile(ctx, "poetry.lock", maxFile)
+	lock, err := checkLockTOML(ctx, r.in.Context, "poetry.lock", "regenerate it with `poetry lock` and commit poetry.lock")
 	if err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func (r *resolver) checkPoetryLock(ctx context.Context, header string) error {
 		return nil
 	}
 	recorded := string(lock[m[2]:m[3]])
-	dt, err := r.in.Context.ReadFile(ctx, "pyproject.toml", maxFile)
+	dt, err := source.ReadAll(ctx, r.in.Context, "pyproject.toml", maxFile)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,9 @@ import (
 // make detection read without bound.
 const maxFile = 4 << 20
 
+// maxLock caps lockfiles, which grow with the dependency graph.
+const maxLock = 32 << 20
+
 // project is what Strata reads of pyproject.toml.
 type project struct {
 	Project struct {
@@ -60,7 +63,7 @@ func readProject(ctx context.Context, fsys source.FS) (*project, error) {
 
 // readProjectFile parses a pyproject.toml (a workspace member's, say).
 func readProjectFile(ctx context.Context, fsys source.FS, name string) (*project, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxFile)
+	dt, err := source.ReadAll(ctx, fsys, name, maxFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	} else if err != nil {
@@ -68,14 +71,50 @@ func readProjectFile(ctx context.Context, fsys source.FS, name string) (*project
 	}
 	var p project
 	if err := toml.Unmarshal(dt, &p); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			line, _ := de.Position()
-			return nil, fmt.Errorf("%s:%d: %v (fix the TOML)", name, line, de)
-		}
-		return nil, fmt.Errorf("%s: %v (fix the TOML)", name, err)
+		return nil, tomlError(name, err, "fix the TOML")
 	}
 	return &p, nil
+}
+
+// checkLockTOML reads a lockfile only to refuse one that is not TOML (a
+// merge conflict left in it, say), which would fail only deep in the
+// installer; what it locks is the installer's business.
+func checkLockTOML(ctx context.Context, fsys source.FS, name, hint string) ([]byte, error) {
+	dt, err := source.ReadAll(ctx, fsys, name, maxLock)
+	if err != nil {
+		return nil, err
+	}
+	var parsed map[string]any
+	if err := toml.Unmarshal(dt, &parsed); err != nil {
+		return nil, tomlError(name, err, hint)
+	}
+	return dt, nil
+}
+
+// tomlError names the file and, when the parser knows it, the line.
+func tomlError(name string, err error, hint string) error {
+	var de *toml.DecodeError
+	if !errors.As(err, &de) {
+		return fmt.Errorf("%s: %v (%s)", name, err, hint)
+	}
+	line, _ := de.Position()
+	msg := de.Error()
+	// A value of the wrong type: name the key and the type wanted, not
+	// the Go struct it was decoded into.
+	if m := tomlTypeError.FindStringSubmatch(msg); m != nil && len(de.Key()) > 0 {
+		msg = fmt.Sprintf("%s: expected %s, got a TOML %s", strings.Join(de.Key(), "."), tomlKinds[m[2]], m[1])
+		if tomlKinds[m[2]] == "" {
+			msg = fmt.Sprintf("%s: a TOML %s is not the type this key takes", strings.Join(de.Key(), "."), m[1])
+		}
+	}
+	return fmt.Errorf("%s:%d: %s (%s)", name, line, msg, hint)
+}
+
+var tomlTypeError = regexp.MustCompile(`cannot decode TOML (\w+) into .* of type (\S+)$`)
+
+var tomlKinds = map[string]string{
+	"string": "a string", "[]string": "a list of strings", "map[string]string": "a table of strings",
+	"bool": "true or false", "int": "a number", "[]any": "a list", "map[string]any": "a table",
 }
 
 // requirementName is the distribution a requirement line names.
@@ -85,7 +124,7 @@ var requirementName = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)`)
 // (normalized: lower case, "-" for "_" and "."), for start-command
 // detection. Options and includes are left to pip.
 func readRequirements(ctx context.Context, fsys source.FS, name string) ([]string, error) {
-	dt, err := fsys.ReadFile(ctx, name, maxFile)
+	dt, err := source.ReadAll(ctx, fsys, name, maxFile)
 	if err != nil {
 		return nil, err
 	}

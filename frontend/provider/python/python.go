@@ -208,7 +208,7 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 	case "poetry":
 		return r.resolvePoetry(ctx)
 	case "pdm":
-		return r.resolvePDM()
+		return r.resolvePDM(ctx)
 	}
 	r.installer = "pip"
 	req := r.cfg.Requirements

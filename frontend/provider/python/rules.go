@@ -7,6 +7,7 @@ import (
 
 	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/frontend/spec"
 )
 
@@ -64,7 +65,7 @@ func (r *resolver) checkRequiresPython(from string, pos spec.Pos, file string) {
 // checkPins finds the first requirement that is not pinned with == (or
 // ===): such an install resolves anew on every build.
 func (r *resolver) checkPins(ctx context.Context) error {
-	dt, err := r.in.Context.ReadFile(ctx, r.requirements, maxFile)
+	dt, err := source.ReadAll(ctx, r.in.Context, r.requirements, maxFile)
 	if err != nil {
 		return err
 	}

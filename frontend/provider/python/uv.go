@@ -13,6 +13,9 @@ func (r *resolver) resolveUV(ctx context.Context) error {
 	if r.proj == nil {
 		return fmt.Errorf("uv.lock: no pyproject.toml beside it (uv needs the project file)")
 	}
+	if _, err := checkLockTOML(ctx, r.in.Context, "uv.lock", "regenerate it with `uv lock` and commit uv.lock"); err != nil {
+		return err
+	}
 	r.uvVersion = r.cfg.InstallerVersion.Or(defaultUVVersion)
 	if !installerVersion.MatchString(r.uvVersion) {
 		return r.Spec.Errorf(r.cfg.InstallerVersion.Pos, "python.installerVersion", "write a version such as 0.13.9", fmt.Sprintf("%q is not a version", r.uvVersion))
