@@ -55,8 +55,14 @@ func TestNodeBun(t *testing.T) {
 	}
 
 	// A new dependency, added by the same bun on the host: both installs
-	// re-run, bun takes every package it had from its cache mount.
-	imgs, _ = b.rebuildWithNewDependency(t, c, dir, []string{"[deps 3/3] bun install", "[prod-deps 3/3] bun install (production)"},
+	// re-run, bun takes every package it had from its cache mount. Bun
+	// keys its cache by registry too, so the app builds through the proxy
+	// once before.
+	proxy := startNpmProxy(t)
+	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}}); err != nil {
+		t.Fatal(err)
+	}
+	imgs, _ = b.rebuildThrough(t, c, proxy, dir, []string{"[deps 3/3] bun install", "[prod-deps 3/3] bun install (production)"},
 		managerAdd(t, dir, "bun@1.4.5", "bun", "add", "--lockfile-only", newDependency))
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")

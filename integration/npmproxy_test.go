@@ -102,6 +102,13 @@ func startNpmProxy(t testing.TB) *npmProxy {
 	return p
 }
 
+// reset forgets the tarballs served so far.
+func (p *npmProxy) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = nil
+}
+
 // tarballs are the tarballs served so far.
 func (p *npmProxy) tarballs() []string {
 	p.mu.Lock()
@@ -136,6 +143,14 @@ const (
 // every other package comes from the manager's cache mount.
 func (b bed) rebuildWithNewDependency(t *testing.T, c *client.Client, dir string, steps []string, add func()) ([]imagerun.Image, report) {
 	t.Helper()
+	return b.rebuildThrough(t, c, startNpmProxy(t), dir, steps, add)
+}
+
+// rebuildThrough is rebuildWithNewDependency through a proxy the app may
+// have built through before (a manager whose cache is per registry).
+func (b bed) rebuildThrough(t *testing.T, c *client.Client, proxy *npmProxy, dir string, steps []string, add func()) ([]imagerun.Image, report) {
+	t.Helper()
+	proxy.reset()
 	manifest := filepath.Join(dir, "package.json")
 	dt, err := os.ReadFile(manifest)
 	if err != nil {
@@ -146,7 +161,6 @@ func (b bed) rebuildWithNewDependency(t *testing.T, c *client.Client, dir string
 		t.Fatal(err)
 	}
 	add()
-	proxy := startNpmProxy(t)
 	start := time.Now()
 	imgs, v := b.imagesAndReport(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}})
 	t.Logf("rebuilt after a lockfile change in %s", time.Since(start).Round(time.Millisecond))
