@@ -70,6 +70,9 @@ type prelude struct {
 func (w *writer) prelude(r *plan.Run) prelude {
 	var p prelude
 	p.exported = map[string]bool{}
+	if r.CA {
+		p.statements = append(p.statements, statement{plan.CAPrelude, false})
+	}
 	mounted := map[string]bool{}
 	for _, m := range r.Mounts {
 		mounted[m.Target] = true

@@ -206,8 +206,14 @@ func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []b
 
 func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) error {
 	argv := c.expandAll(r.Args)
-	if len(argv) == 0 {
+	switch {
+	case len(argv) == 0 && r.CA:
+		argv = []string{"/bin/sh", "-c", plan.CAPrelude + "\n" + c.expand(r.Script)}
+	case len(argv) == 0:
 		argv = []string{"/bin/sh", "-c", c.expand(r.Script)}
+	case r.CA:
+		// The command stays argv: the shell runs it from its own arguments.
+		argv = append([]string{"/bin/sh", "-c", plan.CAPrelude + "\n" + `exec "$@"`, "strata-ca"}, argv...)
 	}
 	opts := []bk.RunOption{bk.Args(argv)}
 	if c.proxy != nil {

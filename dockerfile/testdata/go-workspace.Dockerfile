@@ -22,6 +22,9 @@ RUN --mount=type=bind,from=deps-files,target=/src \
     --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     --mount=type=ssh,id=default,target=/run/strata/ssh-agent.sock \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     go mod download
 
 FROM deps AS build-binary

@@ -14,6 +14,9 @@ ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLE
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm ci --no-audit --no-fund --prefer-offline --include=dev
 
 FROM deps AS build-stage

@@ -10,6 +10,9 @@ WORKDIR /app
 # NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
 ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm install --global --no-audit --no-fund pnpm@10.34.9
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] pnpm-lock.yam[l] /app/
@@ -17,6 +20,9 @@ COPY --parents package.jso[n] pnpm-lock.yam[l] /app/
 RUN --mount=type=cache,id=strata/node/pnpm-store,target=/root/.local/share/pnpm/store \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_nodedir=/usr/local npm_config_update_notifier=false pnpm install --frozen-lockfile --prefer-offline --store-dir /root/.local/share/pnpm/store --package-import-method copy --reporter append-only
 
 FROM deps AS build-stage
@@ -32,6 +38,9 @@ WORKDIR /app
 # NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
 ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm install --global --no-audit --no-fund pnpm@10.34.9
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] pnpm-lock.yam[l] /app/
@@ -39,6 +48,9 @@ COPY --parents package.jso[n] pnpm-lock.yam[l] /app/
 RUN --mount=type=cache,id=strata/node/pnpm-store,target=/root/.local/share/pnpm/store \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_nodedir=/usr/local npm_config_update_notifier=false pnpm install --frozen-lockfile --prefer-offline --store-dir /root/.local/share/pnpm/store --package-import-method copy --reporter append-only --prod
 
 FROM build-stage AS test

@@ -10,6 +10,9 @@ WORKDIR /app
 # NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
 ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm install --global --no-audit --no-fund yarn@1.22.22
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] yarn.loc[k] /app/
@@ -17,6 +20,9 @@ COPY --parents package.jso[n] yarn.loc[k] /app/
 RUN --mount=type=cache,id=strata/node/yarn,target=/usr/local/share/.cache/yarn,sharing=locked \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     YARN_CACHE_FOLDER=/usr/local/share/.cache/yarn npm_config_nodedir=/usr/local npm_config_update_notifier=false yarn install --frozen-lockfile --non-interactive --prefer-offline --production=false
 
 FROM deps AS build-stage
@@ -34,6 +40,9 @@ WORKDIR /app
 # NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
 ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm install --global --no-audit --no-fund yarn@1.22.22
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] yarn.loc[k] /app/
@@ -41,6 +50,9 @@ COPY --parents package.jso[n] yarn.loc[k] /app/
 RUN --mount=type=cache,id=strata/node/yarn,target=/usr/local/share/.cache/yarn,sharing=locked \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     YARN_CACHE_FOLDER=/usr/local/share/.cache/yarn npm_config_nodedir=/usr/local npm_config_update_notifier=false yarn install --frozen-lockfile --non-interactive --prefer-offline --production=true
 
 FROM build-stage AS test

@@ -22,7 +22,8 @@ func TestOutlineAndTargets(t *testing.T) {
 	if o.Name != "runtime" || o.Args[0].Name != "VERSION" || o.Args[0].Value != "dev" {
 		t.Errorf("outline %+v", o)
 	}
-	if len(o.Secrets) != 1 || o.Secrets[0].Name != "netrc" || len(o.SSH) != 1 || o.SSH[0].Name != "default" {
+	// netrc for private modules, ca for a CA bundle to trust (both optional).
+	if len(o.Secrets) != 2 || o.Secrets[0].Name != "netrc" || o.Secrets[1].Name != "ca" || o.Secrets[1].Required || len(o.SSH) != 1 || o.SSH[0].Name != "default" {
 		t.Errorf("secrets %+v ssh %+v", o.Secrets, o.SSH)
 	}
 	if len(o.Cache) != 2 || o.Cache[0].ID != "strata/go/mod" || o.Cache[1].ID != "strata/go/build" {

@@ -135,6 +135,9 @@ type Run struct {
 	// Env is seen by this step only.
 	Env    []Env   `json:"env,omitempty"`
 	Mounts []Mount `json:"mounts,omitempty"`
+	// CA: the step fetches over TLS, so a CA bundle the client gives as
+	// the `ca` secret is trusted besides the system's (see TrustCA).
+	CA bool `json:"ca,omitempty"`
 }
 
 // MountType is the kind of a mount.

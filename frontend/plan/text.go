@@ -85,7 +85,13 @@ func writeStep(b *strings.Builder, i int, step *Step) {
 		}
 		writeEnv(b, "     ", r.Env)
 		for _, m := range r.Mounts {
+			if r.CA && (m.Target == CASecretPath || m.Target == CABundleDir) {
+				continue // said once below
+			}
 			fmt.Fprintf(b, "     mount %s\n", m.describe())
+		}
+		if r.CA {
+			fmt.Fprintf(b, "     trusts a CA bundle given as --secret id=%s (with the system's)\n", CASecretID)
 		}
 	case step.Copy != nil:
 		c := step.Copy

@@ -56,14 +56,14 @@ func (r *resolver) depsStage() plan.Stage {
 	}
 	st.Steps = append(st.Steps, plan.Step{
 		Name: "go mod download",
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Args: plan.Lits("go", "mod", "download"),
 			Env:  proxyEnv(),
 			Mounts: slices.Concat([]plan.Mount{
 				{Type: plan.BindMount, Target: srcDir, From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(r.mod.dependencyFiles()...)}}},
 				{Type: plan.CacheMount, Target: modCache, CacheID: modCacheID},
 			}, r.fetchMounts()),
-		},
+		}),
 	})
 	return st
 }

@@ -109,13 +109,13 @@ func (r *resolver) managerSteps() []plan.Step {
 	if r.version.parts[0] <= corepackLastMajor && !r.mgr.noCorepack {
 		return []plan.Step{{
 			Name: "corepack install " + ref,
-			Run: &plan.Run{
+			Run: plan.TrustCA(&plan.Run{
 				Args: plan.Lits("corepack", "install", "--global", ref),
 				Env: []plan.Env{
 					{Name: "COREPACK_ENABLE_DOWNLOAD_PROMPT", Value: plan.Lit("0")},
 					{Name: "COREPACK_NPM_REGISTRY", Value: plan.Tmpl("${COREPACK_NPM_REGISTRY}"), IfSet: true},
 				},
-			},
+			}),
 		}, {
 			Name: "corepack enable " + r.manager,
 			Run:  &plan.Run{Args: plan.Lits("corepack", "enable", r.manager)},
@@ -127,11 +127,11 @@ func (r *resolver) managerSteps() []plan.Step {
 	}
 	return []plan.Step{{
 		Name: "npm install --global " + ref,
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Args:   plan.Lits("npm", "install", "--global", "--no-audit", "--no-fund", ref),
 			Env:    r.registryEnv(npm),
 			Mounts: []plan.Mount{npm.cache},
-		},
+		}),
 	}}
 }
 
@@ -176,11 +176,11 @@ func (r *resolver) install(prod bool) plan.Step {
 	}
 	return plan.Step{
 		Name: name,
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Args:   plan.Lits(args...),
 			Env:    r.registryEnv(r.mgr),
 			Mounts: append(mounts, provider.BuildMounts(r.Spec, "node")...),
-		},
+		}),
 	}
 }
 
@@ -206,7 +206,7 @@ func (r *resolver) prodDepsStage() plan.Stage {
 		}
 		return plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
 			Name: name,
-			Run:  &plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}},
+			Run:  plan.TrustCA(&plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}}),
 		}}}
 	}
 	st := r.installStage("prod-deps")

@@ -1,0 +1,37 @@
+package plan
+
+// A CA bundle for TLS-intercepting networks and registries with a private
+// CA: the client gives it as a secret (--secret id=ca,src=corp-ca.pem) and
+// every step that fetches trusts it besides the system's bundle. It is
+// read from the secret mount and combined on a tmpfs, so it lands in no
+// layer; without the secret the step runs as it would without it.
+const (
+	CASecretID   = "ca"
+	CASecretPath = "/run/secrets/ca"
+	// CABundleDir is a tmpfs the combined bundle is written to.
+	CABundleDir = "/run/strata-ca"
+)
+
+// CAPrelude is the shell that runs before a CA step's command: when the
+// secret is there, the system bundle (Debian's or Red Hat's path) plus the
+// client's, pointed at by each tool's own setting: OpenSSL, Go, uv and
+// httpx (SSL_CERT_FILE), requests (poetry), pip, curl, git, and Node with
+// every package manager on it (NODE_EXTRA_CA_CERTS). apt is not among
+// them: Debian's mirrors are plain HTTP, signed by their keys.
+const CAPrelude = `if [ -s ` + CASecretPath + ` ]; then b=` + CABundleDir + `/bundle.pem; ` +
+	`cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt ` + CASecretPath + ` > $b 2>/dev/null; ` +
+	`export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi`
+
+// TrustCA marks a step that fetches: it gets the optional `ca` secret and
+// the tmpfs its bundle is combined on, and runs CAPrelude first.
+func TrustCA(r *Run) *Run {
+	if r.CA {
+		return r
+	}
+	r.CA = true
+	r.Mounts = append(r.Mounts,
+		Mount{Type: SecretMount, ID: CASecretID, Target: CASecretPath},
+		Mount{Type: TmpfsMount, Target: CABundleDir},
+	)
+	return r
+}
