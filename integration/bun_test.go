@@ -59,7 +59,7 @@ func TestNodeBun(t *testing.T) {
 	// keys its cache by registry too, so the app builds through the proxy
 	// once before.
 	proxy := startNpmProxy(t)
-	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_REGISTRY": proxy.url}}); err != nil {
+	if _, err := b.solve(t, c, build{dir: dir, attrs: proxy.attrs()}); err != nil {
 		t.Fatal(err)
 	}
 	imgs, _ = b.rebuildThrough(t, c, proxy, dir, []string{"[deps 3/3] bun install", "[prod-deps 3/3] bun install (production)"},

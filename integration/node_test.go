@@ -312,7 +312,7 @@ func TestNodeNextStandalone(t *testing.T) {
 	if !v.cached(t, "[deps 2/2] npm ci") || v.cached(t, "[build 2/3] npm run build") {
 		t.Error("a source edit re-ran the install, or did not re-run the build")
 	}
-	imgs, _ := b.rebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci"}, npmAdd(t, dir))
+	imgs := b.npmRebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci"})
 	if !holds(layerPaths(t, imgs[0]), "app/server.js") {
 		t.Error("the rebuilt image holds no standalone server")
 	}
@@ -356,7 +356,7 @@ func TestNodeNativeAddon(t *testing.T) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
 	}
-	b.rebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci", "[prod-deps 1/1] npm prune (production)"}, npmAdd(t, dir))
+	b.npmRebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci", "[prod-deps 1/1] npm prune (production)"})
 }
 
 // A Vite single-page app is a static site: its build output served by the
@@ -391,5 +391,5 @@ func TestNodeViteStaticSite(t *testing.T) {
 	if !v.cached(t, "[deps 2/2] npm ci") || v.cached(t, "npm run build") {
 		t.Error("a source edit re-ran the install, or did not re-run the build")
 	}
-	b.rebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci"}, npmAdd(t, dir))
+	b.npmRebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci"})
 }

@@ -120,7 +120,7 @@ func TestNodeNpmWorkspaces(t *testing.T) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
 	}
-	imgs, _ = b.rebuildWithNewDependency(t, c, dir, installs, npmAdd(t, dir, "--workspace", "apps/web"))
+	imgs = b.npmRebuildWithNewDependency(t, c, dir, installs, "--workspace", "apps/web")
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")
 	}

@@ -9,8 +9,8 @@ WORKDIR /app
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] package-lock.jso[n] /app/
 # npm ci
-# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
-ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
+# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST: no default, so each reaches RUN only when --build-arg sets it.
+ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
@@ -33,8 +33,8 @@ WORKDIR /app
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents package.jso[n] package-lock.jso[n] /app/
 # npm ci (production)
-# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
-ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
+# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST: no default, so each reaches RUN only when --build-arg sets it.
+ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \

@@ -7,8 +7,8 @@
 FROM --platform=$BUILDPLATFORM node:26 AS deps
 WORKDIR /app
 # npm install --global pnpm@10.34.9
-# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
-ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
+# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST: no default, so each reaches RUN only when --build-arg sets it.
+ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
@@ -35,8 +35,8 @@ WORKDIR /app
 FROM --platform=$BUILDPLATFORM node:26 AS prod-deps
 WORKDIR /app
 # npm install --global pnpm@10.34.9
-# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY: no default, so each reaches RUN only when --build-arg sets it.
-ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY
+# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST: no default, so each reaches RUN only when --build-arg sets it.
+ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \

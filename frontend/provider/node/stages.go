@@ -17,8 +17,10 @@ const (
 )
 
 // installArgs pass through from --build-arg to the install steps only: the
-// registry settings, and npm's log level for seeing what an install fetched.
-var installArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_CONFIG_CAFILE", "NPM_CONFIG_LOGLEVEL", "COREPACK_NPM_REGISTRY"}
+// registry settings (yarn 2+ refuses a plain-http registry whose host
+// YARN_UNSAFE_HTTP_WHITELIST does not name), and npm's log level for seeing
+// what an install fetched.
+var installArgs = []string{"NPM_CONFIG_REGISTRY", "NPM_CONFIG_STRICT_SSL", "NPM_CONFIG_CAFILE", "NPM_CONFIG_LOGLEVEL", "COREPACK_NPM_REGISTRY", "YARN_UNSAFE_HTTP_WHITELIST"}
 
 // corepackLastMajor is the last Node release line that ships corepack.
 const corepackLastMajor = 24

@@ -1,0 +1,156 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/secrets/secretsprovider"
+)
+
+// localCADir holds the CAs this machine re-signs outbound TLS with; the
+// stand-in images carry them in their bundles, as a company's own images
+// would carry its CA.
+const localCADir = "/usr/local/share/ca-certificates"
+
+// A network whose TLS is re-signed by a CA the builder image does not
+// trust: builder images whose bundle lacks this machine's CAs (built here
+// from the stand-ins) fail to fetch on an empty daemon; given the CAs as
+// --secret id=ca, every fetching step trusts them besides the system's,
+// the apps build and answer, and the CA is in no layer of the builder
+// image nor in the cache export.
+func TestCABundleSecret(t *testing.T) {
+	b := testBed(t)
+	ca := localCAs(t)
+	cases := []struct{ example, builder, fetch string }{
+		{"go-service", "golang:1.26", "go mod download"},
+		{"node-express", "node:26", "npm ci"},
+	}
+	noCA := map[string]string{}
+	for _, tc := range cases {
+		noCA[tc.builder] = b.pushWithoutLocalCAs(t, tc.builder)
+	}
+	cold := startDaemon(t, b)
+	withCA := []session.Attachable{secretsprovider.FromMap(map[string][]byte{"ca": ca})}
+	for _, tc := range cases {
+		t.Run(tc.example, func(t *testing.T) {
+			dir := b.example(t, tc.example)
+			attrs := map[string]string{"context:" + tc.builder: "docker-image://" + noCA[tc.builder]}
+			v, err := b.solve(t, cold, build{dir: dir, attrs: attrs})
+			if err == nil {
+				t.Fatalf("%s fetched through a CA the builder does not trust", tc.fetch)
+			}
+			if log := v.log(t, "] "+tc.fetch); !strings.Contains(log, "certificate") {
+				t.Errorf("%s failed, but not on the certificate:\n%s", tc.fetch, log)
+			}
+
+			img := b.images(t, cold, build{dir: dir, attrs: attrs, session: withCA})[0]
+			switch tc.example {
+			case "go-service":
+				checkService(t, img, "dev")
+			case "node-express":
+				checkNodeExpress(t, img, "hello from node-express")
+			}
+
+			// The builder image and the cache export hold no copy of the CA.
+			build := build{dir: dir, attrs: map[string]string{"target": "build"}, session: withCA}
+			for k, val := range attrs {
+				build.attrs[k] = val
+			}
+			_, tarPath, cache := b.exportedBuild(t, cold, build)
+			marker := caMarker(t, ca)
+			for _, p := range []string{tarPath, cache} {
+				if found := secretIn(t, p, marker); len(found) > 0 {
+					t.Errorf("the CA is in %s: %q", p, found)
+				}
+			}
+		})
+	}
+}
+
+// localCAs are this machine's own CAs, PEM.
+func localCAs(t testing.TB) []byte {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(localCADir, "*.crt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no CA in %s: %v", localCADir, err)
+	}
+	var out []byte
+	for _, f := range files {
+		dt, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(append(out, bytes.TrimSpace(dt)...), '\n')
+	}
+	return out
+}
+
+// caMarker is a line of the CA's base64 body: found in a file, it is the
+// CA, not a bundle that merely names it.
+func caMarker(t testing.TB, ca []byte) string {
+	t.Helper()
+	block, _ := pem.Decode(ca)
+	if block == nil {
+		t.Fatal("the local CA is not PEM")
+	}
+	lines := strings.Split(strings.TrimSpace(string(pem.EncodeToMemory(block))), "\n")
+	return lines[len(lines)/2]
+}
+
+// pushWithoutLocalCAs pushes a copy of a stand-in builder image whose CA
+// bundle lacks this machine's CAs, and returns its reference.
+func (b bed) pushWithoutLocalCAs(t *testing.T, image string) string {
+	t.Helper()
+	host, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := map[string]bool{}
+	for rest := localCAs(t); ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		local[string(block.Bytes)] = true
+	}
+	var bundle []byte
+	removed := 0
+	for rest := host; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		if local[string(block.Bytes)] {
+			removed++
+			continue
+		}
+		bundle = append(bundle, pem.EncodeToMemory(block)...)
+	}
+	if removed == 0 {
+		t.Fatal("the host bundle holds none of the local CAs: the test would prove nothing")
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"Dockerfile":          "FROM " + image + "\nCOPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n",
+		"ca-certificates.crt": string(bundle),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := b.registry + "/strata-test/" + strings.ReplaceAll(image, ":", "-no-local-ca:")
+	exports := []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true"}}}
+	if _, err := b.solve(t, b.client(t), build{dir: dir, exports: exports}); err != nil {
+		t.Fatalf("push %s: %v", ref, err)
+	}
+	return ref
+}
