@@ -4,9 +4,12 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/pem"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,8 +50,9 @@ func TestCABundleSecret(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%s fetched through a CA the builder does not trust", tc.fetch)
 			}
-			if log := v.log(t, "] "+tc.fetch); !strings.Contains(log, "certificate") {
-				t.Errorf("%s failed, but not on the certificate:\n%s", tc.fetch, log)
+			// Go names the certificate; npm gives up after its retries.
+			if !strings.Contains(err.Error(), tc.fetch) || tc.example == "go-service" && !strings.Contains(v.log(t, "] "+tc.fetch), "certificate") {
+				t.Errorf("the build failed, but not in %s on the certificate: %v\n%s", tc.fetch, err, v.log(t, "] "+tc.fetch))
 			}
 
 			img := b.images(t, cold, build{dir: dir, attrs: attrs, session: withCA})[0]
@@ -59,16 +63,22 @@ func TestCABundleSecret(t *testing.T) {
 				checkNodeExpress(t, img, "hello from node-express")
 			}
 
-			// The builder image and the cache export hold no copy of the CA.
+			// The builder image and the cache export hold no copy of the CA
+			// in the layers the build adds (the stand-in's own lower layers
+			// still hold this machine's bundle, which the test image's top
+			// layer only hides).
 			build := build{dir: dir, attrs: map[string]string{"target": "build"}, session: withCA}
 			for k, val := range attrs {
 				build.attrs[k] = val
 			}
 			_, tarPath, cache := b.exportedBuild(t, cold, build)
+			base := b.layerDigests(t, noCA[tc.builder])
 			marker := caMarker(t, ca)
 			for _, p := range []string{tarPath, cache} {
-				if found := secretIn(t, p, marker); len(found) > 0 {
-					t.Errorf("the CA is in %s: %q", p, found)
+				for _, f := range secretIn(t, p, marker) {
+					if !slices.ContainsFunc(base, func(d string) bool { return strings.Contains(f, d) }) {
+						t.Errorf("the CA is in %s: %s", p, f)
+					}
 				}
 			}
 		})
@@ -153,4 +163,43 @@ func (b bed) pushWithoutLocalCAs(t *testing.T, image string) string {
 		t.Fatalf("push %s: %v", ref, err)
 	}
 	return ref
+}
+
+// layerDigests are the hex digests of an image's layers in the test bed's
+// registry (of its first manifest, when the tag is an index).
+func (b bed) layerDigests(t testing.TB, ref string) []string {
+	t.Helper()
+	repo, tag, _ := strings.Cut(strings.TrimPrefix(ref, b.registry+"/"), ":")
+	var m struct {
+		Layers    []struct{ Digest string } `json:"layers"`
+		Manifests []struct{ Digest string } `json:"manifests"`
+	}
+	for range 2 {
+		req, err := http.NewRequest(http.MethodGet, "http://"+b.registry+"/v2/"+repo+"/manifests/"+tag, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&m)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("manifest of %s: %v (%s)", ref, err, resp.Status)
+		}
+		if len(m.Layers) > 0 || len(m.Manifests) == 0 {
+			break
+		}
+		tag = m.Manifests[0].Digest
+	}
+	if len(m.Layers) == 0 {
+		t.Fatalf("manifest of %s lists no layers", ref)
+	}
+	var out []string
+	for _, l := range m.Layers {
+		out = append(out, strings.TrimPrefix(l.Digest, "sha256:"))
+	}
+	return out
 }
