@@ -36,6 +36,9 @@ RUN --mount=type=bind,from=deps-files,target=/run/strata/requirements \
     --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     cd /run/strata/requirements && \
     PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /app/.venv/bin/python -m pip install -r requirements.txt
 

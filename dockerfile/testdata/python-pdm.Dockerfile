@@ -13,6 +13,9 @@ ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX
 RUN --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /opt/pdm/bin/python -m pip install 'pdm[locked]==2.29.3'
 
 # Only these paths of the context, for the steps that bind deps-files:
@@ -31,6 +34,9 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     --mount=type=bind,from=deps-files,source=pdm.lock,target=/app/pdm.lock \
     --mount=type=cache,id=strata/python/pdm,target=/root/.cache/pdm,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     PDM_PYTHON=/app/.venv/bin/python PDM_CACHE_DIR=/root/.cache/pdm PDM_CHECK_UPDATE=false PDM_NON_INTERACTIVE=1 /opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --prod --no-self
 # compile the virtualenv's bytecode
 RUN /app/.venv/bin/python -c 'import compileall; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0)'
@@ -42,6 +48,9 @@ COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
 # pdm install --check --prod
 RUN --mount=type=cache,id=strata/python/pdm,target=/root/.cache/pdm,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     PDM_PYTHON=/app/.venv/bin/python PDM_CACHE_DIR=/root/.cache/pdm PDM_CHECK_UPDATE=false PDM_NON_INTERACTIVE=1 /opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --prod
 # compile the virtualenv's bytecode
 RUN /app/.venv/bin/python -c 'import compileall; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0)'
@@ -56,6 +65,9 @@ FROM build-stage AS test
 # pdm install --check --no-self
 RUN --mount=type=cache,id=strata/python/pdm,target=/root/.cache/pdm,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     PDM_PYTHON=/app/.venv/bin/python PDM_CACHE_DIR=/root/.cache/pdm PDM_CHECK_UPDATE=false PDM_NON_INTERACTIVE=1 /opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --no-self
 # python -m pytest
 RUN /app/.venv/bin/python -m pytest

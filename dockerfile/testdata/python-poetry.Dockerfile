@@ -13,6 +13,9 @@ ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX
 RUN --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /opt/poetry/bin/python -m pip install poetry==2.5.1
 
 # Only these paths of the context, for the steps that bind deps-files:
@@ -29,6 +32,9 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     --mount=type=bind,from=deps-files,source=poetry.lock,target=/app/poetry.lock \
     --mount=type=cache,id=strata/python/poetry,target=/root/.cache/pypoetry,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 /opt/poetry/bin/poetry install --only main --no-root --no-directory
 
 FROM deps AS build-stage
@@ -36,6 +42,9 @@ COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
 # poetry install --only main
 RUN --mount=type=cache,id=strata/python/poetry,target=/root/.cache/pypoetry,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 /opt/poetry/bin/poetry install --only main
 
 FROM build-stage AS build
@@ -46,6 +55,9 @@ FROM build-stage AS test
 # poetry install
 RUN --mount=type=cache,id=strata/python/poetry,target=/root/.cache/pypoetry,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 /opt/poetry/bin/poetry install
 # python -m pytest
 RUN /app/.venv/bin/python -m pytest

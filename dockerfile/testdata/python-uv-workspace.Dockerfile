@@ -24,6 +24,9 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     --mount=type=bind,from=deps-files,source=packages/greeting/pyproject.toml,target=/app/packages/greeting/pyproject.toml \
     --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --frozen --no-install-workspace --no-dev --package api
 
 FROM deps AS build-stage
@@ -31,6 +34,9 @@ COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
 # uv sync --locked --no-dev --no-editable --package api
 RUN --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --locked --no-dev --no-editable --package api
 
 FROM build-stage AS build
@@ -41,6 +47,9 @@ FROM build-stage AS test
 # uv sync --locked --package api
 RUN --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
     --mount=type=secret,id=netrc,target=/root/.netrc \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca \
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --locked --package api
 # python -m pytest
 RUN /app/.venv/bin/python -m pytest

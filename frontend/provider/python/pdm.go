@@ -96,14 +96,14 @@ func (r *resolver) pdmInstall(name string, mounts []plan.Mount, flags ...string)
 	args := append([]string{pdmHome + "/bin/pdm", "install", "--check", "--frozen-lockfile", "--no-editable", "-v"}, flags...)
 	return plan.Step{
 		Name: name,
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Args: plan.Lits(args...),
 			Env:  env,
 			Mounts: append(append(mounts,
 				plan.Mount{Type: plan.CacheMount, Target: pdmCache, CacheID: pdmCacheID, Sharing: plan.SharingLocked},
 				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
 			), provider.BuildMounts(r.Spec, "python")...),
-		},
+		}),
 	}
 }
 

@@ -83,13 +83,13 @@ func (r *resolver) poetryInstall(name string, mounts []plan.Mount, flags ...stri
 	}
 	return plan.Step{
 		Name: name,
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Args: plan.Lits(append([]string{poetryHome + "/bin/poetry", "install"}, flags...)...),
 			Env:  env,
 			Mounts: append(append(mounts,
 				plan.Mount{Type: plan.CacheMount, Target: poetryCache, CacheID: poetryCacheID, Sharing: plan.SharingLocked},
 				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
 			), provider.BuildMounts(r.Spec, "python")...),
-		},
+		}),
 	}
 }

@@ -106,7 +106,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 	}
 	return plan.Step{
 		Name: name,
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Args: plan.Lits(append([]string{env + "/bin/python", "-m", "pip", "install"}, args...)...),
 			Env:  vars,
 			Mounts: append(append(mounts,
@@ -115,7 +115,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 				plan.Mount{Type: plan.SecretMount, ID: "pipconf", Target: "/etc/pip.conf"},
 				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
 			), provider.BuildMounts(r.Spec, "python")...),
-		},
+		}),
 	}
 }
 

@@ -82,13 +82,13 @@ func (r *resolver) uvSync(mounts []plan.Mount, flags ...string) plan.Step {
 	args := append([]string{"uv", "sync"}, flags...)
 	return plan.Step{
 		Name: strings.Join(args, " "),
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Args: plan.Lits(args...),
 			Env:  env,
 			Mounts: append(append(mounts,
 				plan.Mount{Type: plan.CacheMount, Target: uvCache, CacheID: uvCacheID},
 				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
 			), provider.BuildMounts(r.Spec, "python")...),
-		},
+		}),
 	}
 }
