@@ -32,10 +32,10 @@ const localCADir = "/usr/local/share/ca-certificates"
 func TestCABundleSecret(t *testing.T) {
 	b := testBed(t)
 	ca := localCAs(t)
-	cases := []struct{ example, builder, fetch string }{
-		{"go-service", "golang:1.26", "go mod download"},
-		{"node-express", "node:26", "npm ci"},
-		{"python-fastapi", "python:3.13", "pip install -r requirements.txt"},
+	cases := []struct{ example, builder, fetch, argv string }{
+		{"go-service", "golang:1.26", "go mod download", "go mod download"},
+		{"node-express", "node:26", "npm ci", "npm ci"},
+		{"python-fastapi", "python:3.13", "pip install -r requirements.txt", "-m pip install"},
 	}
 	noCA := map[string]string{}
 	for _, tc := range cases {
@@ -52,7 +52,7 @@ func TestCABundleSecret(t *testing.T) {
 				t.Fatalf("%s fetched through a CA the builder does not trust", tc.fetch)
 			}
 			// Go and pip name the certificate; npm gives up after its retries.
-			if !strings.Contains(err.Error(), tc.fetch) || tc.example != "node-express" && !strings.Contains(v.log(t, "] "+tc.fetch), "certificate") {
+			if !strings.Contains(err.Error(), tc.argv) || tc.example != "node-express" && !strings.Contains(v.log(t, "] "+tc.fetch), "certificate") {
 				t.Errorf("the build failed, but not in %s on the certificate: %v\n%s", tc.fetch, err, v.log(t, "] "+tc.fetch))
 			}
 
