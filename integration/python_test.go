@@ -165,16 +165,22 @@ func lockUV(t testing.TB, b bed, dir string) map[string]string {
 // it too.
 func lockPoetry(t testing.TB, dir string) {
 	t.Helper()
-	index, err := command(t, dir, "python3", "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)")
-	if err != nil {
-		t.Fatalf("the host's package index: %v\n%s", err, index)
-	}
-	if out, err := command(t, dir, "poetry", "source", "add", "--priority=primary", "index", strings.TrimSpace(index)); err != nil {
+	if out, err := command(t, dir, "poetry", "source", "add", "--priority=primary", "index", hostIndex(t)); err != nil {
 		t.Fatalf("poetry source add: %v\n%s", err, out)
 	}
 	if out, err := command(t, dir, "poetry", "lock"); err != nil {
 		t.Fatalf("poetry lock: %v\n%s", err, out)
 	}
+}
+
+// hostIndex is the simple API of the package index this machine's pip uses.
+func hostIndex(t testing.TB) string {
+	t.Helper()
+	index, err := command(t, "", "python3", "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)")
+	if err != nil {
+		t.Fatalf("the host's package index: %v\n%s", err, index)
+	}
+	return strings.TrimSpace(index)
 }
 
 // A Starlette app locked with poetry: poetry is installed in a cached step
