@@ -107,8 +107,8 @@ func (b bed) exportedBuild(t testing.TB, c *client.Client, bu build) (imagerun.I
 	tarPath, cache := filepath.Join(tmp, "image.tar"), filepath.Join(tmp, "cache")
 	bu.exports = ociExport(tarPath)
 	bu.cacheTo = []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": cache, "mode": "max"}}}
-	if _, err := b.solve(t, c, bu); err != nil {
-		t.Fatal(err)
+	if v, err := b.solve(t, c, bu); err != nil {
+		t.Fatalf("%v\n%s", err, v.failures())
 	}
 	return readOCI(t, tarPath)[0], tarPath, cache
 }

@@ -167,6 +167,11 @@ func TestPDMPackage(t *testing.T) {
 			if installs != c.pkg || (from == "build") != c.pkg {
 				t.Errorf("package %v: build installs the project %v, runtime venv from %s", c.pkg, installs, from)
 			}
+			// Nothing else installs it either (pip's install of a bare
+			// pyproject.toml once did).
+			if got := stepNames(build); !c.pkg && len(got) != 1 {
+				t.Errorf("not a package, yet the build stage runs %q", got)
+			}
 		})
 	}
 }

@@ -182,9 +182,11 @@ func (r *resolver) buildStage() plan.Stage {
 		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...))
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
-	case r.installer == "pdm" && r.pdmIsPackage():
-		st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
-	case r.requirements == "":
+	case r.installer == "pdm":
+		if r.pdmIsPackage() {
+			st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
+		}
+	case r.requirements == "": // pip, with pyproject.toml alone
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
 	if r.django != nil && r.django.collectstatic {
