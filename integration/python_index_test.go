@@ -263,6 +263,10 @@ priority = "explicit"
 `)
 	t.Setenv("POETRY_HTTP_BASIC_PRIVATE_USERNAME", "strata")
 	t.Setenv("POETRY_HTTP_BASIC_PRIVATE_PASSWORD", pass)
+	// poetry caches a source's release details (file hashes included) by
+	// the source's name, and this index is new on each run: the host's
+	// poetry locks with a cache of its own.
+	t.Setenv("POETRY_CACHE_DIR", t.TempDir())
 	lockPoetry(t, dir)
 	ix.seen()
 	if lock, err := os.ReadFile(filepath.Join(dir, "poetry.lock")); err != nil || strings.Contains(string(lock), pass) || !strings.Contains(string(lock), ix.url[:len(ix.url)-1]) {
@@ -321,6 +325,7 @@ url = "`+hostIndex(t)+`"
 	t.Setenv("PDM_PYPI_USERNAME", "strata")
 	t.Setenv("PDM_PYPI_PASSWORD", pass)
 	t.Setenv("PDM_CHECK_UPDATE", "false")
+	t.Setenv("PDM_CACHE_DIR", t.TempDir()) // the index is new on each run
 	if out, err := command(t, dir, "pdm", "lock"); err != nil {
 		t.Fatalf("pdm lock: %v\n%s", err, out)
 	}
