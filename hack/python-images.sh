@@ -226,3 +226,13 @@ if [[ ! -x $STRATA_BIN/poetry ]]; then
 	"$STRATA_CACHE/poetry-$POETRY_VERSION/bin/pip" install --quiet "poetry==$POETRY_VERSION"
 	ln -sf "$STRATA_CACHE/poetry-$POETRY_VERSION/bin/poetry" "$STRATA_BIN/poetry"
 fi
+
+# pdm on the host, for the tests that write pdm.lock at run time (with
+# its locked extra, as Strata installs it).
+PDM_VERSION=2.29.3
+if [[ ! -x $STRATA_BIN/pdm ]]; then
+	log "pip install pdm[locked]==$PDM_VERSION (host, for tests)"
+	python3 -m venv "$STRATA_CACHE/pdm-$PDM_VERSION"
+	"$STRATA_CACHE/pdm-$PDM_VERSION/bin/pip" install --quiet "pdm[locked]==$PDM_VERSION"
+	ln -sf "$STRATA_CACHE/pdm-$PDM_VERSION/bin/pdm" "$STRATA_BIN/pdm"
+fi

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,16 @@ type report struct {
 	transferred map[string]int64
 	warnings    []string
 	logs        map[string]string // what each vertex printed
+	failed      []string          // the vertices that failed, by name
+}
+
+// failures is what the failed vertices printed, for a test's message.
+func (r report) failures() string {
+	var out strings.Builder
+	for _, name := range r.failed {
+		out.WriteString(name + ":\n" + r.logs[name])
+	}
+	return out.String()
 }
 
 // cached looks a vertex up by a part of its name.
@@ -157,6 +168,9 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 				// result is exported: one uncached completion means it ran.
 				if v.Completed != nil {
 					got.ran[v.Name] = got.ran[v.Name] || !v.Cached
+				}
+				if v.Error != "" && !slices.Contains(got.failed, v.Name) {
+					got.failed = append(got.failed, v.Name)
 				}
 			}
 			for _, l := range st.Logs {

@@ -107,8 +107,8 @@ func (b bed) exportedBuild(t testing.TB, c *client.Client, bu build) (imagerun.I
 	tarPath, cache := filepath.Join(tmp, "image.tar"), filepath.Join(tmp, "cache")
 	bu.exports = ociExport(tarPath)
 	bu.cacheTo = []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": cache, "mode": "max"}}}
-	if _, err := b.solve(t, c, bu); err != nil {
-		t.Fatal(err)
+	if v, err := b.solve(t, c, bu); err != nil {
+		t.Fatalf("%v\n%s", err, v.failures())
 	}
 	return readOCI(t, tarPath)[0], tarPath, cache
 }
@@ -194,4 +194,183 @@ strata-private-greeting = { index = "private" }
 	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, attrs: attrs, session: secrets})
 	checkPrivateInstall(t, ix, img, "hello from the private index with six 1.17.0")
 	noSecret(t, pass, tarPath, cache)
+}
+
+// privateApp writes an app that needs the private package and one from the
+// public index, with the description and project file given.
+func privateApp(t *testing.T, desc, pyproject string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"Dockerfile":     desc,
+		"pyproject.toml": pyproject,
+		"main.py":        "import six\nimport strata_private_greeting\n\nprint(strata_private_greeting.greet(), 'with six', six.__version__)\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// refusedWithout builds without credentials: the build fails, and the
+// index refused the private package's page and served nothing.
+func refusedWithout(t *testing.T, b bed, c *client.Client, ix *privateIndex, bu build) {
+	t.Helper()
+	_, err := b.solve(t, c, bu)
+	authorised, refused := ix.seen()
+	if err == nil {
+		t.Fatal("the build passed without credentials")
+	}
+	if len(authorised) != 0 || !slices.Contains(refused, "/simple/strata-private-greeting/") {
+		t.Errorf("without credentials the index served %q and refused %q", authorised, refused)
+	}
+}
+
+// poetry with the private index as an explicit source in pyproject.toml,
+// the private package pinned to it: poetry.lock (written at run time on
+// the host, with the credentials in the environment) records the source
+// without them; in the build, poetry reads them from
+// POETRY_HTTP_BASIC_PRIVATE_USERNAME and _PASSWORD, which build.secrets
+// makes environment variables of the install steps, or from the netrc
+// secret. The password is in no layer, config, history or cache export.
+func TestPythonPrivateIndexPoetry(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	pass := "s3cret-poetry-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	ix := startPrivateIndex(t, "strata", pass, greetingWheel)
+	dir := privateApp(t, `# syntax=localhost:5000/strata:dev
+build:
+  secrets:
+    - {id: poetry_user, env: POETRY_HTTP_BASIC_PRIVATE_USERNAME}
+    - {id: poetry_password, env: POETRY_HTTP_BASIC_PRIVATE_PASSWORD}
+`, `[project]
+name = "private-poetry"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["strata-private-greeting==0.1.0", "six==1.17.0"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+strata-private-greeting = { source = "private" }
+
+[[tool.poetry.source]]
+name = "private"
+url = "`+ix.url+`"
+priority = "explicit"
+`)
+	t.Setenv("POETRY_HTTP_BASIC_PRIVATE_USERNAME", "strata")
+	t.Setenv("POETRY_HTTP_BASIC_PRIVATE_PASSWORD", pass)
+	// poetry caches a source's release details (file hashes included) by
+	// the source's name, and this index is new on each run: the host's
+	// poetry locks with a cache of its own.
+	t.Setenv("POETRY_CACHE_DIR", t.TempDir())
+	lockPoetry(t, dir)
+	ix.seen()
+	if lock, err := os.ReadFile(filepath.Join(dir, "poetry.lock")); err != nil || strings.Contains(string(lock), pass) || !strings.Contains(string(lock), ix.url[:len(ix.url)-1]) {
+		t.Fatalf("poetry.lock holds the password, does not name the private source, or is missing: %v", err)
+	}
+	const want = "hello from the private index with six 1.17.0"
+
+	refusedWithout(t, b, c, ix, build{dir: dir})
+
+	// The credentials as secret environment variables.
+	secrets := []session.Attachable{secretsprovider.FromMap(map[string][]byte{"poetry_user": []byte("strata"), "poetry_password": []byte(pass)})}
+	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, session: secrets})
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+
+	// The credentials in the netrc secret, from a description that declares
+	// no secret variables (which also makes the install a new step: a
+	// secret's value is no part of a step's cache key).
+	plainDescription(t, dir)
+	img, tarPath, cache = b.exportedBuild(t, c, build{dir: dir, session: netrcSecret(ix)})
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+}
+
+// pdm with the private index as its pypi source (--build-arg
+// PDM_PYPI_URL, bare) and the public index as a second source in
+// pyproject.toml: pdm.lock (written at run time on the host) records
+// neither; in the build, pdm reads the credentials from PDM_PYPI_USERNAME
+// and PDM_PYPI_PASSWORD, which build.secrets makes environment variables
+// of the install steps, or from the netrc secret. The password is in no
+// layer, config, history or cache export.
+func TestPythonPrivateIndexPDM(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	pass := "s3cret-pdm-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	ix := startPrivateIndex(t, "strata", pass, greetingWheel)
+	dir := privateApp(t, `# syntax=localhost:5000/strata:dev
+build:
+  secrets:
+    - {id: pdm_user, env: PDM_PYPI_USERNAME}
+    - {id: pdm_password, env: PDM_PYPI_PASSWORD}
+`, `[project]
+name = "private-pdm"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["strata-private-greeting==0.1.0", "six==1.17.0"]
+
+[tool.pdm]
+distribution = false
+
+[[tool.pdm.source]]
+name = "public"
+url = "`+hostIndex(t)+`"
+`)
+	t.Setenv("PDM_PYPI_URL", ix.url)
+	t.Setenv("PDM_PYPI_USERNAME", "strata")
+	t.Setenv("PDM_PYPI_PASSWORD", pass)
+	t.Setenv("PDM_CHECK_UPDATE", "false")
+	t.Setenv("PDM_CACHE_DIR", t.TempDir()) // the index is new on each run
+	if out, err := command(t, dir, "pdm", "lock"); err != nil {
+		t.Fatalf("pdm lock: %v\n%s", err, out)
+	}
+	// pdm lock made a virtualenv for the project on the host: not the build's.
+	for _, f := range []string{".venv", ".pdm-python"} {
+		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, refused := ix.seen(); len(refused) != 0 {
+		t.Fatalf("the index refused pdm lock's requests %q", refused)
+	}
+	if lock, err := os.ReadFile(filepath.Join(dir, "pdm.lock")); err != nil || strings.Contains(string(lock), pass) || !strings.Contains(string(lock), `name = "strata-private-greeting"`) {
+		t.Fatalf("pdm.lock holds the password, does not pin the private package, or is missing: %v", err)
+	}
+	const want = "hello from the private index with six 1.17.0"
+	bareURL := map[string]string{"build-arg:PDM_PYPI_URL": ix.url}
+
+	refusedWithout(t, b, c, ix, build{dir: dir, attrs: bareURL})
+
+	// The credentials as secret environment variables.
+	secrets := []session.Attachable{secretsprovider.FromMap(map[string][]byte{"pdm_user": []byte("strata"), "pdm_password": []byte(pass)})}
+	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, attrs: bareURL, session: secrets})
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+
+	// The credentials in the netrc secret, from a description that declares
+	// no secret variables (a new install step, as for poetry).
+	plainDescription(t, dir)
+	img, tarPath, cache = b.exportedBuild(t, c, build{dir: dir, attrs: bareURL, session: netrcSecret(ix)})
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+}
+
+// netrcSecret is the netrc secret with the index's credentials.
+func netrcSecret(ix *privateIndex) []session.Attachable {
+	return []session.Attachable{secretsprovider.FromMap(map[string][]byte{
+		"netrc": []byte("machine " + ix.host + " login " + ix.user + " password " + ix.pass + "\n"),
+	})}
+}
+
+// plainDescription leaves only the syntax line in the app's description.
+func plainDescription(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("# syntax=localhost:5000/strata:dev\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

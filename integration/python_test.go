@@ -6,6 +6,7 @@ import (
 	"archive/tar"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -95,8 +96,58 @@ func TestPythonUV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !v.cached(t, "uv sync --locked --no-install-project --no-dev") || v.cached(t, "python -m pytest") {
+	deps := "uv sync --locked --no-install-project --no-dev"
+	if !v.cached(t, deps) || v.cached(t, "python -m pytest") {
 		t.Error("a source edit re-ran the dependency sync, or did not re-run the tests")
+	}
+
+	// A new dependency (uv add keeps every other pin) re-runs the sync,
+	// which takes the packages it had from uv's cache mount: uv says how
+	// many it prepared (downloaded and unpacked), at most the new one (none
+	// when an earlier run left six in the cache), and how many it installed
+	// into the fresh virtualenv. The comment makes this lock's sync new to
+	// a daemon that ran the test before.
+	if out, err := command(t, dir, "uv", "add", "--no-sync", "six==1.17.0"); err != nil {
+		t.Fatalf("uv add six: %v\n%s", err, out)
+	}
+	appendFile(t, filepath.Join(dir, "pyproject.toml"), "\n# "+run+"\n")
+	delete(attrs, "target")
+	v, err = b.solve(t, c, build{dir: dir, attrs: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.cached(t, deps) {
+		t.Fatal("a lockfile change left the dependency sync cached")
+	}
+	log := v.log(t, deps)
+	prepared, installed := 0, 0 // uv prints no "Prepared" line when it prepared nothing
+	var said []string
+	if m := regexp.MustCompile(`Prepared (\d+) packages? in \S+`).FindStringSubmatch(log); m != nil {
+		prepared, _ = strconv.Atoi(m[1])
+		said = append(said, m[0])
+	}
+	if m := regexp.MustCompile(`Installed (\d+) packages? in \S+`).FindStringSubmatch(log); m != nil {
+		installed, _ = strconv.Atoi(m[1])
+		said = append(said, m[0])
+	}
+	t.Logf("after adding six, uv said %q", said)
+	if prepared > 1 || installed < 2 || !strings.Contains(log, "+ six==1.17.0") {
+		t.Errorf("uv fetched more than the new package, or did not install six beside the cached ones:\n%s", log)
+	}
+}
+
+// appendFile adds text at the end of a file.
+func appendFile(t testing.TB, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -116,16 +167,22 @@ func lockUV(t testing.TB, b bed, dir string) map[string]string {
 // it too.
 func lockPoetry(t testing.TB, dir string) {
 	t.Helper()
-	index, err := command(t, dir, "python3", "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)")
-	if err != nil {
-		t.Fatalf("the host's package index: %v\n%s", err, index)
-	}
-	if out, err := command(t, dir, "poetry", "source", "add", "--priority=primary", "index", strings.TrimSpace(index)); err != nil {
+	if out, err := command(t, dir, "poetry", "source", "add", "--priority=primary", "index", hostIndex(t)); err != nil {
 		t.Fatalf("poetry source add: %v\n%s", err, out)
 	}
 	if out, err := command(t, dir, "poetry", "lock"); err != nil {
 		t.Fatalf("poetry lock: %v\n%s", err, out)
 	}
+}
+
+// hostIndex is the simple API of the package index this machine's pip uses.
+func hostIndex(t testing.TB) string {
+	t.Helper()
+	index, err := command(t, "", "python3", "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)")
+	if err != nil {
+		t.Fatalf("the host's package index: %v\n%s", err, index)
+	}
+	return strings.TrimSpace(index)
 }
 
 // A Starlette app locked with poetry: poetry is installed in a cached step
@@ -156,8 +213,42 @@ func TestPythonPoetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !v.cached(t, "poetry install --only main --no-root") || v.cached(t, "python -m pytest") {
+	deps := "poetry install --only main --no-root"
+	if !v.cached(t, deps) || v.cached(t, "python -m pytest") {
 		t.Error("a source edit re-ran the dependency install, or did not re-run the tests")
+	}
+
+	// A new dependency (poetry add keeps every other pin) re-runs the
+	// install, which takes the archives it had from poetry's cache mount.
+	// poetry prints the same "Installing" line either way; at
+	// SHELL_VERBOSITY=3 its HTTP client logs each request, so every
+	// archive it fetched is in the log: at most six's (none when an earlier
+	// run left six in the cache). The comment makes this install new to a
+	// daemon that ran the test before.
+	if out, err := command(t, dir, "poetry", "add", "--lock", "six==1.17.0"); err != nil {
+		t.Fatalf("poetry add six: %v\n%s", err, out)
+	}
+	appendFile(t, filepath.Join(dir, "pyproject.toml"), "\n# "+run+"\n")
+	v, err = b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:SHELL_VERBOSITY": "3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.cached(t, deps) {
+		t.Fatal("a lockfile change left the dependency install cached")
+	}
+	log := v.log(t, deps)
+	var fetched []string
+	for _, m := range regexp.MustCompile(`"GET (/\S+) HTTP/[\d.]+" 200`).FindAllStringSubmatch(log, -1) {
+		if !strings.HasPrefix(m[1], "/simple/") { // the index's pages, which poetry reads to find each archive's link
+			fetched = append(fetched, path.Base(m[1]))
+		}
+	}
+	t.Logf("after adding six, poetry downloaded %q", fetched)
+	if !strings.Contains(log, "Installing six (1.17.0)") || !strings.Contains(log, "Installing starlette (") || !strings.Contains(log, `"GET /simple/starlette/`) {
+		t.Errorf("poetry did not install six and starlette, or logged no requests:\n%s", log)
+	}
+	if slices.ContainsFunc(fetched, func(f string) bool { return !strings.HasPrefix(f, "six-1.17.0") }) {
+		t.Errorf("poetry downloaded archives it had in its cache: %q", fetched)
 	}
 }
 
@@ -368,8 +459,31 @@ func TestPythonFlask(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("--target test after a source edit: %s", time.Since(start).Round(time.Millisecond))
-	if !v.cached(t, "pip install -r requirements.txt") || !v.cached(t, "apt-get install libpq-dev") || v.cached(t, "python -m unittest discover") {
+	deps := "pip install -r requirements.txt"
+	if !v.cached(t, deps) || !v.cached(t, "apt-get install libpq-dev") || v.cached(t, "python -m unittest discover") {
 		t.Error("a source edit re-ran the install or apt, or did not re-run the tests")
+	}
+
+	// A requirements change (a comment: new to a daemon that ran the test
+	// before) re-runs the install, and psycopg2, compiled in the first
+	// build, comes from pip's wheel cache on the cache mount: pip says
+	// "Using cached <the built wheel>" and builds nothing. (The index here
+	// sends no cache headers, so the other wheels are downloaded again.)
+	edit(t, filepath.Join(dir, "requirements.txt"), "psycopg2==2.9.13\n", "psycopg2==2.9.13\n# "+run+"\n")
+	start = time.Now()
+	v, err = b.solve(t, c, build{dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rebuilt after a requirements change: %s", time.Since(start).Round(time.Millisecond))
+	if v.cached(t, deps) {
+		t.Fatal("a requirements change left the install cached")
+	}
+	log := v.log(t, deps)
+	cached := regexp.MustCompile(`Using cached psycopg2-2\.9\.13-cp\d+-cp\d+-linux_\w+\.whl`).FindString(log)
+	t.Logf("pip: %q", cached)
+	if cached == "" || strings.Contains(log, "Building wheel for psycopg2") {
+		t.Errorf("pip did not take psycopg2's built wheel from its cache:\n%s", log)
 	}
 
 	// The builder has libpq's headers already, as the official image (on

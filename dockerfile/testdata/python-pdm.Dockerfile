@@ -29,6 +29,8 @@ COPY --link --from=pdm /opt/pdm /opt/pdm
 # python -m venv --without-pip /app/.venv
 RUN python -m venv --without-pip /app/.venv
 # pdm install --check --prod --no-self
+# PDM_PYPI_URL PDM_PYPI_VERIFY_SSL: no default, so each reaches RUN only when --build-arg sets it.
+ARG PDM_PYPI_URL PDM_PYPI_VERIFY_SSL
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
 RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyproject.toml \
     --mount=type=bind,from=deps-files,source=pdm.lock,target=/app/pdm.lock \

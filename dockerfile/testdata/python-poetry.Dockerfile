@@ -27,6 +27,8 @@ FROM python:3.13 AS deps
 WORKDIR /app
 COPY --link --from=poetry /opt/poetry /opt/poetry
 # poetry install --only main --no-root
+# SHELL_VERBOSITY: no default, so each reaches RUN only when --build-arg sets it.
+ARG SHELL_VERBOSITY
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
 RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyproject.toml \
     --mount=type=bind,from=deps-files,source=poetry.lock,target=/app/poetry.lock \

@@ -20,6 +20,13 @@ const (
 	pdmCacheID = "strata/python/pdm"
 )
 
+// pdmArgs pass through to pdm's install steps only, as indexArgs do for
+// pip and uv: the index pdm takes for its pypi source and whether it checks
+// that index's certificate. pdm also reads PDM_PYPI_USERNAME and
+// PDM_PYPI_PASSWORD, which belong in build.secrets (an arg's value is part
+// of the build's definition).
+var pdmArgs = []string{"PDM_PYPI_URL", "PDM_PYPI_VERIFY_SSL"}
+
 // pdmTool installs pdm with its `locked` extra, which pins every dependency
 // of pdm to the versions its release was tested with: a plain install takes
 // whatever is newest, and a new major of one of them can break pdm.
@@ -93,6 +100,7 @@ func (r *resolver) pdmInstall(name string, mounts []plan.Mount, flags ...string)
 		{Name: "PDM_CHECK_UPDATE", Value: plan.Lit("false")},
 		{Name: "PDM_NON_INTERACTIVE", Value: plan.Lit("1")},
 	}
+	env = append(env, passThrough(pdmArgs)...)
 	args := append([]string{pdmHome + "/bin/pdm", "install", "--check", "--frozen-lockfile", "--no-editable", "-v"}, flags...)
 	return plan.Step{
 		Name: name,

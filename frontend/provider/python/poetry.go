@@ -25,6 +25,16 @@ const (
 	poetryCacheID = "strata/python/poetry"
 )
 
+// poetryArgs pass through to poetry's install steps only. SHELL_VERBOSITY
+// is how cleo, poetry's command-line toolkit, takes a verbosity from the
+// environment (-1 quiet to 3 debug; poetry has no POETRY_* setting for it).
+// At any verbosity below debug poetry prints the same "Installing x" line
+// whether the archive came from its cache or the network (its
+// "Downloading..." line is drawn on a terminal only); at 3 the HTTP client
+// logs every request, so a build log shows which archives were fetched.
+// Off unless --build-arg sets it: debug output is long.
+var poetryArgs = []string{"SHELL_VERBOSITY"}
+
 func (r *resolver) resolvePoetry(ctx context.Context) error {
 	if r.proj == nil {
 		return fmt.Errorf("poetry.lock: no pyproject.toml beside it (poetry needs the project file)")
@@ -81,6 +91,7 @@ func (r *resolver) poetryInstall(name string, mounts []plan.Mount, flags ...stri
 		{Name: "POETRY_CACHE_DIR", Value: plan.Lit(poetryCache)},
 		{Name: "POETRY_NO_INTERACTION", Value: plan.Lit("1")},
 	}
+	env = append(env, passThrough(poetryArgs)...)
 	return plan.Step{
 		Name: name,
 		Run: plan.TrustCA(&plan.Run{

@@ -37,12 +37,29 @@ const uvImage = "ghcr.io/astral-sh/uv:"
 var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST",
 	"UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INSECURE_HOST"}
 
+// passThrough declares args as pass-through and returns the variables that
+// give a step each one that --build-arg sets.
+func passThrough(names []string) []plan.Env {
+	var env []plan.Env
+	for _, a := range names {
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	}
+	return env
+}
+
 // runtimePath puts the virtualenv first, as activating it would.
 const runtimePath = venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 func (r *resolver) plan() *plan.Plan {
 	p := &plan.Plan{Provider: "python", Settings: r.Settings, Args: provider.Args(r.Spec)}
-	for _, a := range indexArgs {
+	args := indexArgs
+	switch r.installer {
+	case "poetry":
+		args = append(slices.Clone(args), poetryArgs...)
+	case "pdm":
+		args = append(slices.Clone(args), pdmArgs...)
+	}
+	for _, a := range args {
 		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
 	}
 	switch r.installer {
@@ -101,9 +118,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 		// dying on EOF.
 		{Name: "PIP_NO_INPUT", Value: plan.Lit("1")},
 	}
-	for _, a := range indexArgs {
-		vars = append(vars, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
-	}
+	vars = append(vars, passThrough(indexArgs)...)
 	return plan.Step{
 		Name: name,
 		Run: plan.TrustCA(&plan.Run{
@@ -167,9 +182,11 @@ func (r *resolver) buildStage() plan.Stage {
 		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...))
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
-	case r.installer == "pdm" && r.pdmIsPackage():
-		st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
-	case r.requirements == "":
+	case r.installer == "pdm":
+		if r.pdmIsPackage() {
+			st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
+		}
+	case r.requirements == "": // pip, with pyproject.toml alone
 		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
 	}
 	if r.django != nil && r.django.collectstatic {

@@ -76,9 +76,7 @@ func (r *resolver) uvSync(mounts []plan.Mount, flags ...string) plan.Step {
 		{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
 		{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
 	}
-	for _, a := range indexArgs {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
-	}
+	env = append(env, passThrough(indexArgs)...)
 	args := append([]string{"uv", "sync"}, flags...)
 	return plan.Step{
 		Name: strings.Join(args, " "),
