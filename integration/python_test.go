@@ -264,8 +264,12 @@ func TestPythonDjango(t *testing.T) {
 	addr := freeAddr(t)
 	_, port, _ := strings.Cut(addr, ":")
 	ctr := runImage(t, img, "PORT="+port)
-	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-django uid=65532") {
+	// psycopg loads libpq, which only run.packages puts in the image.
+	if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello from python-django uid=65532, libpq 1") {
 		t.Errorf("GET / = %q", got)
+	}
+	if !slices.ContainsFunc(layerPaths(t, img), func(p string) bool { return strings.HasSuffix(p, "/libpq.so.5") }) {
+		t.Error("the runtime image has no libpq.so.5 (run.packages: [libpq5])")
 	}
 	if !holds(layerPaths(t, img), "app/staticfiles/admin/css/base.css") {
 		t.Error("collectstatic did not run at build time")

@@ -44,6 +44,18 @@ RUN /app/.venv/bin/python -m unittest discover
 WORKDIR /app
 
 FROM python:3.13-slim AS runtime
+# apt-get install libpq5
+USER 0:0
+RUN --mount=type=cache,id=strata/apt/archives,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,id=strata/apt/lists,target=/var/lib/apt,sharing=locked \
+    --mount=type=tmpfs,target=/tmp <<'EOF'
+set -e
+clean=/etc/apt/apt.conf.d/docker-clean
+if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true libpq5
+if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+EOF
 COPY --link --from=deps /app/.venv /app/.venv
 COPY --link --from=build-stage --exclude=.venv /app /app
 

@@ -17,12 +17,14 @@ Including another URLconf
 from django.contrib import admin
 import os
 
+import psycopg
 from django.http import HttpResponse
 from django.urls import path
 
 
 def home(request):
-    return HttpResponse(f"hello from python-django uid={os.getuid()}\n")
+    # psycopg's pure-Python build calls into the system libpq (run.packages).
+    return HttpResponse(f"hello from python-django uid={os.getuid()}, libpq {psycopg.pq.version()}\n")
 
 
 urlpatterns = [
