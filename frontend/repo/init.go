@@ -98,6 +98,7 @@ func Init(ctx context.Context, root string, o Options) error {
 		fmt.Fprintf(o.Report, "%s: %s (%s app, target %s)\n", show(f.Path()), verb, f.Provider.Name(), target.Name)
 		targets = append(targets, target)
 	}
+	nested(found, o.Report, show)
 	if len(targets) > 0 {
 		if err := writeBake(root, targets, o, show); err != nil {
 			return err
@@ -133,6 +134,29 @@ func writeBake(root string, targets []Target, o Options, show func(string) strin
 	}
 	fmt.Fprintf(o.Report, "%s: wrote %d target%s (%s): docker buildx bake builds them all\n", show(BakeFile), len(targets), plural, strings.Join(names, ", "))
 	return nil
+}
+
+// nested notes contexts that hold another app's context: their builds
+// send it and their source steps depend on it (Go's compile binds the
+// whole context), so an edit there would re-run them, unless their
+// .dockerignore lists it.
+func nested(found []Found, report io.Writer, show func(string) string) {
+	seen := map[string]bool{}
+	for _, outer := range found {
+		for _, inner := range found {
+			in := inner.Context
+			if outer.Context == in || !(outer.Context == "." || strings.HasPrefix(in, outer.Context+"/")) {
+				continue
+			}
+			rel := strings.TrimPrefix(in, outer.Context+"/")
+			if key := outer.Context + "\x00" + rel; !seen[key] {
+				seen[key] = true
+				ignore := show(path.Join(outer.Context, ".dockerignore"))
+				fmt.Fprintf(report, "note: %s, the build context of %s, holds %s (another app's): list %s in %s, or its builds send it and an edit there re-runs them\n",
+					show(outer.Context), show(outer.Path()), show(in), rel, ignore)
+			}
+		}
+	}
 }
 
 // compare is the command that prints, as a plain Dockerfile, what Strata

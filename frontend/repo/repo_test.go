@@ -390,3 +390,23 @@ func TestTargetNames(t *testing.T) {
 }
 
 func appAt(dir, name string) provider.App { return provider.App{Dir: dir, Name: name} }
+
+// A context that holds another app's is reported, with the .dockerignore
+// line that keeps that app out of its builds; Find leaves that app out
+// once it is listed.
+func TestInitNotesNestedContexts(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"go.mod":                "module example.com/api\n\ngo 1.26\n",
+		"main.go":               "package main\n\nfunc main() {}\n",
+		"web/package.json":      `{"name":"web","scripts":{"start":"node server.js"}}`,
+		"web/package-lock.json": `{"lockfileVersion":3,"packages":{"":{"name":"web"}}}`,
+	})
+	var report bytes.Buffer
+	if err := Init(context.Background(), dir, Options{Report: &report}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "note: ., the build context of Dockerfile, holds web (another app's): list web in .dockerignore"; !strings.Contains(report.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, report.String())
+	}
+}
