@@ -114,9 +114,19 @@ func Init(ctx context.Context, root string, o Options) error {
 
 func writeBake(root string, targets []Target, o Options, show func(string) string) error {
 	file := filepath.Join(root, BakeFile)
-	_, err := os.Stat(file)
+	old, err := os.ReadFile(file)
 	if err == nil && !o.Force {
-		fmt.Fprintf(o.Report, "%s: kept (it exists; --force rewrites it)\n", show(BakeFile))
+		var missing []string
+		for _, t := range targets {
+			if !bytes.Contains(old, []byte(fmt.Sprintf("target %q", t.Name))) {
+				missing = append(missing, t.Name)
+			}
+		}
+		note := ""
+		if len(missing) > 0 {
+			note = "; it has no target for " + strings.Join(missing, ", ")
+		}
+		fmt.Fprintf(o.Report, "%s: kept (it exists; --force rewrites it)%s\n", show(BakeFile), note)
 		return nil
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

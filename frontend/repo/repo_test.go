@@ -113,8 +113,21 @@ func TestInitMonorepoGolden(t *testing.T) {
 	if err := Init(context.Background(), dir, Options{Report: &report}); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(report.String(), ": kept ("); n != 5 {
+	if n := strings.Count(report.String(), ": kept ("); n != 5 || strings.Contains(report.String(), "no target for") {
 		t.Errorf("a second run kept %d files, want 5:\n%s", n, report.String())
+	}
+
+	// A new app: its description is written, and the kept bake file is
+	// reported as lacking its target.
+	write(t, dir, map[string]string{"jobs/requirements.txt": "idna==3.20\n", "jobs/main.py": "print('hi')\n"})
+	report.Reset()
+	if err := Init(context.Background(), dir, Options{Report: &report}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"jobs/Dockerfile: wrote (python app, target jobs)", "docker-bake.hcl: kept (it exists; --force rewrites it); it has no target for jobs"} {
+		if !strings.Contains(report.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, report.String())
+		}
 	}
 }
 
