@@ -20,6 +20,11 @@ type App struct {
 	// context's (go.main, node.workspace …), written live in its
 	// description.
 	Keys []Key
+	// Exclude are context paths (.dockerignore patterns) the app's build
+	// never reads though its context holds them: another binary's main
+	// package, which nothing can import. Leaving them out of its context
+	// keeps an edit there from re-running this app's steps.
+	Exclude []string
 	// Optional apps may turn out to be libraries (a workspace member with
 	// nothing to run): one whose plan fails is left out, not reported.
 	Optional bool

@@ -73,6 +73,9 @@ func Init(ctx context.Context, root string, o Options) error {
 		if exists && !o.Force {
 			fmt.Fprintf(o.Report, "%s: kept (a Strata description already; --force rewrites it)\n", show(f.Path()))
 			targets = append(targets, target)
+			if err := writeIgnore(root, f, o, show); err != nil {
+				return err
+			}
 			continue
 		}
 		desc, _, err := Describe(ctx, root, o.Frontend, f)
@@ -97,6 +100,9 @@ func Init(ctx context.Context, root string, o Options) error {
 		}
 		fmt.Fprintf(o.Report, "%s: %s (%s app, target %s)\n", show(f.Path()), verb, f.Provider.Name(), target.Name)
 		targets = append(targets, target)
+		if err := writeIgnore(root, f, o, show); err != nil {
+			return err
+		}
 	}
 	nested(found, o.Report, show)
 	if len(targets) > 0 {
@@ -143,6 +149,44 @@ func writeBake(root string, targets []Target, o Options, show func(string) strin
 		plural = ""
 	}
 	fmt.Fprintf(o.Report, "%s: wrote %d target%s (%s): docker buildx bake builds them all\n", show(BakeFile), len(targets), plural, strings.Join(names, ", "))
+	return nil
+}
+
+// writeIgnore writes <description>.dockerignore for an app that leaves
+// paths of its context out (another binary's main package). BuildKit reads
+// it instead of the context's .dockerignore for that description, so it
+// starts with that file's patterns.
+func writeIgnore(root string, f Found, o Options, show func(string) string) error {
+	if len(f.Exclude) == 0 {
+		return nil
+	}
+	rel := f.Path() + ".dockerignore"
+	file := filepath.Join(root, filepath.FromSlash(rel))
+	if _, err := os.Stat(file); err == nil && !o.Force {
+		fmt.Fprintf(o.Report, "%s: kept (it exists; --force rewrites it)\n", show(rel))
+		return nil
+	}
+	b := &bytes.Buffer{}
+	fmt.Fprintf(b, "# Written by `strata init`. BuildKit reads this file instead of the context's\n"+
+		"# .dockerignore for %s, so it repeats that file's patterns first.\n", f.Description())
+	ctxIgnore := filepath.Join(root, filepath.FromSlash(f.Context), ".dockerignore")
+	if dt, err := os.ReadFile(ctxIgnore); err == nil {
+		b.Write(dt)
+		if len(dt) > 0 && dt[len(dt)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	b.WriteString("# What this build never reads, so an edit there does not re-run it\n" +
+		"# (another binary's main package, which nothing can import):\n")
+	for _, x := range f.Exclude {
+		b.WriteString(x + "\n")
+	}
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Report, "%s: wrote (leaves out %s)\n", show(rel), strings.Join(f.Exclude, " "))
 	return nil
 }
 

@@ -25,7 +25,7 @@ const monorepo = "../../examples-repos/monorepo"
 
 // generated reports whether a file in the example is one strata init writes.
 func generated(rel string) bool {
-	return filepath.Base(rel) == "Dockerfile" || rel == BakeFile
+	return filepath.Base(rel) == "Dockerfile" || filepath.Base(rel) == "Dockerfile.dockerignore" || rel == BakeFile
 }
 
 // copyTree copies src into a new temp dir, leaving out what keep refuses.
@@ -84,7 +84,8 @@ func TestInitMonorepoGolden(t *testing.T) {
 		}
 		return err
 	})
-	want := []string{"backend/cmd/api/Dockerfile", "backend/cmd/notify/Dockerfile", "docker-bake.hcl", "web/Dockerfile", "worker/Dockerfile"}
+	want := []string{"backend/cmd/api/Dockerfile", "backend/cmd/api/Dockerfile.dockerignore", "backend/cmd/notify/Dockerfile", "backend/cmd/notify/Dockerfile.dockerignore",
+		"docker-bake.hcl", "web/Dockerfile", "worker/Dockerfile"}
 	if !slices.Equal(got, want) {
 		t.Errorf("strata init wrote %q, want %q", got, want)
 	}
@@ -113,8 +114,8 @@ func TestInitMonorepoGolden(t *testing.T) {
 	if err := Init(context.Background(), dir, Options{Report: &report}); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(report.String(), ": kept ("); n != 5 || strings.Contains(report.String(), "no target for") {
-		t.Errorf("a second run kept %d files, want 5:\n%s", n, report.String())
+	if n := strings.Count(report.String(), ": kept ("); n != 7 || strings.Contains(report.String(), "no target for") {
+		t.Errorf("a second run kept %d files, want 7:\n%s", n, report.String())
 	}
 
 	// A new app: its description is written, and the kept bake file is

@@ -45,10 +45,23 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 	}
 	var apps []provider.App
 	for _, m := range mains {
+		var exclude []string
+		for _, other := range mains {
+			// A main package cannot be imported: no other build reads
+			// its files (its subdirectories may be packages, so stay).
+			switch {
+			case other == m:
+			case other == ".":
+				exclude = append(exclude, "*.go")
+			default:
+				exclude = append(exclude, strings.TrimPrefix(other, "./")+"/*.go")
+			}
+		}
 		apps = append(apps, provider.App{
-			Dir:  strings.TrimPrefix(m, "./"),
-			Name: binaryName(m, mod.Path),
-			Keys: []provider.Key{{Path: "go.main", Value: m}},
+			Dir:     strings.TrimPrefix(m, "./"),
+			Name:    binaryName(m, mod.Path),
+			Keys:    []provider.Key{{Path: "go.main", Value: m}},
+			Exclude: exclude,
 		})
 	}
 	return apps, members, nil
