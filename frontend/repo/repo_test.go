@@ -424,3 +424,22 @@ func TestInitNotesNestedContexts(t *testing.T) {
 		t.Errorf("report lacks %q:\n%s", want, report.String())
 	}
 }
+
+// Each binary's .dockerignore starts with the context's patterns (BuildKit
+// reads it instead) and leaves out the other main packages' files, and
+// the plan of each binary still builds it.
+func TestInitBinaryIgnoreFilesKeepTheContextsPatterns(t *testing.T) {
+	dir := copyTree(t, monorepo, func(rel string) bool { return !generated(rel) })
+	write(t, dir, map[string]string{"backend/.dockerignore": "*.md\nlocal/"})
+	if err := Init(context.Background(), dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	dt, err := os.ReadFile(filepath.Join(dir, "backend/cmd/api/Dockerfile.dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := slices.DeleteFunc(strings.Split(string(dt), "\n"), func(l string) bool { return l == "" || strings.HasPrefix(l, "#") })
+	if want := []string{"*.md", "local/", "cmd/notify/*.go"}; !slices.Equal(lines, want) {
+		t.Errorf("patterns = %q, want %q", lines, want)
+	}
+}
