@@ -92,7 +92,7 @@ func Describe(ctx context.Context, root, frontend string, f Found) ([]byte, *pla
 			w = max(w, len(st.Key))
 		}
 		b := &strings.Builder{}
-		b.WriteString("#\n# Also detected (no key of their own; they follow from the above):\n")
+		b.WriteString("#\n# Also detected:\n")
 		for _, st := range others {
 			fmt.Fprintf(b, "#   %-*s  %s  (%s)\n", w, st.Key, st.Value, st.Source)
 		}
