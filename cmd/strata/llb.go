@@ -16,6 +16,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/llb"
 )
 
@@ -53,7 +54,7 @@ func llbCmd(args []string, out io.Writer) error {
 		TargetPlatform: platforms.Normalize(tp),
 		Images:         unresolved{},
 		Context: func(f llb.ContextPaths) (bk.State, error) {
-			opts := []bk.LocalOption{bk.ExcludePatterns(append(append([]string{}, ignore...), f.Exclude...))}
+			opts := []bk.LocalOption{bk.ExcludePatterns(append(append([]string{}, source.Excludes(ignore, f.Include)...), f.Exclude...))}
 			if len(f.Include) > 0 {
 				opts = append(opts, bk.IncludePatterns(f.Include))
 			}

@@ -1,6 +1,7 @@
 // Command strata is the Strata CLI: `strata plan` shows what the frontend
 // will build for a directory, `strata dockerfile` ejects it as a plain
-// Dockerfile, `strata llb` prints its LLB, `strata schema` prints the
+// Dockerfile, `strata llb` prints its LLB, `strata init` adopts Strata
+// across a repository (a description per app and a docker-bake.hcl), `strata schema` prints the
 // description's JSON Schema for editors, `strata version` the release.
 package main
 
@@ -24,6 +25,7 @@ const usage = `usage:
   strata plan [-f FILE] [--json] [DIR]                            show the resolved build plan and its lint findings
   strata dockerfile [-f FILE] [DIR]                               print the plan as a plain Dockerfile (eject)
   strata llb [-f FILE] [--platform OS/ARCH] [--target T] [DIR]    print the LLB, one op per line, as buildctl debug dump-llb
+  strata init [--frontend REF] [--force] [DIR]                    write a description beside every app in the repository and a docker-bake.hcl
   strata schema                                                   print the description's JSON Schema
   strata version                                                  print the version
 `
@@ -49,6 +51,8 @@ func run(args []string, out io.Writer) error {
 		return dockerfileCmd(args[1:], out)
 	case "llb":
 		return llbCmd(args[1:], out)
+	case "init":
+		return initCmd(args[1:], out)
 	case "schema":
 		if len(args) > 1 {
 			return errors.New("schema takes no arguments")

@@ -202,3 +202,29 @@ func TestPlanListsFindings(t *testing.T) {
 		t.Errorf("with a .dockerignore: %v\n%s", err, out.String())
 	}
 }
+
+// strata init writes a description per app and the bake file, and
+// reports each; `strata plan` reads what it wrote.
+func TestInitWritesDescriptionsAndBakeFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/tool\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+	var out bytes.Buffer
+	if err := run([]string{"init", "--frontend", "registry.acme.io/strata:1.4", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "/Dockerfile: wrote (go app, target tool)") || !strings.Contains(out.String(), "docker-bake.hcl: wrote 1 target (tool)") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	desc, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+	if !strings.HasPrefix(string(desc), "# syntax=registry.acme.io/strata:1.4\n") {
+		t.Errorf("description:\n%s", desc)
+	}
+	out.Reset()
+	if err := run([]string{"plan", dir}, &out); err != nil || !strings.Contains(out.String(), "binary        tool") {
+		t.Errorf("plan of the written description: %v\n%s", err, out.String())
+	}
+	if err := run([]string{"init", "a", "b"}, &out); err == nil || !strings.Contains(err.Error(), "init takes one directory") {
+		t.Errorf("two directories: %v", err)
+	}
+}

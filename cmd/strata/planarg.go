@@ -19,12 +19,20 @@ func planFlags(cmd string) (*flag.FlagSet, *string) {
 // planArg plans DIR, the command's one argument ("." by default), and
 // returns the directory too.
 func planArg(fl *flag.FlagSet, file string) (*plan.Plan, string, error) {
-	dir := "."
-	if fl.NArg() > 1 {
-		return nil, "", fmt.Errorf("%s takes one directory", fl.Name())
-	} else if fl.NArg() == 1 {
-		dir = fl.Arg(0)
+	dir, err := oneDir(fl)
+	if err != nil {
+		return nil, "", err
 	}
 	p, err := pipeline.PlanDir(context.Background(), dir, file)
 	return p, dir, err
+}
+
+// oneDir is the command's one directory argument, "." by default.
+func oneDir(fl *flag.FlagSet) (string, error) {
+	if fl.NArg() > 1 {
+		return "", fmt.Errorf("%s takes one directory", fl.Name())
+	} else if fl.NArg() == 1 {
+		return fl.Arg(0), nil
+	}
+	return ".", nil
 }

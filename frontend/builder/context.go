@@ -9,6 +9,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 
+	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/llb"
 )
 
@@ -30,7 +31,10 @@ func newContexts(ctx context.Context, bc *dockerui.Client) (*contexts, error) {
 
 func (c *contexts) state(f llb.ContextPaths) (bk.State, error) {
 	opts := []bk.LocalOption{
-		bk.ExcludePatterns(append(append([]string{}, c.ignore...), f.Exclude...)),
+		// Only the .dockerignore patterns that can touch the paths: a step
+		// narrowed to go.mod and go.sum is then one step for every
+		// description of the module, whatever else each leaves out.
+		bk.ExcludePatterns(append(append([]string{}, source.Excludes(c.ignore, f.Include)...), f.Exclude...)),
 		// One shared key per filter, so each keeps its own incremental copy.
 		bk.SharedKeyHint("strata-context-" + filterKey(f)),
 	}

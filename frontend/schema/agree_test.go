@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -124,6 +125,13 @@ func TestExamplesAreValid(t *testing.T) {
 		}
 	}
 	examples, _ := filepath.Glob("../../examples/*/Dockerfile")
+	// The descriptions strata init wrote for the example repositories.
+	filepath.WalkDir("../../examples-repos", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "Dockerfile" {
+			examples = append(examples, p)
+		}
+		return err
+	})
 	for _, f := range examples {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -20,13 +20,19 @@ const headBytes = 4096
 // mainPackages lists the main packages Strata looks for without walking the
 // context: the root and each cmd/<name>.
 func mainPackages(ctx context.Context, fsys source.FS) ([]string, error) {
+	return mainPackagesIn(ctx, fsys, ".")
+}
+
+// mainPackagesIn lists the main packages of the module in dir: dir itself
+// and each dir/cmd/<name>, as ./-paths relative to the context.
+func mainPackagesIn(ctx context.Context, fsys source.FS, mod string) ([]string, error) {
 	var found []string
-	if ok, err := isMain(ctx, fsys, "."); err != nil {
+	if ok, err := isMain(ctx, fsys, mod); err != nil {
 		return nil, err
 	} else if ok {
-		found = append(found, ".")
+		found = append(found, pkgPath(mod))
 	}
-	entries, err := fsys.ReadDir(ctx, "cmd")
+	entries, err := fsys.ReadDir(ctx, path.Join(mod, "cmd"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -34,14 +40,22 @@ func mainPackages(ctx context.Context, fsys source.FS) ([]string, error) {
 		if !e.IsDir {
 			continue
 		}
-		dir := path.Join("cmd", e.Name)
+		dir := path.Join(mod, "cmd", e.Name)
 		if ok, err := isMain(ctx, fsys, dir); err != nil {
 			return nil, err
 		} else if ok {
-			found = append(found, "./"+dir)
+			found = append(found, pkgPath(dir))
 		}
 	}
 	return found, nil
+}
+
+// pkgPath writes a context directory as the go command names a package.
+func pkgPath(dir string) string {
+	if dir == "." {
+		return "."
+	}
+	return "./" + dir
 }
 
 func isMain(ctx context.Context, fsys source.FS, dir string) (bool, error) {

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"os"
+
+	"github.com/strata-build/strata/frontend/repo"
+)
+
+// initCmd adopts Strata across a repository: a description beside every
+// app and a docker-bake.hcl that builds them all.
+func initCmd(args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("init", flag.ContinueOnError)
+	def := os.Getenv("STRATA_FRONTEND")
+	if def == "" {
+		def = repo.DefaultFrontend
+	}
+	frontend := fl.String("frontend", def, "frontend image the syntax lines name (default: $STRATA_FRONTEND, else "+repo.DefaultFrontend+")")
+	force := fl.Bool("force", false, "rewrite Strata descriptions and docker-bake.hcl that exist (never a hand-written Dockerfile)")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	dir, err := oneDir(fl)
+	if err != nil {
+		return err
+	}
+	return repo.Init(context.Background(), dir, repo.Options{Frontend: *frontend, Force: *force, Report: out, Display: dir})
+}
