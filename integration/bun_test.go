@@ -45,7 +45,7 @@ func TestNodeBun(t *testing.T) {
 	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
 	t.Logf("rebuild after a source edit: %s", time.Since(start).Round(time.Millisecond))
 	answers("HOST", "PORT", "hi "+run+" from node-bun")(t, imgs[0])
-	for _, step := range []string{"[deps 3/3] bun install", "[prod-deps 3/3] bun install (production)"} {
+	for _, step := range []string{"[deps 3/3] bun install", "[prod-deps 3/4] bun install (production)"} {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
@@ -62,7 +62,7 @@ func TestNodeBun(t *testing.T) {
 	if _, err := b.solve(t, c, build{dir: dir, attrs: proxy.attrs()}); err != nil {
 		t.Fatal(err)
 	}
-	imgs, _ = b.rebuildThrough(t, c, proxy, dir, []string{"[deps 3/3] bun install", "[prod-deps 3/3] bun install (production)"},
+	imgs, _ = b.rebuildThrough(t, c, proxy, dir, []string{"[deps 3/3] bun install", "[prod-deps 3/4] bun install (production)"},
 		managerAdd(t, dir, "bun@1.4.5", "bun", "add", "--lockfile-only", newDependency))
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")

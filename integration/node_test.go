@@ -64,7 +64,7 @@ func TestNodeExpress(t *testing.T) {
 	if v.cached(t, "[build 2/2] npm run build") {
 		t.Error("a source edit did not re-run the build")
 	}
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/3] npm ci (production)"} {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
@@ -88,14 +88,14 @@ func TestNodeExpress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/3] npm ci (production)"} {
 		if v.cached(t, step) {
 			t.Errorf("a new dependency did not re-run %s", step)
 		}
 	}
 	// npm logs each tarball with where it came from: "(cache miss)" is a
 	// download, "(cache hit)" or "(cache stale)" the cache mount.
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"} {
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 2/3] npm ci (production)"} {
 		log := v.log(t, step)
 		if !strings.Contains(log, "/ms-2.1.3.tgz") {
 			t.Errorf("%s did not install the new dependency:\n%s", step, log)
@@ -152,7 +152,7 @@ func TestNodePnpm(t *testing.T) {
 	// A new dependency, added by the pinned pnpm on the host: both installs
 	// re-run, pnpm reuses from the store mount every package it had (its
 	// own progress line counts them) and downloads at most the new one.
-	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"}
+	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/4] pnpm install (production)"}
 	_, v = b.rebuildWithNewDependency(t, c, dir, installs, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", newDependency))
 	for _, step := range installs {
 		m := regexp.MustCompile(`resolved (\d+), reused (\d+), downloaded (\d+), added (\d+), done`).FindStringSubmatch(v.log(t, step))
@@ -201,7 +201,7 @@ func TestNodeYarn(t *testing.T) {
 	if mentions(layerPaths(t, img), "node_modules/is-number") {
 		t.Error("a dev dependency reached the runtime image")
 	}
-	installs := []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"}
+	installs := []string{"[deps 3/3] yarn install", "[prod-deps 3/4] yarn install (production)"}
 
 	// A source edit re-runs the build, neither install; --target test runs
 	// the tests.
@@ -340,7 +340,7 @@ func TestNodeNativeAddon(t *testing.T) {
 	}
 	// The production node_modules comes from pruning the build's: no second
 	// install (which would compile again) takes part in the build.
-	v.cached(t, "[prod-deps 1/1] npm prune (production)") // fails the test when there is no such step
+	v.cached(t, "[prod-deps 1/2] npm prune (production)") // fails the test when there is no such step
 	for name := range v.ran {
 		if strings.Contains(name, "npm ci (production)") {
 			t.Errorf("a second install ran: %s", name)
@@ -351,12 +351,12 @@ func TestNodeNativeAddon(t *testing.T) {
 	// prune; a new dependency re-runs both with npm's cache warm.
 	edit(t, filepath.Join(dir, "server.js"), "hello from", "hi "+strconv.FormatInt(time.Now().UnixNano(), 36)+" from")
 	_, v = b.imagesAndReport(t, c, build{dir: dir})
-	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 1/1] npm prune (production)"} {
+	for _, step := range []string{"[deps 2/2] npm ci", "[prod-deps 1/2] npm prune (production)"} {
 		if !v.cached(t, step) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
 	}
-	b.npmRebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci", "[prod-deps 1/1] npm prune (production)"})
+	b.npmRebuildWithNewDependency(t, c, dir, []string{"[deps 2/2] npm ci", "[prod-deps 1/2] npm prune (production)"})
 }
 
 // A Vite single-page app is a static site: its build output served by the

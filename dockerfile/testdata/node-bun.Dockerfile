@@ -54,6 +54,8 @@ RUN --mount=type=cache,id=strata/node/bun,target=/root/.bun/install/cache \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     if [ -n "${NPM_CONFIG_REGISTRY}" ]; then export BUN_CONFIG_REGISTRY="${NPM_CONFIG_REGISTRY}"; fi && \
     BUN_INSTALL_CACHE_DIR=/root/.bun/install/cache npm_config_nodedir=/usr/local npm_config_update_notifier=false bun install --frozen-lockfile --backend=copyfile --production
+# make /app/node_modules: Strata needs no shell for this; a Dockerfile runs mkdir in the image's.
+RUN mkdir -p -m 0755 /app/node_modules
 
 FROM build-stage AS test
 # bun test

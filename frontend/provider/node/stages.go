@@ -201,18 +201,25 @@ func (r *resolver) depsStage() plan.Stage {
 // code, a second install would build it again: the build's node_modules is
 // pruned of dev dependencies instead.
 func (r *resolver) prodDepsStage() plan.Stage {
+	var st plan.Stage
 	if r.installPlatform == plan.TargetPlatform && r.mgr.prune != nil {
 		name := r.manager + " prune (production)"
 		if r.mgr.stepName != nil {
 			name = r.mgr.stepName(true)
 		}
-		return plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
+		st = plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
 			Name: name,
 			Run:  plan.TrustCA(&plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}}),
 		}}}
+	} else {
+		st = r.installStage("prod-deps")
+		st.Steps = append(st.Steps, r.install(true))
 	}
-	st := r.installStage("prod-deps")
-	st.Steps = append(st.Steps, r.install(true))
+	if r.ws == nil && r.mgr.pnp == nil {
+		// An app without production dependencies gets no node_modules from
+		// the install; the runtime copies one all the same.
+		st.Steps = append(st.Steps, plan.Step{Name: "mkdir node_modules", Mkdir: &plan.Mkdir{Path: appDir + "/node_modules", Mode: 0o755}})
+	}
 	return st
 }
 
