@@ -24,6 +24,10 @@ const usage = `usage:
   strata plan [-f FILE] [--json] [DIR]                            show the resolved build plan and its lint findings
   strata dockerfile [-f FILE] [DIR]                               print the plan as a plain Dockerfile (eject)
   strata llb [-f FILE] [--platform OS/ARCH] [--target T] [DIR]    print the LLB, one op per line, as buildctl debug dump-llb
+  strata build [-f FILE] [--platform P] [--build-arg K=V] [--target T] [--secret …] [--ssh …]
+               [--output …|-t NAME [--push]] [--cache-from …] [--cache-to …] [--progress MODE]
+               [--call check|outline|targets] [--in-process] [DIR]
+                                                                  build through BuildKit ($BUILDKIT_HOST) as buildx does
   strata schema                                                   print the description's JSON Schema
   strata version                                                  print the version
 `
@@ -49,6 +53,8 @@ func run(args []string, out io.Writer) error {
 		return dockerfileCmd(args[1:], out)
 	case "llb":
 		return llbCmd(args[1:], out)
+	case "build":
+		return buildCmd(args[1:], out)
 	case "schema":
 		if len(args) > 1 {
 			return errors.New("schema takes no arguments")
