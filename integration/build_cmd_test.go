@@ -7,12 +7,15 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/buildkit/client"
 )
@@ -68,6 +71,22 @@ func contextBytes(t *testing.T, rawjson string) int64 {
 		total += n
 	}
 	return total
+}
+
+// manifestDigest is the digest the bed's registry serves for repo:tag.
+func manifestDigest(t *testing.T, b bed, repo, tag string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodHead, "http://"+b.registry+"/v2/"+repo+"/manifests/"+tag, nil)
+	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD %s:%s: %s", repo, tag, resp.Status)
+	}
+	return resp.Header.Get("Docker-Content-Digest")
 }
 
 // `strata build` is buildx's build for pipelines with no docker CLI:
@@ -129,13 +148,23 @@ func TestStrataBuild(t *testing.T) {
 		t.Errorf("the build target's binary was not linked with VERSION=2.0.0")
 	}
 
-	// Strata in process: no frontend image, the same image
+	// Strata in process: no frontend image, the same image, also pushed
 	inProc := filepath.Join(out, "in-process.tar")
+	meta := filepath.Join(out, "metadata.json")
+	repo := "strata-it/build-cmd"
+	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
 	if _, msg, err := strataBuild(t, b, bin, "--in-process", "--progress", "plain", "--build-arg", "VERSION=1.2.3",
-		"--output", "type=oci,dest="+inProc, dir); err != nil {
+		"--output", "type=oci,dest="+inProc, "-t", b.registry+"/"+repo+":"+tag, "--push", "--metadata-file", meta, dir); err != nil {
 		t.Fatalf("strata build --in-process: %v\n%s", err, msg)
 	} else if strings.Contains(msg, "strata:dev") {
 		t.Errorf("an in-process build used the frontend image:\n%s", msg)
+	}
+	var resp map[string]string
+	if dt, err := os.ReadFile(meta); err != nil || json.Unmarshal(dt, &resp) != nil || resp["containerimage.digest"] == "" {
+		t.Errorf("--metadata-file: %v %q", err, dt)
+	}
+	if pushed := manifestDigest(t, b, repo, tag); pushed != resp["containerimage.digest"] {
+		t.Errorf("the registry holds %s at %s, the build reported %s", pushed, tag, resp["containerimage.digest"])
 	}
 	local := readOCI(t, inProc)[0]
 	if !reflect.DeepEqual(local.Config.Config, viaImage.Config.Config) {
