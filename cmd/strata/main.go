@@ -1,8 +1,10 @@
 // Command strata is the Strata CLI: `strata plan` shows what the frontend
 // will build for a directory, `strata dockerfile` ejects it as a plain
-// Dockerfile, `strata llb` prints its LLB, `strata init` adopts Strata
-// across a repository (a description per app and a docker-bake.hcl), `strata schema` prints the
-// description's JSON Schema for editors, `strata version` the release.
+// Dockerfile, `strata llb` prints its LLB, `strata build` builds through a
+// BuildKit daemon without the docker CLI, `strata init` adopts Strata
+// across a repository (a description per app and a docker-bake.hcl),
+// `strata schema` prints the description's JSON Schema for editors,
+// `strata version` the release.
 package main
 
 import (
@@ -26,6 +28,10 @@ const usage = `usage:
   strata dockerfile [-f FILE] [DIR]                               print the plan as a plain Dockerfile (eject)
   strata llb [-f FILE] [--platform OS/ARCH] [--target T] [DIR]    print the LLB, one op per line, as buildctl debug dump-llb
   strata init [--frontend REF] [--force] [DIR]                    write a description beside every app in the repository and a docker-bake.hcl
+  strata build [-f FILE] [--platform P] [--build-arg K=V] [--target T] [--secret …] [--ssh …]
+               [--output …|-t NAME [--push]] [--cache-from …] [--cache-to …] [--progress MODE]
+               [--call check|outline|targets] [--in-process] [DIR]
+                                                                  build through BuildKit ($BUILDKIT_HOST) as buildx does
   strata schema                                                   print the description's JSON Schema
   strata version                                                  print the version
 `
@@ -53,6 +59,8 @@ func run(args []string, out io.Writer) error {
 		return llbCmd(args[1:], out)
 	case "init":
 		return initCmd(args[1:], out)
+	case "build":
+		return buildCmd(args[1:], out)
 	case "schema":
 		if len(args) > 1 {
 			return errors.New("schema takes no arguments")
