@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/buildkit/client"
+
 	"github.com/strata-build/strata/internal/imagerun"
 )
 
@@ -34,6 +36,49 @@ func checkWorkspaceWeb(t *testing.T, img imagerun.Image, want string) {
 	}
 }
 
+// buildWorkspaceWeb builds a workspace example's apps/web image and checks
+// that it answers, holds every path of has, and has no path under /app
+// containing one of lacks (a dev dependency, another member, the install's
+// manifests).
+func (b bed) buildWorkspaceWeb(t *testing.T, c *client.Client, dir string, has, lacks []string) imagerun.Image {
+	t.Helper()
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
+	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
+	paths := layerPaths(t, img)
+	for _, p := range has {
+		if !holds(paths, p) {
+			t.Errorf("the runtime does not hold %s", p)
+		}
+	}
+	for _, p := range lacks {
+		if found := appPathsWith(paths, p); len(found) > 0 {
+			t.Errorf("the runtime holds %s: %q", p, found[:min(len(found), 5)])
+		}
+	}
+	return img
+}
+
+// editWorkspaceWeb edits apps/web's server and rebuilds: the image answers
+// with the edit, and none of installs re-ran. It returns the edit's mark
+// (the greeting now says it) and the solve report.
+func (b bed) editWorkspaceWeb(t *testing.T, c *client.Client, dir string, installs []string) (string, report) {
+	t.Helper()
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
+	start := time.Now()
+	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
+	t.Logf("rebuilt after a source edit in %s", time.Since(start).Round(time.Millisecond))
+	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	for _, step := range installs {
+		if !v.cached(t, step) {
+			t.Errorf("a source edit re-ran %s", step)
+		}
+	}
+	return run, v
+}
+
 // One member of a pnpm workspace (node.workspace: apps/web), which depends
 // on a workspace library with a TypeScript build of its own: the library
 // is built first and its output answers over HTTP; the image holds the
@@ -44,41 +89,17 @@ func TestNodePnpmMonorepo(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-pnpm-monorepo")
-	start := time.Now()
-	img := b.images(t, c, build{dir: dir})[0]
-	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
-	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
-
-	paths := layerPaths(t, img)
-	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/package.json", "app/apps/web/node_modules/@demo/greet", "app/apps/web/package.json", "app/packages/greet/package.json"} {
-		if !holds(paths, p) {
-			t.Errorf("the runtime does not hold %s", p)
-		}
-	}
-	for _, p := range []string{"typescript", "is-number", "apps/admin", "pnpm-lock.yaml"} {
-		if found := appPathsWith(paths, p); len(found) > 0 {
-			t.Errorf("the runtime holds %s (a dev dependency, another member or its dependency, or the install's manifests): %q", p, found[:min(len(found), 5)])
-		}
-	}
+	b.buildWorkspaceWeb(t, c, dir,
+		[]string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/package.json", "app/apps/web/node_modules/@demo/greet", "app/apps/web/package.json", "app/packages/greet/package.json"},
+		[]string{"typescript", "is-number", "apps/admin", "pnpm-lock.yaml"})
 
 	// A source edit in the member re-runs the build, neither install.
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
-	start = time.Now()
-	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
-	t.Logf("rebuilt after a source edit in %s", time.Since(start).Round(time.Millisecond))
-	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
-	if v.cached(t, "[build 1/2] copy the source") {
+	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"}
+	if _, v := b.editWorkspaceWeb(t, c, dir, installs); v.cached(t, "[build 1/2] copy the source") {
 		t.Error("a source edit did not reach the source copy")
 	}
-	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"}
-	for _, step := range installs {
-		if !v.cached(t, step) {
-			t.Errorf("a source edit re-ran %s", step)
-		}
-	}
 	// A new dependency of the member re-runs both installs from the warm store.
-	imgs, _ = b.rebuildWithNewDependency(t, c, dir, installs, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", "--filter", "@demo/web", newDependency))
+	imgs, _ := b.rebuildWithNewDependency(t, c, dir, installs, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", "--filter", "@demo/web", newDependency))
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/.pnpm/escape-html@1.0.3/") {
 		t.Error("the runtime lacks the new dependency")
 	}
@@ -91,36 +112,15 @@ func TestNodeNpmWorkspaces(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-npm-workspaces")
-	start := time.Now()
-	img := b.images(t, c, build{dir: dir})[0]
-	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
-	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
-	paths := layerPaths(t, img)
-	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet", "app/apps/web/package.json"} {
-		if !holds(paths, p) {
-			t.Errorf("the runtime does not hold %s", p)
-		}
-	}
-	for _, p := range []string{"typescript", "is-number", "apps/admin"} {
-		if found := appPathsWith(paths, p); len(found) > 0 {
-			t.Errorf("the runtime holds %s (a dev dependency, another member or its dependency): %q", p, found[:min(len(found), 5)])
-		}
-	}
-	if holds(paths, "app/package-lock.json") || holds(paths, "app/package.json") {
+	img := b.buildWorkspaceWeb(t, c, dir,
+		[]string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet", "app/apps/web/package.json"},
+		[]string{"typescript", "is-number", "apps/admin"})
+	if paths := layerPaths(t, img); holds(paths, "app/package-lock.json") || holds(paths, "app/package.json") {
 		t.Error("the runtime holds the install's root manifests")
 	}
-
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
-	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
-	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
 	installs := []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"}
-	for _, step := range installs {
-		if !v.cached(t, step) {
-			t.Errorf("a source edit re-ran %s", step)
-		}
-	}
-	imgs = b.npmRebuildWithNewDependency(t, c, dir, installs, "--workspace", "apps/web")
+	b.editWorkspaceWeb(t, c, dir, installs)
+	imgs := b.npmRebuildWithNewDependency(t, c, dir, installs, "--workspace", "apps/web")
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")
 	}
@@ -146,33 +146,12 @@ func TestNodeYarnWorkspaces(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn-workspaces")
-	start := time.Now()
-	img := b.images(t, c, build{dir: dir})[0]
-	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
-	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
-	paths := layerPaths(t, img)
-	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet"} {
-		if !holds(paths, p) {
-			t.Errorf("the runtime does not hold %s", p)
-		}
-	}
-	for _, p := range []string{"typescript", "apps/admin", "yarn.lock"} {
-		if found := appPathsWith(paths, p); len(found) > 0 {
-			t.Errorf("the runtime holds %s: %q", p, found[:min(len(found), 5)])
-		}
-	}
-
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
-	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
-	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
+	b.buildWorkspaceWeb(t, c, dir,
+		[]string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet"},
+		[]string{"typescript", "apps/admin", "yarn.lock"})
 	installs := []string{"[deps 3/3] yarn install", "[prod-deps 3/3] yarn install (production)"}
-	for _, step := range installs {
-		if !v.cached(t, step) {
-			t.Errorf("a source edit re-ran %s", step)
-		}
-	}
-	imgs, _ = b.rebuildWithNewDependency(t, c, dir, installs, yarn1Add(t, dir, "workspace", "@demo/web"))
+	b.editWorkspaceWeb(t, c, dir, installs)
+	imgs, _ := b.rebuildWithNewDependency(t, c, dir, installs, yarn1Add(t, dir, "workspace", "@demo/web"))
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")
 	}
@@ -187,32 +166,11 @@ func TestNodeYarnBerryWorkspaces(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn-berry-workspaces")
-	start := time.Now()
-	img := b.images(t, c, build{dir: dir})[0]
-	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
-	checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
-	paths := layerPaths(t, img)
-	for _, p := range []string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet"} {
-		if !holds(paths, p) {
-			t.Errorf("the runtime does not hold %s", p)
-		}
-	}
-	for _, p := range []string{"typescript", "is-number", "apps/admin", "yarn.lock", "app/.yarn/"} {
-		if found := appPathsWith(paths, p); len(found) > 0 {
-			t.Errorf("the runtime holds %s: %q", p, found[:min(len(found), 5)])
-		}
-	}
-
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	edit(t, filepath.Join(dir, "apps", "web", "server.js"), "${greet(\"web\")}, up", "${greet(\"web\")} "+run+", up")
-	imgs, v := b.imagesAndReport(t, c, build{dir: dir})
-	checkWorkspaceWeb(t, imgs[0], "greeted by @demo/greet "+run+", up ")
-	for _, step := range []string{"] yarn install", "] yarn workspaces focus (production)"} {
-		if !v.cached(t, step) {
-			t.Errorf("a source edit re-ran %s", step)
-		}
-	}
-	imgs = b.berryRebuildWithNewDependency(t, c, dir, "@demo/web")
+	b.buildWorkspaceWeb(t, c, dir,
+		[]string{"app/apps/web/server.js", "app/packages/greet/dist/index.js", "app/node_modules/ms/package.json", "app/node_modules/@demo/greet"},
+		[]string{"typescript", "is-number", "apps/admin", "yarn.lock", "app/.yarn/"})
+	run, _ := b.editWorkspaceWeb(t, c, dir, []string{"] yarn install", "] yarn workspaces focus (production)"})
+	imgs := b.berryRebuildWithNewDependency(t, c, dir, "@demo/web")
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")
 	}
@@ -223,11 +181,11 @@ func TestNodeYarnBerryWorkspaces(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".yarnrc.yml"), []byte("nodeLinker: pnp\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	start = time.Now()
-	img = b.images(t, c, build{dir: dir})[0]
+	start := time.Now()
+	img := b.images(t, c, build{dir: dir})[0]
 	t.Logf("built with PnP in %s", time.Since(start).Round(time.Millisecond))
 	checkWorkspaceWeb(t, img, "greeted by @demo/greet "+run+", up ")
-	paths = layerPaths(t, img)
+	paths := layerPaths(t, img)
 	if !slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(p, "app/.yarn/cache/escape-html-npm-1.0.3-") }) {
 		t.Error("the PnP runtime lacks the new dependency's zip")
 	}
