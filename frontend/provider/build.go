@@ -2,6 +2,7 @@ package provider
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -90,4 +91,26 @@ func SourceStep(dir string, exclude ...string) plan.Step {
 			Src:  plan.Lit("/"), Dest: plan.Lit(dir),
 		},
 	}
+}
+
+// DeclarePassThrough declares args every step that reads them may get from
+// --build-arg (GOPROXY, NPM_CONFIG_REGISTRY, PIP_INDEX_URL …), without a
+// default; one the description declares itself keeps its default (and
+// --build-arg still overrides it).
+func DeclarePassThrough(p *plan.Plan, names []string) {
+	for _, a := range names {
+		if !slices.ContainsFunc(p.Args, func(d plan.Arg) bool { return d.Name == a }) {
+			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
+		}
+	}
+}
+
+// PassThroughEnv gives a step each of names as an environment variable
+// when it has a value: an unset arg must not override what the image sets.
+func PassThroughEnv(names []string) []plan.Env {
+	env := make([]plan.Env, 0, len(names))
+	for _, a := range names {
+		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
+	}
+	return env
 }

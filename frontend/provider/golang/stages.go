@@ -16,12 +16,7 @@ func (r *resolver) plan() *plan.Plan {
 		Args:     provider.Args(r.Spec),
 		Findings: r.Findings,
 	}
-	for _, a := range proxyArgs {
-		// A declared GOPROXY keeps its default; --build-arg still overrides it.
-		if !slices.ContainsFunc(p.Args, func(d plan.Arg) bool { return d.Name == a }) {
-			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
-		}
-	}
+	provider.DeclarePassThrough(p, proxyArgs)
 	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage()}
 	runtime := provider.RuntimeImage(r.Spec, provider.Start{Entrypoint: []plan.Str{plan.Tmpl(path.Join(provider.AppDir, r.binary))}}, r.base)
 	runtime.Labels["org.opencontainers.image.title"] = r.binary
@@ -166,13 +161,7 @@ func (r *resolver) fetchMounts() []plan.Mount {
 // proxyEnv passes GOPROXY and friends only when given: an unset arg must
 // not override what the builder image sets. The compile step gets them
 // too, because after a cache import its module cache mount starts empty.
-func proxyEnv() []plan.Env {
-	env := make([]plan.Env, 0, len(proxyArgs))
-	for _, a := range proxyArgs {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
-	}
-	return env
-}
+func proxyEnv() []plan.Env { return provider.PassThroughEnv(proxyArgs) }
 
 // targetEnv cross-compiles for the target platform from BuildKit's platform
 // args, so one plan serves every platform (GOARM is ignored off arm).

@@ -27,11 +27,7 @@ const corepackLastMajor = 24
 
 func (r *resolver) plan() *plan.Plan {
 	p := &plan.Plan{Provider: "node", Settings: r.Settings, Args: provider.Args(r.Spec)}
-	for _, a := range installArgs {
-		if !slices.ContainsFunc(p.Args, func(d plan.Arg) bool { return d.Name == a }) {
-			p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
-		}
-	}
+	provider.DeclarePassThrough(p, installArgs)
 	p.Stages = []plan.Stage{r.depsStage(), r.buildStage()}
 	if r.static == "" && (r.fw == nil || !r.fw.standalone) {
 		p.Stages = append(p.Stages, r.prodDepsStage())
@@ -139,16 +135,12 @@ func (r *resolver) managerSteps() []plan.Step {
 
 // registryEnv points a manager at its cache and passes the registry args.
 func (r *resolver) registryEnv(m *manager) []plan.Env {
-	env := slices.Concat(m.env, []plan.Env{
+	return slices.Concat(m.env, []plan.Env{
 		// Native addons build against the headers of the Node install:
 		// nothing is downloaded from the Node project at build time.
 		{Name: "npm_config_nodedir", Value: plan.Lit("/usr/local")},
 		{Name: "npm_config_update_notifier", Value: plan.Lit("false")},
-	})
-	for _, a := range installArgs {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
-	}
-	return env
+	}, provider.PassThroughEnv(installArgs))
 }
 
 // install is a frozen install with the manager's cache on a cache mount:

@@ -100,7 +100,7 @@ func (r *resolver) pdmInstall(name string, mounts []plan.Mount, flags ...string)
 		{Name: "PDM_CHECK_UPDATE", Value: plan.Lit("false")},
 		{Name: "PDM_NON_INTERACTIVE", Value: plan.Lit("1")},
 	}
-	env = append(env, passThrough(pdmArgs)...)
+	env = append(env, provider.PassThroughEnv(pdmArgs)...)
 	args := append([]string{pdmHome + "/bin/pdm", "install", "--check", "--frozen-lockfile", "--no-editable", "-v"}, flags...)
 	return plan.Step{
 		Name: name,

@@ -283,3 +283,21 @@ func TestPassThroughArgs(t *testing.T) {
 		})
 	}
 }
+
+// An index arg the description declares keeps its default and is declared
+// once, as Go's and Node's pass-through args are.
+func TestDeclaredIndexArgKeepsItsDefault(t *testing.T) {
+	p, err := planFor(t, "args:\n  PIP_INDEX_URL: https://mirror.example/simple/\n", map[string]string{"requirements.txt": "flask==3.1\n", "main.py": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []plan.Arg
+	for _, a := range p.Args {
+		if a.Name == "PIP_INDEX_URL" {
+			got = append(got, a)
+		}
+	}
+	if len(got) != 1 || got[0].PassThrough || got[0].Default != "https://mirror.example/simple/" {
+		t.Errorf("PIP_INDEX_URL declared as %+v", got)
+	}
+}

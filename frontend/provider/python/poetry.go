@@ -91,7 +91,7 @@ func (r *resolver) poetryInstall(name string, mounts []plan.Mount, flags ...stri
 		{Name: "POETRY_CACHE_DIR", Value: plan.Lit(poetryCache)},
 		{Name: "POETRY_NO_INTERACTION", Value: plan.Lit("1")},
 	}
-	env = append(env, passThrough(poetryArgs)...)
+	env = append(env, provider.PassThroughEnv(poetryArgs)...)
 	return plan.Step{
 		Name: name,
 		Run: plan.TrustCA(&plan.Run{

@@ -37,16 +37,6 @@ const uvImage = "ghcr.io/astral-sh/uv:"
 var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST",
 	"UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INSECURE_HOST"}
 
-// passThrough declares args as pass-through and returns the variables that
-// give a step each one that --build-arg sets.
-func passThrough(names []string) []plan.Env {
-	var env []plan.Env
-	for _, a := range names {
-		env = append(env, plan.Env{Name: a, Value: plan.Tmpl("${" + a + "}"), IfSet: true})
-	}
-	return env
-}
-
 // runtimePath puts the virtualenv first, as activating it would.
 const runtimePath = venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -59,9 +49,7 @@ func (r *resolver) plan() *plan.Plan {
 	case "pdm":
 		args = append(slices.Clone(args), pdmArgs...)
 	}
-	for _, a := range args {
-		p.Args = append(p.Args, plan.Arg{Name: a, PassThrough: true})
-	}
+	provider.DeclarePassThrough(p, args)
 	switch r.installer {
 	case "uv":
 		p.Stages = []plan.Stage{{Name: "uv", From: plan.FromImage(uvImage+r.uvVersion, "python.installerVersion", r.cfg.InstallerVersion.Pos), Platform: plan.TargetPlatform}}
@@ -118,7 +106,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 		// dying on EOF.
 		{Name: "PIP_NO_INPUT", Value: plan.Lit("1")},
 	}
-	vars = append(vars, passThrough(indexArgs)...)
+	vars = append(vars, provider.PassThroughEnv(indexArgs)...)
 	return plan.Step{
 		Name: name,
 		Run: plan.TrustCA(&plan.Run{

@@ -76,7 +76,7 @@ func (r *resolver) uvSync(mounts []plan.Mount, flags ...string) plan.Step {
 		{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
 		{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
 	}
-	env = append(env, passThrough(indexArgs)...)
+	env = append(env, provider.PassThroughEnv(indexArgs)...)
 	args := append([]string{"uv", "sync"}, flags...)
 	return plan.Step{
 		Name: strings.Join(args, " "),
