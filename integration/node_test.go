@@ -234,11 +234,7 @@ func TestNodeYarn(t *testing.T) {
 func managerAdd(t testing.TB, dir, pkg string, argv ...string) func() {
 	return func() {
 		t.Helper()
-		registry, err := command(t, dir, "npm", "config", "get", "registry")
-		if err != nil {
-			t.Fatalf("npm config get registry: %v\n%s", err, registry)
-		}
-		args := slices.Concat([]string{"exec", "--yes", "--package=" + pkg, "--"}, argv, []string{"--registry", strings.TrimSpace(registry)})
+		args := slices.Concat([]string{"exec", "--yes", "--package=" + pkg, "--"}, argv, []string{"--registry", hostRegistry(t) + "/"})
 		if out, err := command(t, dir, "npm", args...); err != nil {
 			t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
 		}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -34,13 +33,27 @@ type npmProxy struct {
 	got []string // tarball file names, in order
 }
 
-func startNpmProxy(t testing.TB) *npmProxy {
+// hostRegistry is the npm registry the host's npm uses, without a
+// trailing slash.
+func hostRegistry(t testing.TB) string {
 	t.Helper()
 	out, err := command(t, t.TempDir(), "npm", "config", "get", "registry")
 	if err != nil {
 		t.Fatalf("npm config get registry: %v\n%s", err, out)
 	}
-	upstream := strings.TrimSuffix(strings.TrimSpace(out), "/")
+	return strings.TrimSuffix(strings.TrimSpace(out), "/")
+}
+
+// markRun marks the app's root package.json with this run, so that its
+// installs are new steps even to a daemon that ran the test before.
+func markRun(t testing.TB, dir string) {
+	t.Helper()
+	edit(t, filepath.Join(dir, "package.json"), "{", fmt.Sprintf("{\n  \"x-strata-test-run\": %q,", strconv.FormatInt(time.Now().UnixNano(), 36)))
+}
+
+func startNpmProxy(t testing.TB) *npmProxy {
+	t.Helper()
+	upstream := hostRegistry(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -159,15 +172,7 @@ func (b bed) rebuildWithNewDependency(t *testing.T, c *client.Client, dir string
 func (b bed) rebuildThrough(t *testing.T, c *client.Client, proxy *npmProxy, dir string, steps []string, add func()) ([]imagerun.Image, report) {
 	t.Helper()
 	proxy.reset()
-	manifest := filepath.Join(dir, "package.json")
-	dt, err := os.ReadFile(manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mark := fmt.Sprintf("{\n  \"x-strata-test-run\": %q,", strconv.FormatInt(time.Now().UnixNano(), 36))
-	if err := os.WriteFile(manifest, bytes.Replace(dt, []byte("{"), []byte(mark), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	markRun(t, dir)
 	add()
 	start := time.Now()
 	imgs, v := b.imagesAndReport(t, c, build{dir: dir, attrs: proxy.attrs()})
@@ -199,8 +204,7 @@ func npmAdd(t testing.TB, dir string, flags ...string) func() {
 // being a download.
 func (b bed) npmRebuildWithNewDependency(t *testing.T, c *client.Client, dir string, steps []string, flags ...string) []imagerun.Image {
 	t.Helper()
-	manifest := filepath.Join(dir, "package.json")
-	edit(t, manifest, "{", fmt.Sprintf("{\n  \"x-strata-test-run\": %q,", strconv.FormatInt(time.Now().UnixNano(), 36)))
+	markRun(t, dir)
 	npmAdd(t, dir, flags...)()
 	start := time.Now()
 	imgs, v := b.imagesAndReport(t, c, build{dir: dir, attrs: map[string]string{"build-arg:NPM_CONFIG_LOGLEVEL": "http"}})
