@@ -250,20 +250,9 @@ func parseOutput(s string) (client.ExportEntry, error) {
 		}
 		e.Attrs["dest"] = s
 	} else {
-		fields, err := csvvalue.Fields(s, nil)
-		if err != nil {
-			return e, fmt.Errorf("--output %s: %v", s, err)
-		}
-		for _, f := range fields {
-			k, v, ok := strings.Cut(f, "=")
-			if !ok {
-				return e, fmt.Errorf("--output %s: %q is not key=value", s, f)
-			}
-			if k = strings.ToLower(strings.TrimSpace(k)); k == "type" {
-				e.Type = v
-			} else {
-				e.Attrs[k] = v
-			}
+		var err error
+		if e.Type, err = typedFields("--output", s, e.Attrs); err != nil {
+			return e, err
 		}
 	}
 	switch e.Type {
@@ -318,6 +307,28 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
+// typedFields reads a buildx-style CSV of key=value fields (keys are case
+// blind): the type= field is returned, the others go into attrs.
+func typedFields(flag, s string, attrs map[string]string) (string, error) {
+	fields, err := csvvalue.Fields(s, nil)
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %v", flag, s, err)
+	}
+	typ := ""
+	for _, f := range fields {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return "", fmt.Errorf("%s %s: %q is not key=value", flag, s, f)
+		}
+		if k = strings.ToLower(strings.TrimSpace(k)); k == "type" {
+			typ = v
+		} else {
+			attrs[k] = v
+		}
+	}
+	return typ, nil
+}
+
 // parseCaches reads --cache-from and --cache-to as buildx does: CSV with a
 // type, or a bare registry reference.
 func parseCaches(flag string, in []string, export bool) ([]client.CacheOptionsEntry, error) {
@@ -328,20 +339,9 @@ func parseCaches(flag string, in []string, export bool) ([]client.CacheOptionsEn
 			e.Type = "registry"
 			e.Attrs["ref"] = s
 		} else {
-			fields, err := csvvalue.Fields(s, nil)
-			if err != nil {
-				return nil, fmt.Errorf("%s %s: %v", flag, s, err)
-			}
-			for _, f := range fields {
-				k, v, ok := strings.Cut(f, "=")
-				if !ok {
-					return nil, fmt.Errorf("%s %s: %q is not key=value", flag, s, f)
-				}
-				if k = strings.ToLower(strings.TrimSpace(k)); k == "type" {
-					e.Type = v
-				} else {
-					e.Attrs[k] = v
-				}
+			var err error
+			if e.Type, err = typedFields(flag, s, e.Attrs); err != nil {
+				return nil, err
 			}
 		}
 		switch e.Type {
