@@ -65,6 +65,7 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	fl.StringVar(&c.Call, "call", "", "check, outline or targets: ask the frontend instead of building")
 	fl.BoolVar(&check, "check", false, "shorthand for --call check")
 	fl.BoolVar(&c.InProcess, "in-process", false, "run Strata's frontend in this process instead of the image the syntax line names")
+	defaultsFlag(fl)
 	fl.StringVar(&c.Addr, "addr", "", "BuildKit's address (default $BUILDKIT_HOST, else the test bed's socket, else unix:///run/buildkit/buildkitd.sock)")
 	fl.StringVar(&c.TLSDir, "tlsdir", "", "directory with ca.pem, cert.pem and key.pem for a tcp:// daemon")
 	fl.StringVar(&c.MetadataFile, "metadata-file", "", "write the exporters' response (image digest …) as JSON")
@@ -101,6 +102,15 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	}
 	if c.Call == "build" {
 		c.Call = ""
+	}
+	if c.InProcess {
+		org, err := orgDefaults(fl)
+		if err != nil {
+			return c, err
+		}
+		c.Defaults = org
+	} else if flagSet(fl, "defaults") {
+		return c, fmt.Errorf("--defaults applies to --in-process only: the frontend image the syntax line names carries its own")
 	}
 	c.Platforms, c.BuildArgs, c.Secrets, c.SSH = platforms, buildArgs, secrets, ssh
 	c.Outputs, c.Tags, c.CacheFrom, c.CacheTo = outputs, tags, cacheFrom, cacheTo

@@ -33,6 +33,7 @@ type Spec struct {
 	Build    Build         `yaml:"build" doc:"Build settings every ecosystem shares."`
 	Run      Run           `yaml:"run" doc:"The runtime image."`
 	Sections map[string]*Section
+	root     *yaml.Node // the whole document, for Written
 }
 
 // Arg is a declared build arg with its default.
@@ -137,6 +138,7 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return s, nil
 	}
+	s.root = root
 	d := &decoder{file: file, args: map[string]bool{}}
 	for _, a := range BuiltinArgs {
 		d.args[a] = true
