@@ -23,7 +23,7 @@ import (
 )
 
 const usage = `usage:
-  strata plan [-f FILE] [--defaults FILE] [--json] [DIR]                            show the resolved build plan and its lint findings
+  strata plan [-f FILE] [--json] [DIR]                            show the resolved build plan and its lint findings
   strata dockerfile [-f FILE] [DIR]                               print the plan as a plain Dockerfile (eject)
   strata llb [-f FILE] [--platform OS/ARCH] [--target T] [DIR]    print the LLB, one op per line, as buildctl debug dump-llb
   strata init [--frontend REF] [--force] [DIR]                    write a description beside every app in the repository and a docker-bake.hcl
@@ -34,6 +34,9 @@ const usage = `usage:
   strata defaults check FILE                                      check an organisation defaults file (hack/publish.sh bakes it into the image)
   strata schema                                                   print the description's JSON Schema
   strata version                                                  print the version
+
+plan, dockerfile, llb, init and build --in-process take --defaults FILE ($STRATA_DEFAULTS):
+an organisation's defaults, as the published frontend image carries them.
 `
 
 func main() {

@@ -3,6 +3,8 @@ package defaults_test
 import (
 	"context"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -212,5 +214,31 @@ func TestCacheNamespaceAndEnforced(t *testing.T) {
 	}
 	if got := d.Enforced(); !maps.Equal(map[string]bool{got[0]: true}, map[string]bool{"BaseImageUnpinned": true}) {
 		t.Errorf("Enforced() = %v", got)
+	}
+}
+
+// The documented example file parses, and every image it maps is one an
+// example app's plan starts from (so it names images as plans do).
+func TestExampleFile(t *testing.T) {
+	data, err := os.ReadFile("../../docs/defaults.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := load(t, string(data))
+	dirs, _ := filepath.Glob("../../examples/*")
+	used := map[string]bool{}
+	for _, dir := range dirs {
+		p, err := pipeline.PlanDir(context.Background(), dir, "Dockerfile")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range p.Stages {
+			used[st.From.Image] = true
+		}
+	}
+	for from := range d.Images.V {
+		if !used[from] {
+			t.Errorf("images.%s: no example's plan starts from it", from)
+		}
 	}
 }

@@ -1,0 +1,201 @@
+//go:build integration
+
+package integration
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client"
+)
+
+// A platform team publishes its own frontend image with hack/publish.sh and
+// a defaults file, for amd64 and arm64; builds through it start from the
+// organisation's pinned images, arg defaults, cache namespace and labels,
+// show where each setting came from, and refuse what the policy forbids.
+func TestOrgDefaults(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+
+	// The organisation's copy of the runtime base carries a marker, so the
+	// image shows which base it started from.
+	mirrorDir := t.TempDir()
+	writeFiles(t, mirrorDir, map[string]string{
+		"Dockerfile": "FROM gcr.io/distroless/static-debian12\nCOPY org-mirror /org-mirror\n",
+		"org-mirror": "the organisation's copy\n",
+	})
+	staticRef := b.registry + "/strata-test/org-static:1"
+	push := []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": staticRef, "push": "true"}}}
+	if _, err := b.solve(t, c, build{dir: mirrorDir, exports: push}); err != nil {
+		t.Fatalf("push %s: %v", staticRef, err)
+	}
+	static := staticRef + "@" + manifestDigest(t, b, "strata-test/org-static", "1")
+	golang := b.registry + "/library/golang:1.26@" + manifestDigest(t, b, "library/golang", "1.26")
+
+	// A namespace of this run's own: its module cache starts empty, so
+	// go mod download (with the organisation's GOFLAGS=-x) prints its fetches.
+	ns := "org" + randomHex(t)
+	defaults := `images:
+  golang:1.26: ` + golang + `
+  gcr.io/distroless/static-debian12: ` + static + `
+args:
+  GOFLAGS: -x
+cacheNamespace: ` + ns + `
+labels:
+  com.example.owner: platform
+lint:
+  errors: [DockerignoreMissing]
+policy:
+  deny: [run.base]
+  images: ["` + b.registry + `/*"]
+  lockArgs: [GOPRIVATE]
+`
+	defaultsFile := filepath.Join(t.TempDir(), "org.yaml")
+	if err := os.WriteFile(defaultsFile, []byte(defaults), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := command(t, b.root, "bash", "hack/publish.sh", b.registry+"/strata-test/strata-org:"+ns, defaultsFile)
+	if err != nil {
+		t.Fatalf("hack/publish.sh: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	frontend := lines[len(lines)-1]
+	if !strings.Contains(frontend, "@sha256:") {
+		t.Fatalf("hack/publish.sh did not print the pinned image: %s", out)
+	}
+	if got := indexPlatforms(t, b, "strata-test/strata-org", ns); !slices.Contains(got, "linux/amd64") || !slices.Contains(got, "linux/arm64") {
+		t.Errorf("the published frontend is for %v, want linux/amd64 and linux/arm64", got)
+	}
+
+	dir := b.example(t, "go-service")
+	syntax := "# syntax=" + frontend + "\n"
+	writeFiles(t, dir, map[string]string{"Dockerfile": syntax})
+
+	t.Run("build", func(t *testing.T) {
+		imgs, r := b.imagesAndReport(t, c, build{dir: dir})
+		img := imgs[0]
+		if got := string(imageFile(t, img, "org-mirror")); got != "the organisation's copy\n" {
+			t.Errorf("the runtime image did not start from the organisation's copy: /org-mirror = %q", got)
+		}
+		if got := img.Config.Config.Labels["com.example.owner"]; got != "platform" {
+			t.Errorf("label com.example.owner = %q, want platform", got)
+		}
+		if log := r.log(t, "go mod download"); !strings.Contains(log, "# get ") {
+			t.Errorf("go mod download did not run with GOFLAGS=-x in a fresh cache namespace:\n%s", log)
+		}
+		servers["go-service"](t, img)
+	})
+
+	t.Run("outline names the organisation", func(t *testing.T) {
+		out, err := command(t, dir, "docker", "buildx", "build", "--call", "outline", ".")
+		if err != nil {
+			t.Fatalf("--call outline: %v\n%s", err, out)
+		}
+		for _, want := range []string{"GOFLAGS", "-x", "default from organisation defaults /etc/strata/defaults.yaml line 5"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("outline lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
+	refused := []struct {
+		name  string
+		desc  string
+		attrs map[string]string
+		drop  string // a file removed from the context
+		want  []string
+	}{
+		{name: "denied key", desc: syntax + "run:\n  base: debian-slim\n",
+			want: []string{"Dockerfile:3", "run.base: your organisation's defaults do not let descriptions set run.base"}},
+		{name: "locked arg", attrs: map[string]string{"build-arg:GOPRIVATE": "example.com/x"},
+			want: []string{"--build-arg GOPRIVATE is not allowed: your organisation's defaults fix it", "/etc/strata/defaults.yaml"}},
+		{name: "enforced lint rule", desc: syntax + "# check=skip=DockerignoreMissing\n", drop: ".dockerignore",
+			want: []string{"DockerignoreMissing", "your organisation's defaults make these rules errors"}},
+		{name: "image outside the policy", desc: syntax + "go:\n  version: \"1.25\"\n",
+			want: []string{"starts from golang:1.25, which your organisation's policy.images does not allow"}},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			d := b.example(t, "go-service")
+			desc := tc.desc
+			if desc == "" {
+				desc = syntax
+			}
+			writeFiles(t, d, map[string]string{"Dockerfile": desc})
+			if tc.drop != "" {
+				if err := os.Remove(filepath.Join(d, tc.drop)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := b.solve(t, c, build{dir: d, attrs: tc.attrs})
+			if err == nil {
+				t.Fatal("the build passed")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the error lacks %q: %v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// writeFiles writes name → content under dir.
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func randomHex(t testing.TB) string {
+	t.Helper()
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// indexPlatforms lists the platforms of an image index in the bed's registry.
+func indexPlatforms(t testing.TB, b bed, repo, tag string) []string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+b.registry+"/v2/"+repo+"/manifests/"+tag, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var idx struct {
+		Manifests []struct {
+			Platform struct{ OS, Architecture string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&idx); err != nil {
+		t.Fatalf("index of %s:%s: %v (%s)", repo, tag, err, resp.Status)
+	}
+	var out []string
+	for _, m := range idx.Manifests {
+		if m.Platform.OS != "unknown" {
+			out = append(out, m.Platform.OS+"/"+m.Platform.Architecture)
+		}
+	}
+	return out
+}
