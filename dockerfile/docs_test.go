@@ -39,7 +39,7 @@ func TestDocsExcerptsMatchGoldens(t *testing.T) {
 			}
 		}
 	}
-	for _, page := range []string{"go.md", "node.md", "python.md"} {
+	for _, page := range []string{"go.md", "node.md", "python.md", "comparison.md"} {
 		if quoted[page] == 0 {
 			t.Errorf("docs/%s quotes no ejected Dockerfile under an excerpt marker", page)
 		}
