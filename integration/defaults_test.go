@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -39,14 +40,17 @@ func TestOrgDefaults(t *testing.T) {
 	static := staticRef + "@" + manifestDigest(t, b, "strata-test/org-static", "1")
 	golang := b.registry + "/library/golang:1.26@" + manifestDigest(t, b, "library/golang", "1.26")
 
-	// A namespace of this run's own: its module cache starts empty, so
-	// go mod download (with the organisation's GOFLAGS=-x) prints its fetches.
+	// A namespace of this run's own. BuildKit keeps cache mount ids out of
+	// a step's cache key, so a GONOSUMDB of this run's own makes go mod
+	// download run: in an empty module cache, printing its fetches
+	// (the organisation's GOFLAGS=-x).
 	ns := "org" + randomHex(t)
 	defaults := `images:
   golang:1.26: ` + golang + `
   gcr.io/distroless/static-debian12: ` + static + `
 args:
   GOFLAGS: -x
+  GONOSUMDB: ` + ns + `.example.com
 cacheNamespace: ` + ns + `
 labels:
   com.example.owner: platform
@@ -74,9 +78,17 @@ policy:
 		t.Errorf("the published frontend is for %v, want linux/amd64 and linux/arm64", got)
 	}
 
+	// The example's description, through the organisation's frontend and
+	// without run.base, which the policy denies (distroless is the default).
 	dir := b.example(t, "go-service")
 	syntax := "# syntax=" + frontend + "\n"
-	writeFiles(t, dir, map[string]string{"Dockerfile": syntax})
+	desc, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(desc), "\n")
+	body = strings.Replace(body, "  base: distroless\n", "", 1)
+	writeFiles(t, dir, map[string]string{"Dockerfile": syntax + body})
 
 	t.Run("build", func(t *testing.T) {
 		imgs, r := b.imagesAndReport(t, c, build{dir: dir})
@@ -90,6 +102,15 @@ policy:
 		if log := r.log(t, "go mod download"); !strings.Contains(log, "# get ") {
 			t.Errorf("go mod download did not run with GOFLAGS=-x in a fresh cache namespace:\n%s", log)
 		}
+		du, err := c.DiskUsage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(du, func(u *client.UsageInfo) bool {
+			return strings.Contains(u.Description, `with id "`+ns+`/strata/go/mod"`)
+		}) {
+			t.Errorf("no cache mount with id %s/strata/go/mod on the daemon", ns)
+		}
 		servers["go-service"](t, img)
 	})
 
@@ -98,7 +119,7 @@ policy:
 		if err != nil {
 			t.Fatalf("--call outline: %v\n%s", err, out)
 		}
-		for _, want := range []string{"GOFLAGS", "-x", "default from organisation defaults /etc/strata/defaults.yaml line 5"} {
+		for _, want := range []string{"GOFLAGS", "-x", "default from organisation defaults /etc/strata/defaults.yaml line 5", "GONOSUMDB"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("outline lacks %q:\n%s", want, out)
 			}
@@ -110,16 +131,17 @@ policy:
 		desc  string
 		attrs map[string]string
 		drop  string // a file removed from the context
+		add   string // a directory added to it
 		want  []string
 	}{
 		{name: "denied key", desc: syntax + "run:\n  base: debian-slim\n",
 			want: []string{"Dockerfile:3", "run.base: your organisation's defaults do not let descriptions set run.base"}},
 		{name: "locked arg", attrs: map[string]string{"build-arg:GOPRIVATE": "example.com/x"},
 			want: []string{"--build-arg GOPRIVATE is not allowed: your organisation's defaults fix it", "/etc/strata/defaults.yaml"}},
-		{name: "enforced lint rule", desc: syntax + "# check=skip=DockerignoreMissing\n", drop: ".dockerignore",
+		{name: "enforced lint rule", desc: syntax + "# check=skip=DockerignoreMissing\n", drop: ".dockerignore", add: ".git",
 			want: []string{"DockerignoreMissing", "your organisation's defaults make these rules errors"}},
-		{name: "image outside the policy", desc: syntax + "go:\n  version: \"1.25\"\n",
-			want: []string{"starts from golang:1.25, which your organisation's policy.images does not allow"}},
+		{name: "image outside the policy", desc: syntax + "go:\n  version: \"1.27\"\n",
+			want: []string{"Dockerfile:3:12: go.version: stage deps starts from golang:1.27, which your organisation's policy.images does not allow"}},
 	}
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +151,11 @@ policy:
 				desc = syntax
 			}
 			writeFiles(t, d, map[string]string{"Dockerfile": desc})
+			if tc.add != "" {
+				if err := os.Mkdir(filepath.Join(d, tc.add), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if tc.drop != "" {
 				if err := os.Remove(filepath.Join(d, tc.drop)); err != nil {
 					t.Fatal(err)
