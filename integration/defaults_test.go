@@ -38,7 +38,11 @@ func TestOrgDefaults(t *testing.T) {
 		t.Fatalf("push %s: %v", staticRef, err)
 	}
 	static := staticRef + "@" + manifestDigest(t, b, "strata-test/org-static", "1")
-	golang := b.registry + "/library/golang:1.26@" + manifestDigest(t, b, "library/golang", "1.26")
+	// The organisation's golang lacks this machine's CAs, which re-sign
+	// outbound TLS here: only the defaults' ca: lets it fetch.
+	noCA := b.pushWithoutLocalCAs(t, "golang:1.26")
+	golang := noCA + "@" + manifestDigest(t, b, "strata-test/golang-no-local-ca", "1.26")
+	ca := localCAs(t)
 
 	// A namespace of this run's own. BuildKit keeps cache mount ids out of
 	// a step's cache key, so a GONOSUMDB of this run's own makes go mod
@@ -52,6 +56,8 @@ args:
   GOFLAGS: -x
   GONOSUMDB: ` + ns + `.example.com
 cacheNamespace: ` + ns + `
+ca: |
+  ` + strings.ReplaceAll(strings.TrimSpace(string(ca)), "\n", "\n  ") + `
 labels:
   com.example.owner: platform
 lint:
@@ -65,6 +71,21 @@ policy:
 	if err := os.WriteFile(defaultsFile, []byte(defaults), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Proof that the builder cannot fetch on its own: through the plain
+	// frontend, in an empty module cache, go mod download fails on the
+	// certificate.
+	t.Run("the builder lacks the CA", func(t *testing.T) {
+		d := b.example(t, "go-service")
+		v, err := b.solve(t, c, build{dir: d, attrs: map[string]string{
+			"context:golang:1.26":               "docker-image://" + noCA,
+			"build-arg:GONOSUMDB":               ns + ".example.com",
+			"build-arg:BUILDKIT_CACHE_MOUNT_NS": ns,
+		}})
+		if err == nil || !strings.Contains(v.log(t, "go mod download"), "certificate") {
+			t.Fatalf("go mod download did not fail on the certificate: %v\n%s", err, v.log(t, "go mod download"))
+		}
+	})
+
 	out, err := command(t, b.root, "bash", "hack/publish.sh", b.registry+"/strata-test/strata-org:"+ns, defaultsFile)
 	if err != nil {
 		t.Fatalf("hack/publish.sh: %v\n%s", err, out)
@@ -101,6 +122,17 @@ policy:
 		}
 		if log := r.log(t, "go mod download"); !strings.Contains(log, "# get ") {
 			t.Errorf("go mod download did not run with GOFLAGS=-x in a fresh cache namespace:\n%s", log)
+		}
+		// The CA is in no layer the build adds, nor in the cache export.
+		bu := build{dir: dir, attrs: map[string]string{"target": "build"}}
+		_, tarPath, cache := b.exportedBuild(t, c, bu)
+		base, marker := b.layerDigests(t, noCA), caMarker(t, ca)
+		for _, p := range []string{tarPath, cache} {
+			for _, f := range secretIn(t, p, marker) {
+				if !slices.ContainsFunc(base, func(d string) bool { return strings.Contains(f, d) }) {
+					t.Errorf("the organisation's CA is in %s: %s", p, f)
+				}
+			}
 		}
 		du, err := c.DiskUsage(context.Background())
 		if err != nil {
