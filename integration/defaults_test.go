@@ -146,6 +146,19 @@ policy:
 		servers["go-service"](t, img)
 	})
 
+	// Where the policy allows, --build-context still redirects a mapped
+	// image by its public name.
+	t.Run("redirect by the public name", func(t *testing.T) {
+		attrs := map[string]string{"context:gcr.io/distroless/static-debian12": "docker-image://" + b.registry + "/library/debian:bookworm-slim"}
+		img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
+		if got := imageFile(t, img, "etc/debian_version"); len(got) == 0 {
+			t.Error("the runtime did not start from the redirected image")
+		}
+		if paths := layerPaths(t, img); holds(paths, "org-mirror") {
+			t.Error("the runtime still holds the organisation's copy")
+		}
+	})
+
 	t.Run("outline names the organisation", func(t *testing.T) {
 		out, err := command(t, dir, "docker", "buildx", "build", "--call", "outline", ".")
 		if err != nil {
@@ -172,6 +185,8 @@ policy:
 			want: []string{"--build-arg GOPRIVATE is not allowed: your organisation's defaults fix it", "/etc/strata/defaults.yaml"}},
 		{name: "enforced lint rule", desc: syntax + "# check=skip=DockerignoreMissing\n", drop: ".dockerignore", add: ".git",
 			want: []string{"DockerignoreMissing", "your organisation's defaults make these rules errors"}},
+		{name: "redirect outside the policy", attrs: map[string]string{"context:gcr.io/distroless/static-debian12": "docker-image://debian:bookworm-slim"},
+			want: []string{"--build-context gcr.io/distroless/static-debian12=docker-image://debian:bookworm-slim is not allowed"}},
 		{name: "image outside the policy", desc: syntax + "go:\n  version: \"1.27\"\n",
 			want: []string{"Dockerfile:3:12: go.version: stage deps starts from golang:1.27, which your organisation's policy.images does not allow"}},
 	}

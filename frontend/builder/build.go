@@ -90,7 +90,7 @@ func build(ctx context.Context, c client.Client, org *defaults.Defaults) (_ *cli
 	if err := j.check(ctx); err != nil {
 		return nil, err
 	}
-	if err := org.CheckBuild(bc.BuildArgs, bc.Labels, j.redirected); err != nil {
+	if err := org.CheckBuild(bc.BuildArgs, bc.Labels, namedContexts(bc), j.redirected); err != nil {
 		return nil, err
 	}
 	if err := j.warnUnusedArgs(ctx); err != nil {
@@ -208,6 +208,17 @@ func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.Bu
 		return nil, err
 	}
 	return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: j.epoch}, nil
+}
+
+// namedContexts are the request's --build-context values by name.
+func namedContexts(bc *dockerui.Client) map[string]string {
+	out := map[string]string{}
+	for k, v := range bc.BuildOpts().Opts {
+		if name, ok := strings.CutPrefix(k, "context:"); ok {
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // redirected reports whether the request has a named context for an

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/spec"
@@ -117,10 +118,12 @@ func (d *Defaults) labels(p *plan.Plan) {
 
 // CheckBuild refuses what a build request asks that the policy forbids:
 // a locked arg given with --build-arg, a --label that changes one of the
-// organisation's, and (with lockImages) a named context redirecting an
-// image the mapping names. redirected reports whether the request has a
-// named context for an image reference.
-func (d *Defaults) CheckBuild(buildArgs, labels map[string]string, redirected func(ref string) bool) error {
+// organisation's, a named context redirecting to an image policy.images
+// does not allow, and (with lockImages) one redirecting an image the
+// mapping names. contexts are the request's named contexts (name → value,
+// as --build-context gives them); redirected reports whether the request
+// has a named context for an image reference.
+func (d *Defaults) CheckBuild(buildArgs, labels, contexts map[string]string, redirected func(ref string) bool) error {
 	if d == nil {
 		return nil
 	}
@@ -137,6 +140,13 @@ func (d *Defaults) CheckBuild(buildArgs, labels map[string]string, redirected fu
 			errs = append(errs, &spec.Error{File: d.File, Pos: d.Labels.KeyPos(k), Key: "labels." + k,
 				Msg:  fmt.Sprintf("--label %s=%s would change a label your organisation's defaults set to %q", k, labels[k], v),
 				Hint: "remove --label " + k})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(contexts)) {
+		if ref, ok := strings.CutPrefix(contexts[name], "docker-image://"); ok && !d.ImageAllowed(ref) {
+			errs = append(errs, &spec.Error{File: d.File, Pos: d.Policy.Images.Pos, Key: "policy.images",
+				Msg:  "--build-context " + name + "=docker-image://" + ref + " is not allowed: your organisation's policy.images does not allow that image",
+				Hint: "redirect to an image the policy allows, or remove --build-context " + name})
 		}
 	}
 	if d.Policy.LockImages.V && redirected != nil {

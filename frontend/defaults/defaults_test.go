@@ -178,24 +178,29 @@ func TestCheckBuild(t *testing.T) {
 	d := load(t, org+"  lockImages: true\n")
 	contexts := map[string]bool{}
 	redirected := func(ref string) bool { return contexts[ref] }
-	if err := d.CheckBuild(map[string]string{"VERSION": "1", "NPM_CONFIG_REGISTRY": "x"}, map[string]string{"com.example.owner": "platform", "extra": "1"}, redirected); err != nil {
+	if err := d.CheckBuild(map[string]string{"VERSION": "1", "NPM_CONFIG_REGISTRY": "x"}, map[string]string{"com.example.owner": "platform", "extra": "1"},
+		map[string]string{"node:26": "docker-image://registry.example.com/hub/node:26@" + digest, "src": "local:src"}, redirected); err != nil {
 		t.Fatalf("allowed request refused: %v", err)
 	}
-	err := d.CheckBuild(map[string]string{"GOPROXY": "direct"}, nil, redirected)
+	err := d.CheckBuild(map[string]string{"GOPROXY": "direct"}, nil, nil, redirected)
 	if err == nil || !strings.Contains(err.Error(), "--build-arg GOPROXY is not allowed") {
 		t.Errorf("locked arg: %v", err)
 	}
-	err = d.CheckBuild(nil, map[string]string{"com.example.owner": "me"}, redirected)
+	err = d.CheckBuild(nil, map[string]string{"com.example.owner": "me"}, nil, redirected)
 	if err == nil || !strings.Contains(err.Error(), "--label com.example.owner=me would change a label") {
 		t.Errorf("label: %v", err)
 	}
+	err = d.CheckBuild(nil, nil, map[string]string{"node:26": "docker-image://node:26"}, redirected)
+	if err == nil || !strings.Contains(err.Error(), "--build-context node:26=docker-image://node:26 is not allowed: your organisation's policy.images does not allow that image") {
+		t.Errorf("redirect outside the policy: %v", err)
+	}
 	contexts["golang:1.26"] = true
-	err = d.CheckBuild(nil, nil, redirected)
+	err = d.CheckBuild(nil, nil, nil, redirected)
 	if err == nil || !strings.Contains(err.Error(), "--build-context golang:1.26 is not allowed") {
 		t.Errorf("locked image: %v", err)
 	}
 	unlocked := load(t, org)
-	if err := unlocked.CheckBuild(nil, nil, redirected); err != nil {
+	if err := unlocked.CheckBuild(nil, nil, nil, redirected); err != nil {
 		t.Errorf("a redirect without lockImages was refused: %v", err)
 	}
 }
