@@ -2,7 +2,6 @@ package golang
 
 import (
 	"context"
-	"path"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -41,7 +40,7 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 	// A single module's only main package is what Plan picks unaided; in
 	// a workspace, Plan looks at the root alone, so go.main is needed.
 	if len(mains) == 1 && mod.Workspace == nil {
-		return []provider.App{{Dir: ".", Name: binaryName(mains[0], mod.Path)}}, members, nil
+		return []provider.App{{Dir: ".", Name: mod.execName(mains[0])}}, members, nil
 	}
 	var apps []provider.App
 	for _, m := range mains {
@@ -59,7 +58,7 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 		}
 		apps = append(apps, provider.App{
 			Dir:     strings.TrimPrefix(m, "./"),
-			Name:    binaryName(m, mod.Path),
+			Name:    mod.execName(m),
 			Keys:    []provider.Key{{Path: "go.main", Value: m}},
 			Exclude: exclude,
 		})
@@ -67,22 +66,12 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 	return apps, members, nil
 }
 
-// binaryName is the binary Plan names for a main package by default.
-func binaryName(main, module string) string {
-	switch {
-	case main != ".":
-		return path.Base(main)
-	case module != "":
-		return path.Base(module)
-	}
-	return "app"
-}
-
 // settingKeys are the Go settings' description keys.
 var settingKeys = map[string]string{
 	"go version":   "go.version",
 	"main package": "go.main",
 	"binary":       "go.binary",
+	"binaries":     "go.binaries",
 	"cgo":          "go.cgo",
 	"ldflags":      "go.ldflags",
 	"tags":         "go.tags",
