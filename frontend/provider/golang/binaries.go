@@ -225,7 +225,8 @@ func (r *resolver) checkMains(ctx context.Context, mains []written) []error {
 	for _, m := range mains {
 		name, err := packageIn(ctx, r.in.Context, dirOf(m.main))
 		if err != nil {
-			errs = append(errs, err)
+			// A link leading out of the context, an unreadable file.
+			errs = append(errs, r.Spec.Errorf(m.pos, m.key, "name a package directory inside the build context", err.Error()))
 			continue
 		}
 		if name == "main" {
@@ -237,8 +238,10 @@ func (r *resolver) checkMains(ctx context.Context, mains []written) []error {
 			}
 		}
 		hint := "name a directory whose .go files say `package main`"
-		if len(detected) > 0 {
-			hint = spec.Suggest(m.main, detected)
+		if near, ok := spec.Closest(m.main, detected); ok {
+			hint = "did you mean `" + near + "`?"
+		} else if len(detected) > 0 {
+			hint = "the main packages at the root and in cmd/* are " + strings.Join(detected, ", ")
 		}
 		msg := "no Go files in " + m.main
 		if name != "" {
