@@ -2,6 +2,8 @@ package golang
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -65,6 +67,32 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 	}
 	return apps, members, nil
 }
+
+// Combine describes the main packages Apps found as one image built by
+// one go build (go.binaries), at the context root; the first listed (the
+// root's, else the first of cmd/* by name) is the entrypoint.
+func (Provider) Combine(apps []provider.App) (provider.App, bool) {
+	if len(apps) < 2 {
+		return provider.App{}, false
+	}
+	var lines []string
+	for _, a := range apps {
+		main := "."
+		for _, k := range a.Keys {
+			if k.Path == "go.main" {
+				main = k.Value
+			}
+		}
+		if !plainPath.MatchString(main) {
+			main = strconv.Quote(main) // a YAML double-quoted string
+		}
+		lines = append(lines, "- main: "+main)
+	}
+	return provider.App{Dir: ".", Keys: []provider.Key{{Path: "go.binaries", Value: strings.Join(lines, "\n"), Block: true}}}, true
+}
+
+// plainPath is a path YAML reads as written, unquoted.
+var plainPath = regexp.MustCompile(`^[./A-Za-z0-9_-]+$`)
 
 // settingKeys are the Go settings' description keys.
 var settingKeys = map[string]string{

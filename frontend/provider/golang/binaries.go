@@ -151,7 +151,7 @@ func (r *resolver) resolveList(ctx context.Context) error {
 		names = append(names, b.name+" ("+b.main+")")
 	}
 	r.Set("binaries", strings.Join(names, ", "), r.At(list.Pos))
-	r.Set("entrypoint", "/app/"+bins[0].name, "the first of go.binaries")
+	r.Set("entrypoint", "/app/"+bins[0].name, "the first of go.binaries; the others run with --entrypoint /app/<binary>")
 	return nil
 }
 
