@@ -11,7 +11,7 @@ func (Provider) Docs() map[string]string {
 		"":                  "Go settings; every key is optional.",
 		"version":           "Go release of the builder image, e.g. \"1.26\" (default: go.mod's toolchain line, else its go line).",
 		"main":              "The main package to build, e.g. ./cmd/api (default: the only main package, at the root or in cmd/*).",
-		"binary":            "File name of the binary (default: the main package's directory name).",
+		"binary":            "File name of the binary (default: go build's name for the package: its directory's, the module's at the root).",
 		"binaries":          "Several main packages built into one image by one go build, e.g. [{main: ./cmd/api}, {main: ./cmd/worker}]; the first is the entrypoint, the others run with --entrypoint /app/<binary>. Replaces main and binary.",
 		"binaries[].main":   "The main package, e.g. ./cmd/worker.",
 		"binaries[].binary": "File name of the binary under /app (default: the go command's name for the package, its directory's).",
