@@ -113,6 +113,14 @@ func TestGoBinariesInOneImage(t *testing.T) {
 	case bytes.Equal(first[0].Layers[w1], second[0].Layers[w2]):
 		t.Error("editing cmd/worker left its layer as it was")
 	}
+
+	// A package that is not main, outside what detection transferred:
+	// the frontend fetches its .go files and says so at its line.
+	edit(t, filepath.Join(dir, "Dockerfile"), "    - main: ./cmd/worker", "    - main: ./internal/greet")
+	_, err := b.solve(t, c, build{dir: dir, attrs: attrs})
+	if want := "Dockerfile:7:13: go.binaries[1].main: ./internal/greet is package greet, not a main package"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
 }
 
 // go-multi in the eject-equivalence test: both binaries, both images.
