@@ -134,11 +134,7 @@ func (r *resolver) resolveList(ctx context.Context) error {
 		seenOut[b.out] = i
 		bins = append(bins, b)
 	}
-	if len(errs) == 0 {
-		for _, err := range r.checkMains(ctx, mains) {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, r.checkMains(ctx, mains)...)
 	if len(errs) > 0 {
 		return spec.Join(errs...)
 	}

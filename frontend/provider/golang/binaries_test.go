@@ -159,9 +159,10 @@ func TestBinariesErrors(t *testing.T) {
 	}
 
 	// every problem at once
-	desc := "go:\n  binaries:\n    - main: ./internal/x\n    - main: ./cmd/nope\n"
+	desc := "go:\n  binaries:\n    - main: ./internal/x\n    - main: ./cmd/nope\n    - {main: ./cmd/api, binary: x}\n"
 	_, _, err := planFor(t, desc, files)
-	for _, want := range []string{"Dockerfile:3:13: go.binaries[0].main: ./internal/x is package x", "Dockerfile:4:13: go.binaries[1].main: no Go files in ./cmd/nope"} {
+	for _, want := range []string{"Dockerfile:3:13: go.binaries[0].main: ./internal/x is package x", "Dockerfile:4:13: go.binaries[1].main: no Go files in ./cmd/nope",
+		"Dockerfile:5:33: go.binaries[2].binary: two binaries named x (also go.binaries[0])"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want %q", err, want)
 		}
