@@ -14,7 +14,7 @@ func (Provider) Docs() map[string]string {
 		"binary":            "File name of the binary (default: go build's name for the package: its directory's, the module's at the root).",
 		"binaries":          "Several main packages built into one image by one go build, e.g. [{main: ./cmd/api}, {main: ./cmd/worker}]; the first is the entrypoint, the others run with --entrypoint /app/<binary>. Replaces main and binary.",
 		"binaries[].main":   "The main package, e.g. ./cmd/worker.",
-		"binaries[].binary": "File name of the binary under /app (default: the go command's name for the package, its directory's).",
+		"binaries[].binary": "File name of the binary under /app (default: go build's name for the package: its directory's, the module's at the root).",
 		"ldflags":           "Linker flags, e.g. -s -w -X main.version=${VERSION} (default: -s -w, no symbol or DWARF tables; \"\" links with them).",
 		"tags":              "Build tags, e.g. [netgo].",
 		"cgo":               "Build with cgo on a glibc builder and base (default false; true when go.mod needs a cgo module).",
