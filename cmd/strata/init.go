@@ -20,6 +20,7 @@ func initCmd(args []string, out io.Writer) error {
 	frontend := fl.String("frontend", def, "frontend image the syntax lines name (default: $STRATA_FRONTEND, else the --defaults file's frontend, else "+repo.DefaultFrontend+")")
 	defaultsFlag(fl)
 	force := fl.Bool("force", false, "rewrite Strata descriptions and docker-bake.hcl that exist (never a hand-written Dockerfile)")
+	oneImage := fl.Bool("one-image", false, "build the main packages of a Go module into one image (go.binaries) instead of an image each")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -35,5 +36,5 @@ func initCmd(args []string, out io.Writer) error {
 	if org != nil && org.Frontend.Set && !flagSet(fl, "frontend") && os.Getenv("STRATA_FRONTEND") == "" {
 		*frontend = org.Frontend.V
 	}
-	return repo.Init(context.Background(), dir, repo.Options{Frontend: *frontend, Force: *force, Report: out, Display: dir})
+	return repo.Init(context.Background(), dir, repo.Options{Frontend: *frontend, Force: *force, OneImage: *oneImage, Report: out, Display: dir})
 }

@@ -26,7 +26,7 @@ const usage = `usage:
   strata plan [-f FILE] [--json] [DIR]                            show the resolved build plan and its lint findings
   strata dockerfile [-f FILE] [DIR]                               print the plan as a plain Dockerfile (eject)
   strata llb [-f FILE] [--platform OS/ARCH] [--target T] [DIR]    print the LLB, one op per line, as buildctl debug dump-llb
-  strata init [--frontend REF] [--force] [DIR]                    write a description beside every app in the repository and a docker-bake.hcl
+  strata init [--frontend REF] [--force] [--one-image] [DIR]      write a description beside every app in the repository and a docker-bake.hcl
   strata build [-f FILE] [--platform P] [--build-arg K=V] [--target T] [--secret …] [--ssh …]
                [--output …|-t NAME [--push]] [--cache-from …] [--cache-to …] [--progress MODE]
                [--call check|outline|targets] [--in-process] [DIR]

@@ -224,6 +224,19 @@ func TestInitWritesDescriptionsAndBakeFile(t *testing.T) {
 	if err := run([]string{"plan", dir}, &out); err != nil || !strings.Contains(out.String(), "binary        tool") {
 		t.Errorf("plan of the written description: %v\n%s", err, out.String())
 	}
+	// --one-image: two main packages, one description at the root.
+	multi := t.TempDir()
+	for name, data := range map[string]string{"go.mod": "module example.com/m\n\ngo 1.26\n", "cmd/a/main.go": "package main\n\nfunc main() {}\n", "cmd/b/main.go": "package main\n\nfunc main() {}\n"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(multi, name)), 0o755)
+		os.WriteFile(filepath.Join(multi, name), []byte(data), 0o644)
+	}
+	out.Reset()
+	if err := run([]string{"init", "--one-image", multi}, &out); err != nil || !strings.Contains(out.String(), "docker-bake.hcl: wrote 1 target") {
+		t.Errorf("--one-image: %v\n%s", err, out.String())
+	}
+	if desc, _ := os.ReadFile(filepath.Join(multi, "Dockerfile")); !strings.Contains(string(desc), "binaries:\n    - main: ./cmd/a\n    - main: ./cmd/b\n") {
+		t.Errorf("--one-image description:\n%s", desc)
+	}
 	if err := run([]string{"init", "a", "b"}, &out); err == nil || !strings.Contains(err.Error(), "init takes one directory") {
 		t.Errorf("two directories: %v", err)
 	}
