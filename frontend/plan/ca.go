@@ -20,8 +20,8 @@ const (
 // secret is there, the system bundle (Debian's or Red Hat's path) plus the
 // client's, pointed at by each tool's own setting: OpenSSL, Go, uv and
 // httpx (SSL_CERT_FILE), requests (poetry), pip, curl, git, and Node with
-// every package manager on it (NODE_EXTRA_CA_CERTS). apt is not among
-// them: Debian's mirrors are plain HTTP, signed by their keys.
+// every package manager on it (NODE_EXTRA_CA_CERTS). apt reads none of
+// these: its steps pass SSL_CERT_FILE as an option themselves.
 const CAPrelude = `if [ -s ` + CASecretPath + ` ]; then b=` + CABundleDir + `/bundle.pem; ` +
 	`cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt ` + CASecretPath + ` > $b 2>/dev/null; ` +
 	caExports

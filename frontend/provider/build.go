@@ -21,12 +21,14 @@ const (
 // image's docker-clean hook (which empties the archive cache after every
 // install) is set aside for this step only and put back, so the layer keeps
 // the image's own apt configuration; the lists stay on the cache mount and
-// never reach a layer.
+// never reach a layer. With a CA bundle (the ca secret or the
+// organisation's), apt trusts it for https sources: apt reads no
+// environment for that, so the bundle is passed as an option.
 const aptScript = `set -e
 clean=/etc/apt/apt.conf.d/docker-clean
 if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true %s
+apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} %s
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi`
 
 // AptStep installs Debian packages (`build.packages`, `run.packages`).
@@ -34,7 +36,7 @@ if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi`
 func AptStep(packages spec.Value[[]string]) plan.Step {
 	return plan.Step{
 		Name: "apt-get install " + strings.Join(packages.V, " "),
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Script: plan.Lit(strings.Replace(aptScript, "%s", strings.Join(packages.V, " "), 1)),
 			User:   "0:0",
 			Mounts: []plan.Mount{
@@ -42,7 +44,7 @@ func AptStep(packages spec.Value[[]string]) plan.Step {
 				{Type: plan.CacheMount, Target: "/var/lib/apt", CacheID: aptListsID, Sharing: plan.SharingLocked},
 				{Type: plan.TmpfsMount, Target: "/tmp"},
 			},
-		},
+		}),
 		Pos: packages.Pos,
 	}
 }
