@@ -44,7 +44,7 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	var platforms, buildArgs, secrets, ssh, outputs, tags, cacheFrom, cacheTo listFlag
 	var check bool
 	for _, name := range []string{"f", "file"} {
-		fl.StringVar(&file, name, "Dockerfile", "description file, relative to DIR unless absolute")
+		fl.StringVar(&file, name, "", "description file, relative to the current directory as with buildx (default: DIR/Dockerfile)")
 	}
 	for _, name := range []string{"o", "output"} {
 		fl.Var(&outputs, name, "type=image,name=…[,push=true] | type=registry,name=… | type=oci,dest=… | type=docker,dest=… | type=local,dest=… | DIR | -")
@@ -90,9 +90,10 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	default:
 		return c, fmt.Errorf("build takes one directory, not %q", dirs)
 	}
+	// As buildx: -f is relative to where the command runs, not to DIR.
 	c.File = file
-	if !filepath.IsAbs(file) {
-		c.File = filepath.Join(c.Dir, file)
+	if file == "" {
+		c.File = filepath.Join(c.Dir, "Dockerfile")
 	}
 	if check {
 		if c.Call != "" && c.Call != "check" {
