@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// scenarios are run in this order on one subject's fresh state: each is one
+// change since the build before it.
+var scenarios = []scenarioInfo{
+	{ID: "cold", Title: "cold (empty daemon)"},
+	{ID: "noop", Title: "no-op rebuild", Rebuild: true},
+	{ID: "edit", Title: "one source file edited", Rebuild: true},
+	{ID: "dep", Title: "one dependency added", Rebuild: true},
+	{ID: "arg-build", Title: "compile-time arg changed", Rebuild: true},
+	{ID: "arg-run", Title: "runtime-only arg changed", Rebuild: true},
+	{ID: "base", Title: "base image changed", Rebuild: true},
+	{ID: "cache-import", Title: "cache imported on an empty daemon", Rebuild: true},
+}
+
+// notMeasured are the scenarios of the benchmark's brief not built yet.
+var notMeasured = []string{
+	"a second platform added (`--platform linux/amd64,linux/arm64` after amd64 alone)",
+	"a 1 GB context (a large .git or node_modules next to the app)",
+	"examples/node-express and examples/python-fastapi",
+}
+
+// app is one example app with the edits the scenarios make to it.
+type app struct {
+	name        string
+	runtimeBase string            // the public name every subject's runtime stage starts from
+	defaultArgs map[string]string // the args' defaults, as the Dockerfiles declare them
+	buildArg    string            // read only at compile time
+	runArg      string            // read only by the runtime image's config
+	// prepare copies the example into dir as the benchmark builds it.
+	prepare func(e env, dir string) error
+	edit    func(dir string, run int) error
+	addDep  func(e env, dir string) error
+	// hostBuild is the floor's compile; hostScenario the scenarios it takes.
+	hostBuild    func(rs *runState, out string) *exec.Cmd
+	hostScenario map[string]bool
+	koConfig     string
+	koMain       string
+}
+
+// benchBase is the benchmark's own copy of the runtime base, which the
+// base-image scenario replaces with a new digest.
+func (a *app) benchBase(e env) string {
+	return e.registry + "/bench/" + path.Base(a.runtimeBase) + ":latest"
+}
+
+var goService = &app{
+	name:        "go-service",
+	runtimeBase: "gcr.io/distroless/static-debian12",
+	defaultArgs: map[string]string{"VERSION": "dev", "GIN_MODE": "release"},
+	buildArg:    "VERSION",
+	runArg:      "GIN_MODE",
+	prepare: func(e env, dir string) error {
+		if err := copyTree(filepath.Join(e.root, "examples", "go-service"), dir); err != nil {
+			return err
+		}
+		desc, err := os.ReadFile(filepath.Join(e.root, "hack", "bench", "testdata", "go-service", "Dockerfile.strata"))
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "Dockerfile"), desc, 0o644)
+	},
+	edit: func(dir string, run int) error {
+		src := fmt.Sprintf("// Package greet says hello.\npackage greet\n\n// Hello is the greeting the service answers with.\nfunc Hello() string { return \"hello from go-service, edit %d\" }\n", run)
+		return os.WriteFile(filepath.Join(dir, "internal", "greet", "greet.go"), []byte(src), 0o644)
+	},
+	// golang.org/x/sync, a small module with no dependencies that the
+	// repository's own go.sum already pins: its go.sum lines come from there.
+	addDep: func(e env, dir string) error {
+		const mod, ver = "golang.org/x/sync", "v0.23.0"
+		sums, err := goSumLines(filepath.Join(e.root, "go.sum"), mod, ver)
+		if err != nil {
+			return err
+		}
+		if err := appendFile(filepath.Join(dir, "go.mod"), "\nrequire "+mod+" "+ver+"\n"); err != nil {
+			return err
+		}
+		if err := appendFile(filepath.Join(dir, "go.sum"), sums); err != nil {
+			return err
+		}
+		main := filepath.Join(dir, "cmd", "api", "main.go")
+		dt, err := os.ReadFile(main)
+		if err != nil {
+			return err
+		}
+		imp := []byte("\t\"github.com/google/uuid\"\n")
+		if !bytes.Contains(dt, imp) {
+			return fmt.Errorf("%s: no uuid import to add the new one after", main)
+		}
+		dt = bytes.Replace(dt, imp, append(imp, []byte("\t_ \"golang.org/x/sync/errgroup\"\n")...), 1)
+		return os.WriteFile(main, dt, 0o644)
+	},
+	hostBuild: func(rs *runState, out string) *exec.Cmd {
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", "netgo",
+			"-ldflags", "-s -w -X main.version="+rs.arg("VERSION"), "-o", out, "./cmd/api")
+		cmd.Dir = rs.dir
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		return cmd
+	},
+	hostScenario: map[string]bool{"cold": true, "noop": true, "edit": true, "dep": true, "arg-build": true},
+	koConfig: `builds:
+- id: api
+  main: ./cmd/api
+  env: [CGO_ENABLED=0]
+  flags: [-tags, netgo]
+  ldflags: ["-s -w -X main.version={{.Env.VERSION}}"]
+`,
+	koMain: "./cmd/api",
+}
+
+// arg is a build arg's value in this run: the one set, else the default.
+func (rs *runState) arg(name string) string {
+	if v, ok := rs.args[name]; ok {
+		return v
+	}
+	return rs.app.defaultArgs[name]
+}
+
+// goSumLines are the two go.sum lines of mod@ver in file.
+func goSumLines(file, mod, ver string) (string, error) {
+	dt, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for _, l := range strings.Split(string(dt), "\n") {
+		if strings.HasPrefix(l, mod+" "+ver+" ") || strings.HasPrefix(l, mod+" "+ver+"/go.mod ") {
+			out.WriteString(l + "\n")
+		}
+	}
+	if strings.Count(out.String(), "\n") != 2 {
+		return "", fmt.Errorf("%s: want the two lines of %s %s", file, mod, ver)
+	}
+	return out.String(), nil
+}
+
+func appendFile(name, s string) error {
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// copyTree copies regular files and dirs from src into dst.
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		dt, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, dt, info.Mode().Perm())
+	})
+}
