@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"strings"
 )
 
 // scenarios are run in this order on one subject's fresh state: each is one
@@ -75,19 +74,10 @@ var goService = &app{
 		return os.WriteFile(filepath.Join(dir, "internal", "greet", "greet.go"), []byte(src), 0o644)
 	},
 	// golang.org/x/sync, a small module with no dependencies that the
-	// repository's own go.sum already pins: its go.sum lines come from there.
+	// repository's own go.mod also requires. `go get` (untimed, on the host)
+	// writes go.mod and go.sum as a developer's would: x/sync needs a newer
+	// go line than the example's, which go get raises.
 	addDep: func(e env, dir string) error {
-		const mod, ver = "golang.org/x/sync", "v0.23.0"
-		sums, err := goSumLines(filepath.Join(e.root, "go.sum"), mod, ver)
-		if err != nil {
-			return err
-		}
-		if err := appendFile(filepath.Join(dir, "go.mod"), "\nrequire "+mod+" "+ver+"\n"); err != nil {
-			return err
-		}
-		if err := appendFile(filepath.Join(dir, "go.sum"), sums); err != nil {
-			return err
-		}
 		main := filepath.Join(dir, "cmd", "api", "main.go")
 		dt, err := os.ReadFile(main)
 		if err != nil {
@@ -98,7 +88,16 @@ var goService = &app{
 			return fmt.Errorf("%s: no uuid import to add the new one after", main)
 		}
 		dt = bytes.Replace(dt, imp, append(imp, []byte("\t_ \"golang.org/x/sync/errgroup\"\n")...), 1)
-		return os.WriteFile(main, dt, 0o644)
+		if err := os.WriteFile(main, dt, 0o644); err != nil {
+			return err
+		}
+		get := exec.Command("go", "get", "golang.org/x/sync@v0.23.0")
+		get.Dir = dir
+		get.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		if out, err := get.CombinedOutput(); err != nil {
+			return fmt.Errorf("go get golang.org/x/sync: %w\n%s", err, out)
+		}
+		return nil
 	},
 	hostBuild: func(rs *runState, out string) *exec.Cmd {
 		cmd := exec.Command("go", "build", "-trimpath", "-tags", "netgo",
@@ -124,36 +123,6 @@ func (rs *runState) arg(name string) string {
 		return v
 	}
 	return rs.app.defaultArgs[name]
-}
-
-// goSumLines are the two go.sum lines of mod@ver in file.
-func goSumLines(file, mod, ver string) (string, error) {
-	dt, err := os.ReadFile(file)
-	if err != nil {
-		return "", err
-	}
-	var out strings.Builder
-	for _, l := range strings.Split(string(dt), "\n") {
-		if strings.HasPrefix(l, mod+" "+ver+" ") || strings.HasPrefix(l, mod+" "+ver+"/go.mod ") {
-			out.WriteString(l + "\n")
-		}
-	}
-	if strings.Count(out.String(), "\n") != 2 {
-		return "", fmt.Errorf("%s: want the two lines of %s %s", file, mod, ver)
-	}
-	return out.String(), nil
-}
-
-func appendFile(name, s string) error {
-	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(s); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // copyTree copies regular files and dirs from src into dst.

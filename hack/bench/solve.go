@@ -28,6 +28,7 @@ type solveOpt struct {
 // vertex is what the status stream said about one vertex.
 type vertex struct {
 	name             string
+	source           bool // no inputs: an image, the local context
 	started          *time.Time
 	completed        bool
 	ran              bool // one uncached completion: it ran (it is reported cached again on export)
@@ -62,6 +63,7 @@ func solve(ctx context.Context, c *client.Client, o solveOpt, verbose io.Writer)
 					order = append(order, v.Digest)
 				}
 				x.name = v.Name
+				x.source = len(v.Inputs) == 0
 				if v.Started != nil && (x.started == nil || v.Started.Before(*x.started)) {
 					t := *v.Started
 					x.started = &t
@@ -117,16 +119,24 @@ func solve(ctx context.Context, c *client.Client, o solveOpt, verbose io.Writer)
 		return measure{}, nil, fmt.Errorf("%w%s", err, failed.String())
 	}
 	m := measure{Wall: wall}
-	var firstStep *time.Time
+	var firstGraph *time.Time
 	for _, d := range order {
 		x := vertices[d]
 		for _, n := range x.transferredBytes {
 			m.SentBytes += n
 		}
+		own := frontendsOwn(x.name)
+		step := !own && !x.source
 		if verbose != nil {
-			fmt.Fprintf(verbose, "    %s ran=%v step=%v %s\n", when(x.started, start), x.ran, isStep(x.name), x.name)
+			fmt.Fprintf(verbose, "    %s ran=%-5v own=%-5v step=%-5v %s\n", when(x.started, start), x.ran, own, step, x.name)
 		}
-		if !isStep(x.name) || !x.completed {
+		if own {
+			continue
+		}
+		if x.started != nil && (firstGraph == nil || x.started.Before(*firstGraph)) {
+			firstGraph = x.started
+		}
+		if !step || !x.completed {
 			continue
 		}
 		if x.ran {
@@ -134,12 +144,9 @@ func solve(ctx context.Context, c *client.Client, o solveOpt, verbose io.Writer)
 		} else {
 			m.StepsCached++
 		}
-		if x.started != nil && (firstStep == nil || x.started.Before(*firstStep)) {
-			firstStep = x.started
-		}
 	}
-	if firstStep != nil {
-		m.Frontend = firstStep.Sub(start)
+	if firstGraph != nil {
+		m.Frontend = firstGraph.Sub(start)
 	}
 	var exp map[string]string
 	if resp != nil {
@@ -148,15 +155,19 @@ func solve(ctx context.Context, c *client.Client, o solveOpt, verbose io.Writer)
 	return m, exp, nil
 }
 
-// isStep tells build steps from the frontends' own work: reading the
-// Dockerfile and context, resolving image configs, pulling the frontend.
-func isStep(name string) bool {
-	for _, p := range []string{"[internal]", "resolve image config", "[auth]", "load build definition", "load metadata", "load .dockerignore"} {
+// frontendsOwn tells the frontends' own work — reading the Dockerfile and
+// the files detection looks at, resolving image configs, pulling the
+// frontend image — from the vertices of the build graph they return.
+// Steps are the graph's vertices that have inputs: sources (base images,
+// the context) are pulled or read, not built, and BuildKit reports them
+// as run on every build.
+func frontendsOwn(name string) bool {
+	for _, p := range []string{"[internal] load build definition", "[internal] load .dockerignore", "[internal] load files for detection", "resolve image config", "[auth]"} {
 		if strings.HasPrefix(name, p) {
-			return false
+			return true
 		}
 	}
-	return !strings.Contains(name, "/strata:")
+	return strings.Contains(name, "load metadata for") || strings.Contains(name, "/strata:")
 }
 
 func when(t *time.Time, start time.Time) string {

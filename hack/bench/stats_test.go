@@ -62,3 +62,28 @@ func TestSummarise(t *testing.T) {
 		t.Errorf("no runs gave %+v", empty)
 	}
 }
+
+// The frontends' own vertices (what they read and resolve before returning
+// the graph) are told from the graph's, by the names BuildKit and Strata
+// give them.
+func TestFrontendsOwn(t *testing.T) {
+	for name, want := range map[string]bool{
+		"[internal] load build definition from Dockerfile":                                        true,
+		"[internal] load .dockerignore":                                                           true,
+		"[internal] load files for detection":                                                     true,
+		"resolve image config for docker-image://localhost:5000/strata:dev":                       true,
+		"docker-image://localhost:5000/strata:dev@sha256:e384":                                    true,
+		"[internal] load metadata for docker.io/library/golang:1.26":                              true,
+		"[context gcr.io/distroless/static-debian12] load metadata for localhost:5000/bench/x":    true,
+		"[internal] load build context go.mod go.sum":                                             false,
+		"[internal] load build context":                                                           false,
+		"[base] golang:1.26":                                                                      false,
+		"[deps 1/1] go mod download":                                                              false,
+		"[build 3/4] RUN --mount=type=bind,source=go.mod,target=go.mod go mod download":           false,
+		"[context gcr.io/distroless/static-debian12] localhost:5000/bench/static-debian12:latest": false,
+	} {
+		if got := frontendsOwn(name); got != want {
+			t.Errorf("frontendsOwn(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
