@@ -56,7 +56,11 @@ func (s *koSubject) build(ctx context.Context, rs *runState) (measure, error) {
 	if rs.currentScenario == "arg-run" {
 		return measure{}, errNA{"ko sets no image environment from build input"}
 	}
-	cmd := exec.CommandContext(ctx, s.bin, "build", "--bare", "--insecure-registry", "--platform=linux/amd64",
+	platforms := "linux/amd64"
+	if rs.platforms != "" {
+		platforms = rs.platforms
+	}
+	cmd := exec.CommandContext(ctx, s.bin, "build", "--bare", "--insecure-registry", "--platform="+platforms,
 		"--sbom=none", "--image-user=65532:65532", rs.app.koMain)
 	cmd.Dir = rs.dir
 	cmd.Env = append(os.Environ(), goCacheEnv(s.cache)...)

@@ -88,7 +88,7 @@ func run(runs int, quick, provisional bool, onlySubjects, onlyScenarios []string
 	koBin, koErr := installKo(ctx, e)
 	a := goService
 	all := []subject{
-		&bkSubject{id: "naive", title: "naive Dockerfile", note: "hack/bench/testdata/go-service/Dockerfile.naive", dockerfile: staticDockerfile("Dockerfile.naive"), builtin: true},
+		&bkSubject{id: "naive", title: "naive Dockerfile", note: "hack/bench/testdata/go-service/Dockerfile.naive", dockerfile: staticDockerfile("Dockerfile.naive"), builtin: true, targetBuilder: true},
 		&bkSubject{id: "expert", title: "expert Dockerfile", note: "hack/bench/testdata/go-service/Dockerfile.expert, built-in frontend", dockerfile: staticDockerfile("Dockerfile.expert"), builtin: true},
 		&bkSubject{id: "strata", title: "Strata", note: "hack/bench/testdata/go-service/Dockerfile.strata, through localhost:5000/strata:dev", dockerfile: descriptionDockerfile},
 		&bkSubject{id: "ejected", title: "Strata ejected", note: "`strata dockerfile` of the same description, built-in frontend", dockerfile: ejectedDockerfile, builtin: true},
@@ -133,6 +133,7 @@ func run(runs int, quick, provisional bool, onlySubjects, onlyScenarios []string
 // subjects so a busy spell of the machine spreads over all of them.
 func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scenarioInfo, runs int, verbose bool) (appResult, error) {
 	ar := appResult{App: a.name, Scenarios: scen}
+	began := time.Now()
 	got := map[string]map[string][]measure{}
 	notes := map[string]map[string]string{}
 	sizes := map[string]int64{}
@@ -146,10 +147,10 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 			if err := ctx.Err(); err != nil {
 				return ar, err
 			}
-			fmt.Fprintf(os.Stderr, "bench: %s run %d/%d: %s\n", a.name, i, runs, id)
+			fmt.Fprintf(os.Stderr, "bench +%4.0fs: %s run %d/%d: %s\n", time.Since(began).Seconds(), a.name, i, runs, id)
 			err := runSequence(ctx, e, a, s, scen, i, verbose, func(sc string, m measure) {
 				got[id][sc] = append(got[id][sc], m)
-				fmt.Fprintf(os.Stderr, "bench:   %-14s %-8s %7.2fs  steps %d/%d  sent %s\n", sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, fmtBytes(m.SentBytes))
+				fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  sent %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, fmtBytes(m.SentBytes))
 			}, func(sc, note string) {
 				notes[id][sc] = note
 			}, func(n int64) {
@@ -206,6 +207,7 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 		}
 		rs.currentScenario = sc.ID
 		var m measure
+		err = nil
 		switch sc.ID {
 		case "edit":
 			err = a.edit(rs.dir, run)
@@ -217,6 +219,8 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 			rs.args[a.runArg] = "debug"
 		case "base":
 			err = pushBase(ctx, e, a.runtimeBase, a.benchBase(e), fmt.Sprintf("run %d %s changed %d", run, s.info().ID, time.Now().UnixNano()))
+		case "platform":
+			rs.platforms = bothPlatforms
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.ID, err)

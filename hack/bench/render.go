@@ -140,7 +140,7 @@ func fmtBytes(n int64) string {
 }
 
 func writeDetails(w *strings.Builder, a appResult) {
-	w.WriteString("\nSteps executed / cached, bytes sent from the client, and the frontend phase (solve start to the first build step) of the median run:\n\n| scenario |")
+	w.WriteString("\nSteps executed / cached, bytes sent from the client, and the frontend phase (solve start to the first vertex of the build graph) of the median run:\n\n| scenario |")
 	var shown []subjectInfo
 	for _, s := range a.Subjects {
 		if hasSteps(a, s.ID) {

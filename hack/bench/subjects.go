@@ -21,13 +21,14 @@ func (e errNA) Error() string { return e.note }
 // runState is one run of one subject through every scenario: a fresh copy
 // of the app, the build args set so far, and the subject's own state.
 type runState struct {
-	env     env
-	app     *app
-	run     int
-	dir     string // the build context, edited by the scenarios
-	scratch string // the subject's own files for this run
-	args    map[string]string
-	verbose bool
+	env       env
+	app       *app
+	run       int
+	dir       string // the build context, edited by the scenarios
+	scratch   string // the subject's own files for this run
+	args      map[string]string
+	verbose   bool
+	platforms string // empty: the daemon's own
 	// currentScenario is the scenario being built, for subjects that
 	// take part in only some.
 	currentScenario string
@@ -55,8 +56,11 @@ type bkSubject struct {
 	// dockerfile writes the Dockerfile to build into dir.
 	dockerfile func(rs *runState, dir string) error
 	builtin    bool // keep dockerfile.v0 from following a syntax line
-	d          *daemon
-	dfDir      string
+	// targetBuilder: the builder stage runs on the target platform, so a
+	// second platform needs emulation, which this machine does not have.
+	targetBuilder bool
+	d             *daemon
+	dfDir         string
 }
 
 func (s *bkSubject) info() subjectInfo { return subjectInfo{ID: s.id, Title: s.title, Note: s.note} }
@@ -83,6 +87,9 @@ func (s *bkSubject) opt(rs *runState) solveOpt {
 	if s.builtin {
 		attrs["cmdline"] = "strata-bench"
 	}
+	if rs.platforms != "" {
+		attrs["platform"] = rs.platforms
+	}
 	for k, v := range rs.args {
 		attrs["build-arg:"+k] = v
 	}
@@ -90,6 +97,9 @@ func (s *bkSubject) opt(rs *runState) solveOpt {
 }
 
 func (s *bkSubject) build(ctx context.Context, rs *runState) (measure, error) {
+	if rs.platforms != "" && s.targetBuilder {
+		return measure{}, errNA{"its builder runs on the target platform, and this machine has no emulation for arm64"}
+	}
 	m, _, err := solve(ctx, s.d.c, s.opt(rs), rs.verboseOut())
 	return m, err
 }
@@ -198,7 +208,7 @@ func (s *hostSubject) begin(ctx context.Context, rs *runState) error {
 
 func (s *hostSubject) build(ctx context.Context, rs *runState) (measure, error) {
 	if !rs.app.hostScenario[rs.currentScenario] {
-		return measure{}, errNA{"no image, so nothing for this change to reach"}
+		return measure{}, errNA{"no image: the floor is the compile alone"}
 	}
 	start := time.Now()
 	cmd := rs.app.hostBuild(rs, filepath.Join(rs.scratch, "out"))
