@@ -300,7 +300,8 @@ func svgPlot(a appResult) []byte {
 	)
 	n := len(a.Subjects)
 	groupW := float64(n)*barW + gap
-	width := left + float64(len(scen))*groupW + 20
+	// wide enough for the bars, the legend (one row) and the title
+	width := math.Max(left+float64(len(scen))*groupW+20, math.Max(left+float64(n)*150+20, 640))
 	height := top + plotH + 90
 	y := func(s float64) float64 {
 		s = math.Max(s, math.Pow(10, dLo))
@@ -311,7 +312,7 @@ func svgPlot(a appResult) []byte {
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%.0f" y="18" font-size="14">%s: rebuild wall time, seconds (log scale; bar = median, whisker = min–max)</text>`+"\n", left, html.EscapeString(a.App))
 	for i, s := range a.Subjects {
-		x := left + float64(i)*110
+		x := left + float64(i)*150
 		fmt.Fprintf(&b, `<rect x="%.0f" y="30" width="10" height="10" fill="%s"/><text x="%.0f" y="39">%s</text>`+"\n", x, palette[i%len(palette)], x+14, html.EscapeString(s.Title))
 	}
 	for d := dLo; d <= dHi; d++ {
