@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"strings"
 )
 
 // scenarios are run in this order on one subject's fresh state: each is one
@@ -29,7 +30,7 @@ const bothPlatforms = "linux/amd64,linux/arm64"
 // notMeasured are the scenarios of the benchmark's brief not built yet.
 var notMeasured = []string{
 	"a 1 GB context (a large .git or node_modules next to the app)",
-	"examples/node-express and examples/python-fastapi",
+	"examples/python-fastapi",
 }
 
 // app is one example app with the edits the scenarios make to it.
@@ -43,35 +44,36 @@ type app struct {
 	prepare func(e env, dir string) error
 	edit    func(dir string, run int) error
 	addDep  func(e env, dir string) error
-	// hostBuild is the floor's compile; hostScenario the scenarios it takes.
+	// basePlatforms are those of the runtime base stand-in; a second
+	// platform is measured only where it has arm64.
+	basePlatforms string
+	// hostBuild is the floor's compile, hostEnv its caches under dir;
+	// hostScenario the scenarios it takes.
 	hostBuild    func(rs *runState, out string) *exec.Cmd
+	hostEnv      func(dir string) []string
 	hostScenario map[string]bool
-	koConfig     string
-	koMain       string
+	// ko builds Go apps only.
+	ko       bool
+	koConfig string
+	koMain   string
 }
 
 // benchBase is the benchmark's own copy of the runtime base, which the
 // base-image scenario replaces with a new digest.
 func (a *app) benchBase(e env) string {
-	return e.registry + "/bench/" + path.Base(a.runtimeBase) + ":latest"
+	return e.registry + "/bench/" + strings.ReplaceAll(path.Base(a.runtimeBase), ":", "-") + ":latest"
 }
 
+var apps = []*app{goService, nodeExpress}
+
 var goService = &app{
-	name:        "go-service",
-	runtimeBase: "gcr.io/distroless/static-debian12",
-	defaultArgs: map[string]string{"VERSION": "dev", "GIN_MODE": "release"},
-	buildArg:    "VERSION",
-	runArg:      "GIN_MODE",
-	prepare: func(e env, dir string) error {
-		if err := copyTree(filepath.Join(e.root, "examples", "go-service"), dir); err != nil {
-			return err
-		}
-		desc, err := os.ReadFile(filepath.Join(e.root, "hack", "bench", "testdata", "go-service", "Dockerfile.strata"))
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, "Dockerfile"), desc, 0o644)
-	},
+	name:          "go-service",
+	runtimeBase:   "gcr.io/distroless/static-debian12",
+	defaultArgs:   map[string]string{"VERSION": "dev", "GIN_MODE": "release"},
+	buildArg:      "VERSION",
+	runArg:        "GIN_MODE",
+	basePlatforms: bothPlatforms,
+	prepare:       prepareExample("go-service"),
 	edit: func(dir string, run int) error {
 		src := fmt.Sprintf("// Package greet says hello.\npackage greet\n\n// Hello is the greeting the service answers with.\nfunc Hello() string { return \"hello from go-service, edit %d\" }\n", run)
 		return os.WriteFile(filepath.Join(dir, "internal", "greet", "greet.go"), []byte(src), 0o644)
@@ -109,7 +111,11 @@ var goService = &app{
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		return cmd
 	},
+	hostEnv: func(dir string) []string {
+		return []string{"GOCACHE=" + filepath.Join(dir, "build"), "GOMODCACHE=" + filepath.Join(dir, "mod"), "GOFLAGS=-modcacherw"}
+	},
 	hostScenario: map[string]bool{"cold": true, "noop": true, "edit": true, "dep": true, "arg-build": true},
+	ko:           true,
 	koConfig: `builds:
 - id: api
   main: ./cmd/api
@@ -118,6 +124,62 @@ var goService = &app{
   ldflags: ["-s -w -X main.version={{.Env.VERSION}}"]
 `,
 	koMain: "./cmd/api",
+}
+
+var nodeExpress = &app{
+	name:          "node-express",
+	runtimeBase:   "node:26-slim",
+	defaultArgs:   map[string]string{"LOG_LEVEL": "info"},
+	runArg:        "LOG_LEVEL",
+	basePlatforms: "linux/amd64", // the node stand-ins are amd64 only
+	prepare:       prepareExample("node-express"),
+	edit: func(dir string, run int) error {
+		src := fmt.Sprintf("export function greeting(): string {\n  return \"hello from node-express, edit %d\";\n}\n", run)
+		return os.WriteFile(filepath.Join(dir, "src", "greet.ts"), []byte(src), 0o644)
+	},
+	// dotenv: small, no dependencies, its own types. npm writes
+	// package.json and the lockfile (untimed, on the host).
+	addDep: func(e env, dir string) error {
+		server := filepath.Join(dir, "src", "server.ts")
+		dt, err := os.ReadFile(server)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(server, append([]byte("import \"dotenv/config\";\n"), dt...), 0o644); err != nil {
+			return err
+		}
+		cmd := exec.Command("npm", "install", "--package-lock-only", "--no-audit", "--no-fund", "dotenv@16.4.7")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("npm install dotenv: %w\n%s", err, out)
+		}
+		return nil
+	},
+	// npm ci when the lockfile is newer than the install, then tsc.
+	hostBuild: func(rs *runState, out string) *exec.Cmd {
+		cmd := exec.Command("sh", "-c", "[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --prefer-offline --loglevel=error; npm run build --silent")
+		cmd.Dir = rs.dir
+		return cmd
+	},
+	hostEnv: func(dir string) []string {
+		return []string{"npm_config_cache=" + filepath.Join(dir, "npm"), "npm_config_update_notifier=false"}
+	},
+	hostScenario: map[string]bool{"cold": true, "noop": true, "edit": true, "dep": true},
+}
+
+// prepareExample copies examples/NAME with the benchmark's description,
+// hack/bench/testdata/NAME/Dockerfile.strata, as its Dockerfile.
+func prepareExample(name string) func(e env, dir string) error {
+	return func(e env, dir string) error {
+		if err := copyTree(filepath.Join(e.root, "examples", name), dir); err != nil {
+			return err
+		}
+		desc, err := os.ReadFile(filepath.Join(e.root, "hack", "bench", "testdata", name, "Dockerfile.strata"))
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "Dockerfile"), desc, 0o644)
+	}
 }
 
 // arg is a build arg's value in this run: the one set, else the default.

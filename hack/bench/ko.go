@@ -63,7 +63,7 @@ func (s *koSubject) build(ctx context.Context, rs *runState) (measure, error) {
 	cmd := exec.CommandContext(ctx, s.bin, "build", "--bare", "--insecure-registry", "--platform="+platforms,
 		"--sbom=none", "--image-user=65532:65532", rs.app.koMain)
 	cmd.Dir = rs.dir
-	cmd.Env = append(os.Environ(), goCacheEnv(s.cache)...)
+	cmd.Env = append(os.Environ(), rs.app.hostEnv(s.cache)...)
 	cmd.Env = append(cmd.Env, "KO_DOCKER_REPO="+s.repo, "KO_DEFAULTBASEIMAGE="+rs.app.benchBase(rs.env))
 	for k, v := range rs.app.defaultArgs {
 		if rs.args[k] != "" {

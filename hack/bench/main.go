@@ -36,6 +36,7 @@ func main() {
 		quick       = flag.Bool("quick", false, "one run per cell, for development")
 		runs        = flag.Int("runs", 3, "runs per cell (the median is reported)")
 		provisional = flag.Bool("provisional", false, "mark the figures provisional (a busy machine)")
+		appsF       = flag.String("apps", "", "comma-separated example apps (go-service,node-express); default all")
 		subjectsF   = flag.String("subjects", "", "comma-separated subjects (naive,expert,strata,ejected,ko,host); default all")
 		scenariosF  = flag.String("scenarios", "", "comma-separated scenarios; default all (cold is always built first)")
 		out         = flag.String("out", "", "docs directory to write (default: the repository's docs/)")
@@ -46,7 +47,7 @@ func main() {
 	if *quick {
 		*runs = 1
 	}
-	if err := run(*runs, *quick, *provisional, split(*subjectsF), split(*scenariosF), *out, *noWrite, *verbose); err != nil {
+	if err := run(*runs, *quick, *provisional, split(*appsF), split(*subjectsF), split(*scenariosF), *out, *noWrite, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -59,7 +60,7 @@ func split(s string) []string {
 	return strings.Split(s, ",")
 }
 
-func run(runs int, quick, provisional bool, onlySubjects, onlyScenarios []string, out string, noWrite, verbose bool) error {
+func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenarios []string, out string, noWrite, verbose bool) error {
 	e := env{root: os.Getenv("STRATA_ROOT"), run: os.Getenv("STRATA_RUN"), cache: os.Getenv("STRATA_CACHE"),
 		registry: os.Getenv("STRATA_REGISTRY"), bedAddr: os.Getenv("STRATA_BUILDKIT_ADDR")}
 	if e.root == "" || e.run == "" || e.registry == "" || e.bedAddr == "" || e.cache == "" {
@@ -86,25 +87,8 @@ func run(runs int, quick, provisional bool, onlySubjects, onlyScenarios []string
 	}
 
 	koBin, koErr := installKo(ctx, e)
-	a := goService
-	all := []subject{
-		&bkSubject{id: "naive", title: "naive Dockerfile", note: "hack/bench/testdata/go-service/Dockerfile.naive", dockerfile: staticDockerfile("Dockerfile.naive"), builtin: true, targetBuilder: true},
-		&bkSubject{id: "expert", title: "expert Dockerfile", note: "hack/bench/testdata/go-service/Dockerfile.expert, built-in frontend", dockerfile: staticDockerfile("Dockerfile.expert"), builtin: true},
-		&bkSubject{id: "strata", title: "Strata", note: "hack/bench/testdata/go-service/Dockerfile.strata, through localhost:5000/strata:dev", dockerfile: descriptionDockerfile},
-		&bkSubject{id: "ejected", title: "Strata ejected", note: "`strata dockerfile` of the same description, built-in frontend", dockerfile: ejectedDockerfile, builtin: true},
-	}
-	if koErr == nil {
-		all = append(all, &koSubject{bin: koBin})
-	} else {
+	if koErr != nil {
 		fmt.Fprintln(os.Stderr, "bench: ko cannot take part:", koErr)
-		all = append(all, &absentSubject{subjectInfo{ID: "ko", Title: "ko", Note: "not measured: " + firstLine(koErr.Error())}})
-	}
-	all = append(all, &hostSubject{})
-	var subjects []subject
-	for _, s := range all {
-		if onlySubjects == nil || slices.Contains(onlySubjects, s.info().ID) {
-			subjects = append(subjects, s)
-		}
 	}
 	var scen []scenarioInfo
 	for _, s := range scenarios {
@@ -112,13 +96,31 @@ func run(runs int, quick, provisional bool, onlySubjects, onlyScenarios []string
 			scen = append(scen, s)
 		}
 	}
-
 	res := results{Generated: time.Now(), Machine: machine(), Provisional: provisional, Quick: quick, Runs: runs, NotMeasured: notMeasured}
-	ar, err := runApp(ctx, e, a, subjects, scen, runs, verbose)
-	res.Apps = append(res.Apps, ar)
-	for _, l := range ratioLines(ar) {
-		fmt.Println(l)
+	var errs []error
+	for _, a := range apps {
+		if onlyApps != nil && !slices.Contains(onlyApps, a.name) {
+			continue
+		}
+		var subjects []subject
+		for _, s := range subjectsOf(a, koBin, koErr) {
+			if onlySubjects == nil || slices.Contains(onlySubjects, s.info().ID) {
+				subjects = append(subjects, s)
+			}
+		}
+		ar, err := runApp(ctx, e, a, subjects, scen, runs, verbose)
+		res.Apps = append(res.Apps, ar)
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
 	}
+	for _, ar := range res.Apps {
+		for _, l := range ratioLines(ar) {
+			fmt.Println(l)
+		}
+	}
+	err = errors.Join(errs...)
 	if noWrite {
 		fmt.Print(markdown(res))
 		return err
@@ -127,6 +129,25 @@ func run(runs int, quick, provisional bool, onlySubjects, onlyScenarios []string
 		return errors.Join(err, werr)
 	}
 	return err
+}
+
+// subjectsOf are the ways of building app a.
+func subjectsOf(a *app, koBin string, koErr error) []subject {
+	td := "hack/bench/testdata/" + a.name + "/"
+	out := []subject{
+		&bkSubject{id: "naive", title: "naive Dockerfile", note: td + "Dockerfile.naive", dockerfile: staticDockerfile("Dockerfile.naive"), builtin: true, targetBuilder: true},
+		&bkSubject{id: "expert", title: "expert Dockerfile", note: td + "Dockerfile.expert, built-in frontend", dockerfile: staticDockerfile("Dockerfile.expert"), builtin: true},
+		&bkSubject{id: "strata", title: "Strata", note: td + "Dockerfile.strata, through localhost:5000/strata:dev", dockerfile: descriptionDockerfile},
+		&bkSubject{id: "ejected", title: "Strata ejected", note: "`strata dockerfile` of the same description, built-in frontend", dockerfile: ejectedDockerfile, builtin: true},
+	}
+	switch {
+	case !a.ko:
+	case koErr != nil:
+		out = append(out, &absentSubject{subjectInfo{ID: "ko", Title: "ko", Note: "not measured: " + firstLine(koErr.Error())}})
+	default:
+		out = append(out, &koSubject{bin: koBin})
+	}
+	return append(out, &hostSubject{})
 }
 
 // runApp runs every subject through the scenarios, runs times, interleaving
@@ -191,7 +212,7 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 		return err
 	}
 	// each run starts from the base's first digest; the base scenario pushes another
-	if err := pushBase(ctx, e, a.runtimeBase, a.benchBase(e), fmt.Sprintf("run %d %s first", run, s.info().ID)); err != nil {
+	if err := pushBase(ctx, e, a.runtimeBase, a.benchBase(e), a.basePlatforms, fmt.Sprintf("run %d %s first", run, s.info().ID)); err != nil {
 		return err
 	}
 	if err := s.begin(ctx, rs); err != nil {
@@ -206,6 +227,10 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 			continue
 		}
 		rs.currentScenario = sc.ID
+		if why := a.cannot(sc.ID); why != "" {
+			note(sc.ID, why)
+			continue
+		}
 		var m measure
 		err = nil
 		switch sc.ID {
@@ -218,7 +243,7 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 		case "arg-run":
 			rs.args[a.runArg] = "debug"
 		case "base":
-			err = pushBase(ctx, e, a.runtimeBase, a.benchBase(e), fmt.Sprintf("run %d %s changed %d", run, s.info().ID, time.Now().UnixNano()))
+			err = pushBase(ctx, e, a.runtimeBase, a.benchBase(e), a.basePlatforms, fmt.Sprintf("run %d %s changed %d", run, s.info().ID, time.Now().UnixNano()))
 		case "platform":
 			rs.platforms = bothPlatforms
 		}
@@ -253,6 +278,19 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 		}
 	}
 	return nil
+}
+
+// cannot says why no subject of the app takes a scenario, or "".
+func (a *app) cannot(scenario string) string {
+	switch {
+	case scenario == "arg-build" && a.buildArg == "":
+		return "the app reads no build arg at compile time"
+	case scenario == "arg-run" && a.runArg == "":
+		return "the app reads no build arg at run time"
+	case scenario == "platform" && !strings.Contains(a.basePlatforms, "arm64"):
+		return "the runtime base stand-in is built for amd64 only"
+	}
+	return ""
 }
 
 // absentSubject stands for a tool that cannot run here: every cell says why.

@@ -55,9 +55,9 @@ func manifestBytes(ctx context.Context, registry, repo, ref string) (int64, erro
 
 // pushBase pushes a copy of the runtime base stand-in with one extra file
 // under the benchmark's own tag: a new stamp gives the base a new digest.
-// It builds on the bed's daemon, which already holds the stand-in, for both
-// platforms the platform scenario builds.
-func pushBase(ctx context.Context, e env, from, to, stamp string) error {
+// It builds on the bed's daemon, which already holds the stand-in, for the
+// stand-in's platforms.
+func pushBase(ctx context.Context, e env, from, to, platforms, stamp string) error {
 	dir, err := os.MkdirTemp(e.scratch, "base-")
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func pushBase(ctx context.Context, e env, from, to, stamp string) error {
 	defer c.Close()
 	_, _, err = solve(ctx, c, solveOpt{
 		context: dir, dockerfile: dir,
-		attrs: map[string]string{"platform": bothPlatforms},
+		attrs: map[string]string{"platform": platforms},
 		exports: []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{
 			"name": to, "push": "true", "registry.insecure": "true",
 		}}},

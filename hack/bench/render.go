@@ -215,9 +215,24 @@ func writeSlower(w *strings.Builder, a appResult) {
 }
 
 func writeNotes(w *strings.Builder, a appResult) {
-	var notes []string
+	// a note every subject shares for a scenario is said once
+	type key struct{ scenario, note string }
+	count := map[key]int{}
 	for _, c := range a.Cells {
 		if c.Note != "" {
+			count[key{c.Scenario, c.Note}]++
+		}
+	}
+	var notes []string
+	said := map[key]bool{}
+	for _, c := range a.Cells {
+		k := key{c.Scenario, c.Note}
+		switch {
+		case c.Note == "" || said[k]:
+		case count[k] == len(a.Subjects) && len(a.Subjects) > 1:
+			notes = append(notes, fmt.Sprintf("every subject, %s: %s", scenarioTitle(a, c.Scenario), c.Note))
+			said[k] = true
+		default:
 			notes = append(notes, fmt.Sprintf("%s, %s: %s", title(a, c.Subject), scenarioTitle(a, c.Scenario), c.Note))
 		}
 	}

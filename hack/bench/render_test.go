@@ -20,6 +20,7 @@ func sample() results {
 		return summarise(subject, scenario, ms)
 	}
 	na := cell{Subject: "ko", Scenario: "arg-run", Note: "ko sets no image environment"}
+	noArg := func(subject string) cell { return cell{Subject: subject, Scenario: "arg-build", Note: "no build arg"} }
 	return results{
 		Generated: time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC), Machine: "2 cores, Test CPU", Provisional: true, Runs: 3,
 		NotMeasured: []string{"a second platform added"},
@@ -31,13 +32,13 @@ func sample() results {
 				{ID: "strata", Title: "Strata & co"},
 				{ID: "ko", Title: "ko", Note: "host go build"},
 			},
-			Scenarios: []scenarioInfo{{ID: "cold", Title: "cold"}, {ID: "edit", Title: "edit", Rebuild: true}, {ID: "arg-run", Title: "runtime arg", Rebuild: true}},
+			Scenarios: []scenarioInfo{{ID: "cold", Title: "cold"}, {ID: "edit", Title: "edit", Rebuild: true}, {ID: "arg-run", Title: "runtime arg", Rebuild: true}, {ID: "arg-build", Title: "build arg", Rebuild: true}},
 			Cells: []cell{
 				c("naive", "cold", 30, 32, 31), c("expert", "cold", 20, 21, 22), c("strata", "cold", 25, 24, 26),
 				c("naive", "edit", 20, 21, 19), c("expert", "edit", 1, 1.2, 0.8), c("strata", "edit", 0.5, 0.6, 0.4),
 				c("ko", "edit", 0.9),
 				c("naive", "arg-run", 1), c("expert", "arg-run", 0.2), c("strata", "arg-run", 0.3),
-				na,
+				na, noArg("naive"), noArg("expert"), noArg("strata"), noArg("ko"),
 			},
 		}},
 	}
@@ -55,7 +56,7 @@ func TestMarkdown(t *testing.T) {
 		"| edit | 20.0 (19.0–21.0) | 1.0 (0.80–1.2) | 0.50 (0.40–0.60) | 0.90 | ×0.50 | ×40 |",
 		"- cold: Strata 25.0 s, expert 21.0 s (+4.0 s, ×1.19)",
 		"- runtime arg: Strata 0.30 s, expert 0.20 s (+0.10 s, ×1.50)",
-		"- ko, runtime arg: ko sets no image environment",
+		"- ko, runtime arg: ko sets no image environment\n- every subject, build arg: no build arg\n",
 		"| naive Dockerfile | 2.6 MB |  |",
 		"2 / 5 · 1.5 kB · 0.00 s",
 		"Not yet measured:\n\n- a second platform added\n",

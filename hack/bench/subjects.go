@@ -198,7 +198,7 @@ type hostSubject struct {
 }
 
 func (s *hostSubject) info() subjectInfo {
-	return subjectInfo{ID: "host", Title: "host go build (floor)", Note: "no image: the compile alone, with the host's Go and warm caches of its own"}
+	return subjectInfo{ID: "host", Title: "host build (floor)", Note: "no image: the compile alone on the host (Go: `go build`; Node: `npm ci` when the lockfile changed, then `npm run build`), with warm caches of its own"}
 }
 
 func (s *hostSubject) begin(ctx context.Context, rs *runState) error {
@@ -212,15 +212,14 @@ func (s *hostSubject) build(ctx context.Context, rs *runState) (measure, error) 
 	}
 	start := time.Now()
 	cmd := rs.app.hostBuild(rs, filepath.Join(rs.scratch, "out"))
-	cmd.Env = append(os.Environ(), goCacheEnv(s.cache)...)
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, rs.app.hostEnv(s.cache)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return measure{}, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out)
 	}
 	return noFigures(time.Since(start)), nil
-}
-
-func goCacheEnv(dir string) []string {
-	return []string{"GOCACHE=" + filepath.Join(dir, "build"), "GOMODCACHE=" + filepath.Join(dir, "mod"), "GOFLAGS=-modcacherw"}
 }
 
 func (s *hostSubject) fromCache(context.Context, *runState) (measure, error) {
