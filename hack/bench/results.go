@@ -37,7 +37,8 @@ type scenarioInfo struct {
 }
 
 // cell is one subject in one scenario. Steps and bytes are those of the
-// median run; -1 means the subject has no such figure (ko, the host).
+// median run; -1 means the cell has no such figure (ko, the host, a cell
+// not measured).
 type cell struct {
 	Subject     string    `json:"subject"`
 	Scenario    string    `json:"scenario"`
@@ -71,6 +72,7 @@ func noFigures(wall time.Duration) measure {
 func summarise(subject, scenario string, runs []measure) cell {
 	c := cell{Subject: subject, Scenario: scenario}
 	if len(runs) == 0 {
+		c.StepsRun, c.StepsCached, c.SentBytes = -1, -1, -1
 		return c
 	}
 	walls := make([]time.Duration, len(runs))

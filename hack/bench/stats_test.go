@@ -58,7 +58,7 @@ func TestSummarise(t *testing.T) {
 	if len(c.RunsS) != 3 || c.RunsS[0] != 9 {
 		t.Errorf("runs %v, want every run in order", c.RunsS)
 	}
-	if empty := summarise("ko", "cold", nil); len(empty.RunsS) != 0 || empty.MedianS != 0 {
+	if empty := summarise("ko", "cold", nil); len(empty.RunsS) != 0 || empty.MedianS != 0 || empty.StepsRun != -1 || empty.SentBytes != -1 {
 		t.Errorf("no runs gave %+v", empty)
 	}
 }
