@@ -42,8 +42,16 @@ func main() {
 		out         = flag.String("out", "", "docs directory to write (default: the repository's docs/)")
 		noWrite     = flag.Bool("no-write", false, "print the table instead of writing docs/")
 		verbose     = flag.Bool("v", false, "print every vertex of every build")
+		render      = flag.String("render", "", "rewrite docs/ from this results.json (no builds)")
 	)
 	flag.Parse()
+	if *render != "" {
+		if err := rerender(*render, *out); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *quick {
 		*runs = 1
 	}
@@ -327,6 +335,22 @@ func machine() string {
 	return fmt.Sprintf("%d cores, %s, Linux %s", runtime.NumCPU(), model, strings.TrimSpace(string(kernel)))
 }
 
+// rerender writes docs/ again from a results.json, for a change of layout.
+func rerender(file, docs string) error {
+	dt, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var r results
+	if err := json.Unmarshal(dt, &r); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if docs == "" {
+		docs = filepath.Join(filepath.Dir(file), "..")
+	}
+	return write(docs, r)
+}
+
 // write splices the table into benchmarks.md and writes the JSON and SVG.
 func write(docs string, r results) error {
 	if err := os.MkdirAll(filepath.Join(docs, "bench"), 0o755); err != nil {
@@ -340,11 +364,7 @@ func write(docs string, r results) error {
 		return err
 	}
 	for i, a := range r.Apps {
-		name := "rebuilds.svg"
-		if i > 0 {
-			name = "rebuilds-" + a.App + ".svg"
-		}
-		if err := os.WriteFile(filepath.Join(docs, "bench", name), svgPlot(a), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(docs, "bench", svgName(i, a.App)), svgPlot(a), 0o644); err != nil {
 			return err
 		}
 	}

@@ -47,8 +47,8 @@ func markdown(r results) string {
 	}
 	fmt.Fprintf(&w, "Generated %s on %s; %s. Each cell: median of %d run(s)%s, wall time in seconds (min–max).\n",
 		r.Generated.UTC().Format("2006-01-02 15:04 MST"), r.Machine, status, r.Runs, quickNote(r.Quick))
-	for _, a := range r.Apps {
-		fmt.Fprintf(&w, "\n### %s\n\n", a.App)
+	for i, a := range r.Apps {
+		fmt.Fprintf(&w, "\n### %s\n\n![%s: rebuild wall times](bench/%s)\n\n", a.App, a.App, svgName(i, a.App))
 		writeTimes(&w, a)
 		writeDetails(&w, a)
 		writeSizes(&w, a)
@@ -62,6 +62,15 @@ func markdown(r results) string {
 		}
 	}
 	return w.String()
+}
+
+// svgName is the plot's file under docs/bench: rebuilds.svg for the first
+// app, rebuilds-APP.svg for the others.
+func svgName(i int, app string) string {
+	if i == 0 {
+		return "rebuilds.svg"
+	}
+	return "rebuilds-" + app + ".svg"
 }
 
 func quickNote(q bool) string {
@@ -317,7 +326,7 @@ func svgPlot(a appResult) []byte {
 	groupW := float64(n)*barW + gap
 	// wide enough for the bars, the legend (one row) and the title
 	width := math.Max(left+float64(len(scen))*groupW+20, math.Max(left+float64(n)*150+20, 640))
-	height := top + plotH + 90
+	height := top + plotH + 150 // room for the slanted scenario names
 	y := func(s float64) float64 {
 		s = math.Max(s, math.Pow(10, dLo))
 		return top + plotH - (math.Log10(s)-dLo)/(dHi-dLo)*plotH

@@ -49,6 +49,7 @@ func TestMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"Generated 2026-12-02 06:00 UTC on 2 cores, Test CPU; **provisional**",
 		"median of 3 run(s)",
+		"### go-service\n\n![go-service: rebuild wall times](bench/rebuilds.svg)\n",
 		"| scenario | naive Dockerfile | expert Dockerfile | Strata & co | ko | Strata ÷ expert | naive ÷ Strata |",
 		// cold: Strata 25 / expert 21; naive 31 / Strata 25
 		"| cold | 31.0 (30.0–32.0) | 21.0 (20.0–22.0) | 25.0 (24.0–26.0) | — | ×1.19 | ×1.24 |",
