@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
-# Figures on the real test bed: cold build on an empty daemon, rebuild after a
-# source edit, rebuild with nothing changed, and the runtime image's size.
-# Brings the test bed up (and down unless KEEP_UP=1) like test.sh.
+# The side-by-side rebuild benchmark (hack/bench) on a test bed that is
+# already up (KEEP_UP=1 bash hack/test.sh, or hack/up.sh + images.sh): pushes
+# this tree's frontend image, then builds the example apps with a naive
+# Dockerfile, an expert one, Strata, Strata's ejected Dockerfile, ko and the
+# host's go build, and writes docs/benchmarks.md (generated section),
+# docs/bench/results.json and docs/bench/rebuilds.svg. Flags go to the
+# program: bash hack/bench.sh --quick, bash hack/bench.sh --provisional.
+# On a shared bed, hold its lock for the whole run (flock LOCKFILE bash hack/bench.sh).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$STRATA_ROOT"
 
-bash hack/install.sh
-[[ ${KEEP_UP:-0} == 1 ]] || trap 'bash hack/down.sh' EXIT
-bash hack/up.sh
-bash hack/images.sh
-bash hack/frontend.sh
-
-log "description → LLB (no daemon)"
-go test ./llb -run '^$' -bench . -benchmem
-log "builds on the test bed"
-go test -tags integration ./integration -run '^$' -bench 'ColdBuild|ImageSize' -benchtime 1x
-go test -tags integration ./integration -run '^$' -bench 'Rebuild' -benchtime 5x
+[[ -S $STRATA_BUILDKIT_SOCK ]] || die "the test bed is not up (no $STRATA_BUILDKIT_SOCK): KEEP_UP=1 bash hack/test.sh, or hack/up.sh and hack/images.sh"
+PLATFORMS=${PLATFORMS:-linux/amd64} bash hack/frontend.sh
+go run ./hack/bench "$@"

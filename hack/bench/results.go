@@ -1,0 +1,123 @@
+package main
+
+import (
+	"time"
+)
+
+// results is one run of the benchmark, as docs/bench/results.json holds it
+// and the Markdown table and SVG plot show it.
+type results struct {
+	Generated   time.Time   `json:"generated"`
+	Machine     string      `json:"machine"`
+	Provisional bool        `json:"provisional"`
+	Quick       bool        `json:"quick"`
+	Runs        int         `json:"runs"` // runs per cell
+	Apps        []appResult `json:"apps"`
+	NotMeasured []string    `json:"not_measured"`
+}
+
+type appResult struct {
+	App       string         `json:"app"`
+	Subjects  []subjectInfo  `json:"subjects"`
+	Scenarios []scenarioInfo `json:"scenarios"`
+	Cells     []cell         `json:"cells"`
+}
+
+type subjectInfo struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	ImageBytes int64  `json:"image_bytes,omitempty"` // compressed layers of the runtime image
+	Note       string `json:"note,omitempty"`
+}
+
+type scenarioInfo struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Rebuild bool   `json:"rebuild"` // plotted in rebuilds.svg
+}
+
+// cell is one subject in one scenario. Steps and bytes are those of the
+// median run; -1 means the cell has no such figure (ko, the host, a cell
+// not measured).
+type cell struct {
+	Subject     string    `json:"subject"`
+	Scenario    string    `json:"scenario"`
+	RunsS       []float64 `json:"runs_s,omitempty"`
+	MedianS     float64   `json:"median_s,omitempty"`
+	MinS        float64   `json:"min_s,omitempty"`
+	MaxS        float64   `json:"max_s,omitempty"`
+	StepsRun    int       `json:"steps_run"`
+	StepsCached int       `json:"steps_cached"`
+	SentBytes   int64     `json:"sent_bytes"`
+	FrontendS   float64   `json:"frontend_s,omitempty"` // solve start to the first build step
+	Note        string    `json:"note,omitempty"`       // why the cell was not measured
+}
+
+// measure is what one build said about itself.
+type measure struct {
+	Wall        time.Duration
+	StepsRun    int
+	StepsCached int
+	SentBytes   int64
+	Frontend    time.Duration
+}
+
+// noFigures is a measure from a tool without a solve status stream.
+func noFigures(wall time.Duration) measure {
+	return measure{Wall: wall, StepsRun: -1, StepsCached: -1, SentBytes: -1}
+}
+
+// summarise turns the runs of one cell into its figures: the spread of the
+// wall times, and the other figures of the median run.
+func summarise(subject, scenario string, runs []measure) cell {
+	c := cell{Subject: subject, Scenario: scenario}
+	if len(runs) == 0 {
+		c.StepsRun, c.StepsCached, c.SentBytes = -1, -1, -1
+		return c
+	}
+	walls := make([]time.Duration, len(runs))
+	for i, m := range runs {
+		walls[i] = m.Wall
+		c.RunsS = append(c.RunsS, seconds(m.Wall))
+	}
+	s := spreadOf(walls)
+	c.MedianS, c.MinS, c.MaxS = seconds(s.Median), seconds(s.Min), seconds(s.Max)
+	mid := runs[0]
+	for _, m := range runs {
+		if absDur(m.Wall-s.Median) < absDur(mid.Wall-s.Median) {
+			mid = m
+		}
+	}
+	c.StepsRun, c.StepsCached, c.SentBytes = mid.StepsRun, mid.StepsCached, mid.SentBytes
+	c.FrontendS = seconds(mid.Frontend)
+	return c
+}
+
+func seconds(d time.Duration) float64 {
+	return float64(d.Round(time.Millisecond)) / float64(time.Second)
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// cell finds one subject's cell in a scenario, or nil.
+func (a appResult) cell(subject, scenario string) *cell {
+	for i := range a.Cells {
+		if a.Cells[i].Subject == subject && a.Cells[i].Scenario == scenario {
+			return &a.Cells[i]
+		}
+	}
+	return nil
+}
+
+// median is a cell's median wall time, zero when it was not measured.
+func (a appResult) median(subject, scenario string) time.Duration {
+	if c := a.cell(subject, scenario); c != nil {
+		return time.Duration(c.MedianS * float64(time.Second))
+	}
+	return 0
+}
