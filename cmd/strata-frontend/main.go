@@ -13,6 +13,7 @@ import (
 	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
 
 	"github.com/strata-build/strata/frontend/builder"
+	"github.com/strata-build/strata/internal/privdrop"
 	"github.com/strata-build/strata/internal/version"
 )
 
@@ -22,6 +23,11 @@ func main() {
 	if *showVersion {
 		fmt.Println("strata-frontend", version.Version)
 		os.Exit(0)
+	}
+	// BuildKit runs a frontend as root, whatever its image's USER says.
+	if err := privdrop.ToNonroot(); err != nil {
+		bklog.L.Errorf("fatal error: giving up root: %v", err)
+		os.Exit(1)
 	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), builder.Build); err != nil {
 		bklog.L.Errorf("fatal error: %+v", err)
