@@ -28,4 +28,7 @@ COPY --link --from=build /out/strata-frontend /bin/strata-frontend
 COPY --link --from=defaults /defaults.yam[l] /etc/strata/
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+# BuildKit ignores USER for a gateway frontend: the binary drops to this
+# user itself; the line says so to anything else that runs the image.
+USER 65532:65532
 ENTRYPOINT ["/bin/strata-frontend"]

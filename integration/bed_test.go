@@ -89,6 +89,8 @@ type build struct {
 	cacheTo  []client.CacheOptionsEntry
 	cacheFrm []client.CacheOptionsEntry
 	session  []session.Attachable
+	ctx      context.Context           // cancels the solve; a 10-minute limit when nil
+	watch    func(*client.SolveStatus) // sees every status update as it arrives
 }
 
 // report is what the solve status stream said about each vertex, by name:
@@ -99,6 +101,8 @@ type report struct {
 	warnings    []string
 	logs        map[string]string // what each vertex printed
 	failed      []string          // the vertices that failed, by name
+	// when each vertex that ran started and completed (of its last run)
+	started, completed map[string]time.Time
 }
 
 // failures is what the failed vertices printed, for a test's message.
@@ -155,15 +159,25 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 		}
 	}
 	ch := make(chan *client.SolveStatus)
-	got := report{ran: map[string]bool{}, transferred: map[string]int64{}, logs: map[string]string{}}
+	got := report{ran: map[string]bool{}, transferred: map[string]int64{}, logs: map[string]string{},
+		started: map[string]time.Time{}, completed: map[string]time.Time{}}
 	names := map[digest.Digest]string{}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for st := range ch {
+			if bu.watch != nil {
+				bu.watch(st)
+			}
 			for _, v := range st.Vertexes {
 				names[v.Digest] = v.Name
+				if v.Started != nil && !v.Cached {
+					got.started[v.Name] = *v.Started
+				}
+				if v.Completed != nil && !v.Cached {
+					got.completed[v.Name] = *v.Completed
+				}
 				// A vertex that ran is reported again as cached when the
 				// result is exported: one uncached completion means it ran.
 				if v.Completed != nil {
@@ -191,7 +205,11 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 	for k, v := range bu.attrs {
 		attrs[k] = v
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	parent := bu.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
 	defer cancel()
 	_, err = c.Solve(ctx, nil, client.SolveOpt{
 		Frontend:      "dockerfile.v0",

@@ -3,10 +3,8 @@
 package integration
 
 import (
-	"archive/tar"
 	"bytes"
 	"debug/elf"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,8 +14,6 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
-	"github.com/moby/buildkit/session"
-	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/moby/buildkit/solver/errdefs"
 
 	"github.com/strata-build/strata/internal/imagerun"
@@ -407,36 +403,6 @@ func TestCallTargetsAndOutline(t *testing.T) {
 	msg, err = command(t, dir, "docker", "buildx", "build", "--call", "outline,format=json", ".")
 	if err != nil || !strings.Contains(msg, `"ID": "strata/go/mod"`) {
 		t.Errorf("--call outline,format=json: %v\n%s", err, msg)
-	}
-}
-
-// A --secret id=netrc reaches the steps that fetch modules and never lands
-// in a layer, even of the builder target.
-func TestNetrcSecretStaysOutOfLayers(t *testing.T) {
-	b := testBed(t)
-	dir := b.example(t, "go-service")
-	const secret = "machine private.example login strata password s3cret-never-in-a-layer"
-	img := b.images(t, b.client(t), build{
-		dir:     dir,
-		attrs:   map[string]string{"target": "build"},
-		session: []session.Attachable{secretsprovider.FromMap(map[string][]byte{"netrc": []byte(secret)})},
-	})[0]
-	found := 0
-	err := img.Entries(func(h *tar.Header, r io.Reader) error {
-		dt, _ := io.ReadAll(r)
-		if bytes.Contains(dt, []byte("s3cret-never-in-a-layer")) {
-			t.Errorf("the secret is in %s", h.Name)
-		}
-		if strings.HasSuffix(h.Name, "usr/local/bin/api") {
-			found++
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if found != 1 {
-		t.Errorf("the build target holds the binary %d times", found)
 	}
 }
 

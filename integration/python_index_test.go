@@ -67,19 +67,40 @@ func TestPythonPrivateIndex(t *testing.T) {
 	withURL := map[string]string{"build-arg:PIP_EXTRA_INDEX_URL": ix.withCredentials()}
 	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, attrs: withURL})
 	checkPrivateInstall(t, ix, img, want)
-	noSecret(t, pass, tarPath, cache)
+	// BuildKit records every build arg in the provenance attestation: the
+	// credentials of an index URL given as one are there (and only there).
+	onlyInProvenance(t, tarPath, pass)
+	noSecret(t, pass, cache)
 	// The builder image holds the install step in its history, by name.
 	bimg, btar, _ := b.exportedBuild(t, c, build{dir: dir, attrs: map[string]string{"build-arg:PIP_EXTRA_INDEX_URL": ix.withCredentials(), "target": "build"}})
 	if !slices.ContainsFunc(bimg.Config.History, func(h ocispecs.History) bool { return h.CreatedBy == "RUN "+install+" # strata" }) {
 		t.Errorf("the builder's history has no entry for %q: %+v", install, bimg.Config.History)
 	}
-	noSecret(t, pass, btar)
+	onlyInProvenance(t, btar, pass)
 
 	// Credentials in a netrc secret, the index URL bare.
 	netrc := []session.Attachable{secretsprovider.FromMap(map[string][]byte{
 		"netrc": []byte("machine " + ix.host + " login strata password " + pass + "\n"),
 	})}
 	img, tarPath, cache = b.exportedBuild(t, c, build{dir: dir, attrs: bareURL, session: netrc})
+	checkPrivateInstall(t, ix, img, want)
+	noSecret(t, pass, tarPath, cache)
+
+	// Credentials in a pip.conf secret (--secret id=pipconf), no arg given.
+	// With a wrong password first: pip fails in the install and prints
+	// neither password.
+	pipconf := func(p string) []session.Attachable {
+		return []session.Attachable{secretsprovider.FromMap(map[string][]byte{
+			"pipconf": []byte("[global]\nextra-index-url = " + strings.Replace(ix.url, "http://", "http://strata:"+p+"@", 1) + "\n"),
+		})}
+	}
+	wrong := "wr0ng-" + run
+	v, err = b.solve(t, c, build{dir: dir, session: pipconf(wrong)})
+	if _, refused := ix.seen(); !slices.Contains(refused, "/simple/strata-private-greeting/") {
+		t.Errorf("with a wrong password in pip.conf the index refused %q", refused)
+	}
+	failedWithout(t, v, err, install, wrong, pass)
+	img, tarPath, cache = b.exportedBuild(t, c, build{dir: dir, session: pipconf(pass)})
 	checkPrivateInstall(t, ix, img, want)
 	noSecret(t, pass, tarPath, cache)
 
@@ -96,21 +117,8 @@ func TestPythonPrivateIndex(t *testing.T) {
 	}
 	img, tarPath, cache = b.exportedBuild(t, c, ej)
 	checkPrivateInstall(t, ix, img, want)
-	noSecret(t, pass, tarPath, cache)
-}
-
-// exportedBuild builds into an OCI tarball and a local cache export (every
-// intermediate result, mode=max), and returns the image and both paths.
-func (b bed) exportedBuild(t testing.TB, c *client.Client, bu build) (imagerun.Image, string, string) {
-	t.Helper()
-	tmp := t.TempDir()
-	tarPath, cache := filepath.Join(tmp, "image.tar"), filepath.Join(tmp, "cache")
-	bu.exports = ociExport(tarPath)
-	bu.cacheTo = []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": cache, "mode": "max"}}}
-	if v, err := b.solve(t, c, bu); err != nil {
-		t.Fatalf("%v\n%s", err, v.failures())
-	}
-	return readOCI(t, tarPath)[0], tarPath, cache
+	onlyInProvenance(t, tarPath, pass)
+	noSecret(t, pass, cache)
 }
 
 // checkPrivateInstall: the image runs the app with the private package,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/strata-build/strata/frontend/builder"
 	"github.com/strata-build/strata/frontend/defaults"
+	"github.com/strata-build/strata/internal/privdrop"
 	"github.com/strata-build/strata/internal/version"
 )
 
@@ -24,8 +25,14 @@ func main() {
 		fmt.Println("strata-frontend", version.Version)
 		os.Exit(0)
 	}
-	// A published image may carry its organisation's defaults.
+	// A published image may carry its organisation's defaults: read
+	// before root is given up, whatever mode the file was copied with.
 	org, orgErr := builder.ReadDefaults(defaults.Path)
+	// BuildKit runs a frontend as root, whatever its image's USER says.
+	if err := privdrop.ToNonroot(); err != nil {
+		bklog.L.Errorf("fatal error: giving up root: %v", err)
+		os.Exit(1)
+	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), builder.WithDefaults(org, orgErr)); err != nil {
 		bklog.L.Errorf("fatal error: %+v", err)
 		os.Exit(1)

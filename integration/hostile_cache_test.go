@@ -1,0 +1,165 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+)
+
+// A build cancelled by its client in the middle of npm ci (seen from the
+// progress stream: the install has started and printed its first fetch)
+// leaves nothing behind that spoils the next build of the same app: it
+// completes, and the image answers.
+func TestCancelledInstallLeavesNextBuildCorrect(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "node-express")
+	markRun(t, dir) // an install new to the daemon, so it runs
+	const install = "[deps 2/2] npm ci"
+	attrs := map[string]string{"build-arg:NPM_CONFIG_LOGLEVEL": "http"}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	names := map[string]string{}
+	cancelledAt := ""
+	v, err := b.solve(t, c, build{dir: dir, attrs: attrs, ctx: ctx, watch: func(st *client.SolveStatus) {
+		for _, vx := range st.Vertexes {
+			names[vx.Digest.String()] = vx.Name
+		}
+		for _, l := range st.Logs {
+			if name := names[l.Vertex.String()]; cancelledAt == "" && strings.Contains(name, install) && strings.Contains(string(l.Data), "http fetch") {
+				cancelledAt = strings.TrimSpace(string(l.Data))
+				cancel()
+			}
+		}
+	}})
+	if cancelledAt == "" {
+		t.Fatalf("the build ended before npm ci fetched anything (err %v)", err)
+	}
+	t.Logf("cancelled at %q", cancelledAt)
+	if err == nil {
+		t.Fatal("the cancelled build succeeded")
+	}
+	for name := range v.completed {
+		if strings.Contains(name, install) && !slices.Contains(v.failed, name) {
+			t.Fatalf("%s completed before the cancel reached it: the test cancelled nothing", name)
+		}
+	}
+
+	imgs, r := b.imagesAndReport(t, c, build{dir: dir, attrs: attrs})
+	if r.cached(t, install) {
+		t.Errorf("%s of the cancelled build was taken from cache", install)
+	}
+	checkNodeExpress(t, imgs[0], "hello from node-express")
+}
+
+// Files in Strata's cache mounts truncated behind its back (through
+// BuildKit itself: a Dockerfile RUN with a cache mount of the same id) do
+// not poison the next build: Go's module zips and its build cache's
+// outputs, in a namespace of this test's own (BUILDKIT_CACHE_MOUNT_NS), so
+// the rest of the test bed keeps its caches. (npm's cache with truncated
+// content fails npm ci with EINTEGRITY: not promised yet.)
+func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
+	b := testBed(t)
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	cases := []struct {
+		example string
+		caches  map[string]string // cache id → what to truncate in it (find arguments)
+		// deps makes the install new to the daemon (a cache mount's id is
+		// no part of a step's cache key), source the app's answer
+		deps, source func(t *testing.T, dir, tag string)
+		steps        []string // what must run again after the corruption
+		check        func(t *testing.T, dir string, c *client.Client, attrs map[string]string)
+	}{
+		{
+			example: "go-service",
+			caches: map[string]string{
+				"strata/go/mod":   `/c/cache/download -type f -name *.zip`,
+				"strata/go/build": `/c -type f -name *-d`,
+			},
+			deps: func(t *testing.T, dir, tag string) {
+				edit(t, filepath.Join(dir, "go.mod"), "module", "// "+tag+"\nmodule")
+			},
+			source: func(t *testing.T, dir, tag string) {
+				edit(t, filepath.Join(dir, "internal", "greet", "greet.go"), "hello from", "hello "+tag+" from")
+			},
+			steps: []string{"go mod download", "go build ./cmd/api"},
+			check: func(t *testing.T, dir string, c *client.Client, attrs map[string]string) {
+				img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
+				addr := freeAddr(t)
+				ctr := runImage(t, img, "ADDR="+addr)
+				if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello "+run+" from go-service") {
+					t.Errorf("GET / = %q", got)
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.example, func(t *testing.T) {
+			t.Parallel()
+			c := b.client(t)
+			ns := "strata-it-corrupt-" + tc.example + "-" + run
+			attrs := map[string]string{"build-arg:BUILDKIT_CACHE_MOUNT_NS": ns}
+			dir := b.example(t, tc.example)
+			tc.deps(t, dir, "first-"+run)
+			if v, err := b.solve(t, c, build{dir: dir, attrs: attrs}); err != nil {
+				t.Fatalf("the first build: %v\n%s", err, v.failures())
+			}
+			for id, what := range tc.caches {
+				if n := b.truncateInCache(t, c, ns, id, what); n == 0 {
+					t.Fatalf("no file to truncate in %s/%s", ns, id)
+				}
+			}
+			tc.deps(t, dir, run)
+			tc.source(t, dir, run)
+			v, err := b.solve(t, c, build{dir: dir, attrs: attrs})
+			if err != nil {
+				t.Fatalf("the build after the corruption: %v\n%s", err, v.failures())
+			}
+			for _, s := range tc.steps {
+				if v.cached(t, s) {
+					t.Errorf("%s did not run again after the corruption", s)
+				}
+			}
+			tc.check(t, dir, c, attrs)
+		})
+	}
+}
+
+// truncateInCache empties the files `find <what>` lists in Strata's cache
+// mount with the given id and namespace, by a Dockerfile build on the same
+// daemon, and returns how many it emptied. The Dockerfile frontend makes a
+// cache id <namespace>/<id>, as Strata does when a namespace is set (and
+// /<id> when none is).
+func (b bed) truncateInCache(t *testing.T, c *client.Client, ns, id, what string) int {
+	t.Helper()
+	dir := t.TempDir()
+	find := "find " + regexp.MustCompile(`([()*])`).ReplaceAllString(what, `\$1`)
+	script := fmt.Sprintf("n=$(%s | wc -l); %s -exec truncate -s 0 {} +; echo truncated $n files # %d", find, find, time.Now().UnixNano())
+	df := "FROM " + b.registry + "/library/debian:bookworm-slim\nRUN --mount=type=cache,id=" + id + ",target=/c " + script + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"build-arg:BUILDKIT_CACHE_MOUNT_NS": ns}})
+	if err != nil {
+		t.Fatalf("truncating in %s: %v\n%s", id, err, v.failures())
+	}
+	m := regexp.MustCompile(`truncated (\d+) files`).FindStringSubmatch(v.log(t, "truncate -s 0"))
+	if m == nil {
+		t.Fatalf("the truncating step printed %q", v.log(t, "truncate -s 0"))
+	}
+	n, _ := strconv.Atoi(m[1])
+	t.Logf("truncated %d files in %s/%s", n, ns, id)
+	return n
+}
