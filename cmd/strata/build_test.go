@@ -102,6 +102,10 @@ func TestBuildFlagsToSolveOpt(t *testing.T) {
 			[]string{"--push", "-o", "type=image,name=reg.example/y,oci-mediatypes=true", goService},
 			solveView{Frontend: "dockerfile.v0", Attrs: df, Locals: locals, Exports: []export{
 				{Type: "image", Attrs: map[string]string{"name": "reg.example/y", "push": "true", "oci-mediatypes": "true"}}}}},
+		{"type=cacheonly exports nothing but the caches, as with buildx",
+			[]string{"--output", "type=cacheonly", "-t", "app:dev", "--cache-to", "type=registry,ref=reg.example/cache:main,mode=max", goService},
+			solveView{Frontend: "dockerfile.v0", Attrs: df, Locals: locals,
+				CacheTo: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": "reg.example/cache:main", "mode": "max"}}}}},
 		{"-t alone keeps the image in the daemon",
 			[]string{"-t", "app:dev", goService},
 			solveView{Frontend: "dockerfile.v0", Attrs: df, Locals: locals, Exports: []export{

@@ -3,6 +3,7 @@
 // Dockerfile, `strata llb` prints its LLB, `strata build` builds through a
 // BuildKit daemon without the docker CLI, `strata init` adopts Strata
 // across a repository (a description per app and a docker-bake.hcl),
+// `strata cache prune` deletes old registry cache tags,
 // `strata schema` prints the description's JSON Schema for editors,
 // `strata version` the release.
 package main
@@ -31,6 +32,8 @@ const usage = `usage:
                [--output …|-t NAME [--push]] [--cache-from …] [--cache-to …] [--progress MODE]
                [--call check|outline|targets] [--in-process] [DIR]
                                                                   build through BuildKit ($BUILDKIT_HOST) as buildx does
+  strata cache prune [--keep N] [--keep-branch B]... [--dry-run] REPOSITORY
+                                                                  delete old registry cache tags (<repo>:cache-<branch>)
   strata defaults check FILE                                      check an organisation defaults file (hack/publish.sh bakes it into the image)
   strata schema                                                   print the description's JSON Schema
   strata version                                                  print the version
@@ -64,6 +67,8 @@ func run(args []string, out io.Writer) error {
 		return initCmd(args[1:], out)
 	case "build":
 		return buildCmd(args[1:], out)
+	case "cache":
+		return cacheCmd(args[1:], out)
 	case "defaults":
 		return defaultsCmd(args[1:], out)
 	case "schema":

@@ -200,12 +200,23 @@ func (c Config) checkDescription() error {
 // pushing them, as buildx reads them.
 func (c Config) exports() ([]client.ExportEntry, error) {
 	var out []client.ExportEntry
+	cacheOnly := false
 	for _, s := range c.Outputs {
 		e, err := parseOutput(s)
 		if err != nil {
 			return nil, err
 		}
+		if e.Type == "cacheonly" { // buildx's: BuildKit has no such exporter, the solve exports nothing
+			cacheOnly = true
+			continue
+		}
 		out = append(out, e)
+	}
+	if cacheOnly {
+		if len(out) > 0 || c.Push {
+			return nil, fmt.Errorf("--output type=cacheonly exports nothing: it goes with no other output and no --push")
+		}
+		return nil, nil
 	}
 	names := strings.Join(c.Tags, ",")
 	hasImage := false
