@@ -56,6 +56,12 @@ type Result struct {
 	State     bk.State
 	Image     *dockerspec.DockerOCIImage
 	BaseImage *dockerspec.DockerOCIImage
+	// Scans are the states of the target's stages the plan marks for an
+	// SBOM scan beside the image, by stage name.
+	Scans map[string]bk.State
+	// IgnoreCache: --no-cache applies to the target or a scanned stage,
+	// so their scans must not come from cache either.
+	IgnoreCache bool
 }
 
 // stageState is a converted stage: its filesystem, its image config and the
@@ -97,7 +103,16 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	for k, v := range sortedMap(opt.Labels) {
 		img.Config.Labels[k] = v
 	}
-	return &Result{State: out.st, Image: img, BaseImage: out.base}, nil
+	res := &Result{State: out.st, Image: img, BaseImage: out.base, Scans: map[string]bk.State{}}
+	for _, s := range walk.Stages {
+		if s.Scan && s.Name != target.Stage {
+			res.Scans[s.Name] = c.stages[s.Name].st
+		}
+		if opt.NoCache != nil && opt.NoCache(s.Name) && (s.Scan || s.Name == target.Stage) {
+			res.IgnoreCache = true
+		}
+	}
+	return res, nil
 }
 
 func (c *converter) platform(s *plan.Stage) ocispecs.Platform {

@@ -82,15 +82,31 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return nil, err
 	}
 	j.images = newImageResolver(bc, c)
-	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
-		target := j.build
-		if platform != nil {
-			target = *platform
+	scanner, err := newScanner(ctx, bc, c)
+	if err != nil {
+		return nil, err
+	}
+	if scanner != nil {
+		j.scans = &scanTargets{}
+		if j.scanStages, j.scanContext, err = scanOptions(bc.BuildArgs); err != nil {
+			return nil, err
 		}
-		return j.solve(ctx, target)
+	}
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+		// dockerui names a result without a platform after the default one.
+		target, id := j.build, platforms.DefaultSpec()
+		if platform != nil {
+			target, id = *platform, *platform
+		}
+		return j.solve(ctx, target, id)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if scanner != nil {
+		if err := attachSBOMs(ctx, c, rb, scanner, j.scans); err != nil {
+			return nil, err
+		}
 	}
 	return rb.Finalize()
 }
@@ -105,6 +121,11 @@ type job struct {
 	contexts *contexts
 	images   *imageResolver
 	epoch    *time.Time
+
+	// scans collects each platform's SBOM scan targets when --sbom asks.
+	scans       *scanTargets
+	scanStages  bool // the plan's marked stages, besides the image
+	scanContext bool // the build context too
 
 	loadOnce sync.Once
 	loadErr  error
@@ -150,7 +171,8 @@ func (j *job) plan(ctx context.Context) (*plan.Plan, error) {
 }
 
 // solve plans, converts and solves the build for one target platform.
-func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.BuildResult, error) {
+// id is the platform dockerui exports the result as.
+func (j *job) solve(ctx context.Context, target, id ocispecs.Platform) (*dockerui.BuildResult, error) {
 	p, err := j.plan(ctx)
 	if err != nil {
 		return nil, err
@@ -185,7 +207,31 @@ func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.Bu
 	if err != nil {
 		return nil, err
 	}
+	if j.scans != nil {
+		if err := j.storeScan(id, res); err != nil {
+			return nil, err
+		}
+	}
 	return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: j.epoch}, nil
+}
+
+// storeScan keeps what the SBOM scan of this platform reads.
+func (j *job) storeScan(id ocispecs.Platform, res *llb.Result) error {
+	t := scanTarget{core: res.State, extras: map[string]bk.State{}, ignoreCache: res.IgnoreCache}
+	if j.scanStages {
+		for name, st := range res.Scans {
+			t.extras[name] = st
+		}
+	}
+	if j.scanContext {
+		st, err := j.contexts.state(llb.ContextPaths{Exclude: []string{".git"}})
+		if err != nil {
+			return err
+		}
+		t.extras["context"] = st
+	}
+	j.scans.store(id, t)
+	return nil
 }
 
 // detectionContext transfers only the files providers read, so a context

@@ -180,6 +180,8 @@ func (r *resolver) install(prod bool) plan.Step {
 
 func (r *resolver) depsStage() plan.Stage {
 	st := r.installStage("deps")
+	// node_modules and the lockfile, dev dependencies included.
+	st.Scan = true
 	if r.Spec.Build.Packages.Set {
 		st.Steps = append([]plan.Step{provider.AptStep(r.Spec.Build.Packages)}, st.Steps...)
 	}

@@ -131,6 +131,8 @@ func (r *resolver) depsStage() plan.Stage {
 		From:     r.builderImage(),
 		Platform: plan.TargetPlatform,
 		Workdir:  appDir,
+		// The virtualenv's metadata lists every installed distribution.
+		Scan: true,
 	}
 	if r.Spec.Build.Packages.Set {
 		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Build.Packages))
