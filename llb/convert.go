@@ -48,6 +48,10 @@ type Options struct {
 	NoCache   func(stage string) bool // --no-cache / --no-cache-filter
 	Epoch     *time.Time              // SOURCE_DATE_EPOCH
 	SourceMap *bk.SourceMap           // the description, for step locations
+	// Record is what the build was planned from (settings, args): a source
+	// of every step, so provenance (mode=max) records it as it records
+	// the description.
+	Record *bk.SourceMap
 	Labels    map[string]string       // --label
 }
 
@@ -206,12 +210,19 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 // the description line it came from, and --no-cache.
 func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []bk.ConstraintsOpt {
 	cons := []bk.ConstraintsOpt{bk.WithCustomName(name)}
-	if c.opt.SourceMap != nil && !step.Pos.IsZero() {
-		line := int32(step.Pos.Line)
-		cons = append(cons, c.opt.SourceMap.Location([]*pb.Range{{
-			Start: &pb.Position{Line: line},
-			End:   &pb.Position{Line: line},
-		}}))
+	// Every step names the description as its source, so provenance
+	// records it even when no line asked for a step; a step without a
+	// line has no range, which error output then skips.
+	if c.opt.SourceMap != nil {
+		var ranges []*pb.Range
+		if !step.Pos.IsZero() {
+			line := int32(step.Pos.Line)
+			ranges = []*pb.Range{{Start: &pb.Position{Line: line}, End: &pb.Position{Line: line}}}
+		}
+		cons = append(cons, c.opt.SourceMap.Location(ranges))
+	}
+	if c.opt.Record != nil {
+		cons = append(cons, c.opt.Record.Location(nil))
 	}
 	if c.opt.NoCache != nil && c.opt.NoCache(s.Name) {
 		cons = append(cons, bk.IgnoreCache)

@@ -396,3 +396,25 @@ func TestScannedStages(t *testing.T) {
 		t.Error("--no-cache-filter deps still takes the deps scan from cache")
 	}
 }
+
+// Every step names the description and the plan record as sources (with
+// no range when no line asked for it), so provenance records both.
+func TestEveryStepNamesItsSources(t *testing.T) {
+	p := planDir(t, service)
+	desc := bk.NewSourceMap(nil, "Dockerfile", "YAML", []byte("x"))
+	rec := bk.NewSourceMap(nil, "strata.plan.json", "JSON", []byte("{}"))
+	_, def := convert(t, p, options(func(o *llb.Options) { o.SourceMap, o.Record = desc, rec }))
+	if len(def.Source.Infos) != 2 || def.Source.Infos[0].Filename != "Dockerfile" || def.Source.Infos[1].Filename != "strata.plan.json" {
+		t.Fatalf("sources %v", def.Source.Infos)
+	}
+	dl, _ := execWith(t, ops(t, def), "go mod download")
+	locs := def.Source.Locations[string(dl)]
+	if locs == nil || len(locs.Locations) != 2 {
+		t.Fatalf("download step locations %v", locs)
+	}
+	for _, l := range locs.Locations {
+		if len(l.Ranges) != 0 {
+			t.Errorf("the download step, which no line asked for, has a range: %v", l)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/pipeline"
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/record"
+	"github.com/strata-build/strata/frontend/redact"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/frontend/spec"
 	"github.com/strata-build/strata/llb"
@@ -75,6 +78,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err := j.warnUnusedArgs(ctx); err != nil {
 		return nil, err
 	}
+	j.warnSecretArgs(ctx)
 	if j.contexts, err = newContexts(ctx, bc); err != nil {
 		return nil, err
 	}
@@ -188,6 +192,7 @@ func (j *job) solve(ctx context.Context, target, id ocispecs.Platform) (*dockeru
 		NoCache:        j.bc.IsNoCache,
 		Epoch:          j.epoch,
 		SourceMap:      j.src.SourceMap,
+		Record:         j.record(p),
 		Labels:         j.bc.Labels,
 	})
 	if err != nil {
@@ -213,6 +218,15 @@ func (j *job) solve(ctx context.Context, target, id ocispecs.Platform) (*dockeru
 		}
 	}
 	return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: j.epoch}, nil
+}
+
+// record is the plan record provenance keeps beside the description.
+func (j *job) record(p *plan.Plan) *bk.SourceMap {
+	target := j.bc.Target
+	if t, ok := p.Target(target); ok {
+		target = t.Name
+	}
+	return bk.NewSourceMap(nil, record.Filename, record.Language, record.Of(p, target, j.bc.BuildArgs).JSON())
 }
 
 // storeScan keeps what the SBOM scan of this platform reads.
@@ -293,6 +307,27 @@ func (j *job) warnUnusedArgs(ctx context.Context) error {
 		j.src.Warn(ctx, fmt.Sprintf("build arg %s is not used by %s (%s)", name, j.src.Filename, hint), client.WarnOpts{})
 	}
 	return nil
+}
+
+// warnSecretArgs names every --build-arg that looks like a secret: BuildKit
+// records build args as given in provenance (mode=max) and in the build
+// steps' environment, where Strata cannot mask them.
+func (j *job) warnSecretArgs(ctx context.Context) {
+	for _, name := range slices.Sorted(maps.Keys(j.bc.BuildArgs)) {
+		v := j.bc.BuildArgs[name]
+		why := ""
+		switch {
+		case v == "":
+			continue
+		case redact.SecretName(name):
+			why = "its name says it is a secret"
+		case redact.HasCredentials(v):
+			why = "its value holds URL credentials"
+		default:
+			continue
+		}
+		j.src.Warn(ctx, fmt.Sprintf("build arg %s looks like a secret (%s): BuildKit records build args in the provenance attestation and the build steps' environment, as given (pass it with --secret instead: a credentials file such as netrc, or build.secrets for the build command)", name, why), client.WarnOpts{})
+	}
 }
 
 // sourceDateEpoch honours SOURCE_DATE_EPOCH, else a git or http context's time.
