@@ -99,6 +99,7 @@ type report struct {
 	warnings    []string
 	logs        map[string]string // what each vertex printed
 	failed      []string          // the vertices that failed, by name
+	exporter    map[string]string // the exporters' response (containerimage.digest …)
 }
 
 // failures is what the failed vertices printed, for a test's message.
@@ -193,7 +194,7 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	_, err = c.Solve(ctx, nil, client.SolveOpt{
+	resp, err := c.Solve(ctx, nil, client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
 		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS},
@@ -203,6 +204,9 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 		Session:       bu.session,
 	}, ch)
 	wg.Wait()
+	if resp != nil {
+		got.exporter = resp.ExporterResponse
+	}
 	return got, err
 }
 

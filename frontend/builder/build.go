@@ -78,7 +78,9 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err := j.warnUnusedArgs(ctx); err != nil {
 		return nil, err
 	}
-	j.warnSecretArgs(ctx)
+	if err := j.warnSecretArgs(ctx); err != nil {
+		return nil, err
+	}
 	if j.contexts, err = newContexts(ctx, bc); err != nil {
 		return nil, err
 	}
@@ -311,23 +313,33 @@ func (j *job) warnUnusedArgs(ctx context.Context) error {
 
 // warnSecretArgs names every --build-arg that looks like a secret: BuildKit
 // records build args as given in provenance (mode=max) and in the build
-// steps' environment, where Strata cannot mask them.
-func (j *job) warnSecretArgs(ctx context.Context) {
+// steps' environment, where Strata cannot mask them. An arg the
+// description declares with a secret's name has its lint finding
+// (SecretInArgOrEnv) already.
+func (j *job) warnSecretArgs(ctx context.Context) error {
+	if len(j.bc.BuildArgs) == 0 {
+		return nil
+	}
+	if err := j.load(ctx); err != nil {
+		return err
+	}
 	for _, name := range slices.Sorted(maps.Keys(j.bc.BuildArgs)) {
 		v := j.bc.BuildArgs[name]
+		declared := slices.ContainsFunc(j.spec.Args, func(a spec.Arg) bool { return a.Name == name })
 		why := ""
 		switch {
 		case v == "":
 			continue
-		case redact.SecretName(name):
-			why = "its name says it is a secret"
 		case redact.HasCredentials(v):
 			why = "its value holds URL credentials"
+		case redact.SecretName(name) && !declared:
+			why = "its name says it is a secret"
 		default:
 			continue
 		}
-		j.src.Warn(ctx, fmt.Sprintf("build arg %s looks like a secret (%s): BuildKit records build args in the provenance attestation and the build steps' environment, as given (pass it with --secret instead: a credentials file such as netrc, or build.secrets for the build command)", name, why), client.WarnOpts{})
+		j.src.Warn(ctx, fmt.Sprintf("build arg %s looks like a secret (%s): BuildKit records build args as given in the provenance attestation and the build steps' environment (pass credentials with --secret instead: a credentials file such as netrc or npmrc, or build.secrets)", name, why), client.WarnOpts{})
 	}
+	return nil
 }
 
 // sourceDateEpoch honours SOURCE_DATE_EPOCH, else a git or http context's time.
