@@ -23,7 +23,7 @@ import (
 func TestReproducibleOnColdDaemons(t *testing.T) {
 	t.Parallel()
 	b := testBed(t)
-	examples := []string{"node-express", "python-fastapi"}
+	examples := []string{"node-express", "node-pnpm", "python-fastapi", "python-poetry", "python-django", "go-service"}
 	daemons := []*client.Client{startDaemon(t, b), startDaemon(t, b)}
 	dirs := map[string]string{}
 	for _, ex := range examples {

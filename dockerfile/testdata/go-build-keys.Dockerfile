@@ -20,6 +20,7 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true make git
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --parents go.mo[d] go.su[m] /src/
@@ -99,6 +100,7 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ca-certificates
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 COPY --link --from=build-binary /out/keys /app/keys
 COPY --link main.go /app/main.go

@@ -22,6 +22,7 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true libpq-dev
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 # python -m venv /app/.venv
 # The plan ran only the steps above as that user: back to the default, root, which
@@ -70,6 +71,7 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true libpq5
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 COPY --link --from=deps /app/.venv /app/.venv
 COPY --link --from=build-stage --exclude=.venv /app /app

@@ -21,13 +21,16 @@ const (
 // image's docker-clean hook (which empties the archive cache after every
 // install) is set aside for this step only and put back, so the layer keeps
 // the image's own apt configuration; the lists stay on the cache mount and
-// never reach a layer.
+// never reach a layer. apt's and dpkg's logs and ldconfig's cache record
+// when the install ran: they are removed, so the layer is the same on
+// every build (the packages' own files and dpkg's database stay).
 const aptScript = `set -e
 clean=/etc/apt/apt.conf.d/docker-clean
 if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true %s
-if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi`
+if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache`
 
 // AptStep installs Debian packages (`build.packages`, `run.packages`).
 // Package names are checked by the spec, so they are single shell words.

@@ -209,6 +209,12 @@ func (r *resolver) prodDepsStage() plan.Stage {
 		st = r.installStage("prod-deps")
 		st.Steps = append(st.Steps, r.install(true))
 	}
+	if len(r.mgr.stamped) > 0 {
+		st.Steps = append(st.Steps, plan.Step{
+			Name: "drop the install's time stamps",
+			Run:  &plan.Run{Args: plan.Lits(append([]string{"rm", "-f"}, r.mgr.stamped...)...), Network: plan.NetworkNone},
+		})
+	}
 	if r.ws == nil && r.mgr.pnp == nil {
 		// An app without production dependencies gets no node_modules from
 		// the install; the runtime copies one all the same.
