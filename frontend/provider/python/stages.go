@@ -171,7 +171,7 @@ func (r *resolver) buildStage() plan.Stage {
 	switch {
 	case r.installer == "uv":
 		// The project itself, when it is a package, as a regular install.
-		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...))
+		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...), compileStep())
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
 	case r.installer == "pdm":
