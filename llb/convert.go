@@ -52,7 +52,7 @@ type Options struct {
 	// of every step, so provenance (mode=max) records it as it records
 	// the description.
 	Record *bk.SourceMap
-	Labels    map[string]string       // --label
+	Labels map[string]string // --label
 }
 
 // Result is the target's state and image config.
