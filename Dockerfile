@@ -18,8 +18,14 @@ RUN --mount=type=bind,target=. \
       -ldflags "-s -w -X github.com/strata-build/strata/internal/version.Version=${VERSION}" \
       -o /out/strata-frontend ./cmd/strata-frontend
 
+# An organisation's defaults (hack/publish.sh): a named context
+# `defaults` holding defaults.yaml replaces this empty stage, and the
+# frontend reads the file at /etc/strata/defaults.yaml.
+FROM scratch AS defaults
+
 FROM scratch
 COPY --link --from=build /out/strata-frontend /bin/strata-frontend
+COPY --link --from=defaults /defaults.yam[l] /etc/strata/
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 ENTRYPOINT ["/bin/strata-frontend"]

@@ -37,7 +37,7 @@ func (w *writer) declare(strs ...plan.Str) {
 		if a.Default != "" {
 			decl[i] = name + "=" + w.dfWord(plan.Lit(a.Default))
 		}
-		if a.PassThrough {
+		if a.PassThrough && a.Default == "" {
 			passed = append(passed, name)
 		}
 	}

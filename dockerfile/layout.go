@@ -42,6 +42,7 @@ type layout struct {
 	outputs map[string]outputAt // output name → the stage holding it
 	files   map[string]string   // context filter → helper stage
 	taken   map[string]bool
+	orgCA   string // the stage holding the organisation's CA bundle, if any
 }
 
 // validStageName is what the Dockerfile accepts after AS.
@@ -67,6 +68,9 @@ func newLayout(p *plan.Plan) (*layout, error) {
 		}
 		l.taken[name] = true
 		l.names[s.Name] = name
+	}
+	if p.CA != "" {
+		l.orgCA = l.unique("org-ca")
 	}
 	var deferred *block
 	for _, s := range p.WalkAll().Stages {

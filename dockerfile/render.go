@@ -38,6 +38,9 @@ func Render(p *plan.Plan, opt Options) ([]byte, error) {
 		w.args[a.Name] = a
 	}
 	w.header(opt.File)
+	if l.orgCA != "" {
+		w.orgCA()
+	}
 	for _, b := range l.blocks {
 		if err := w.block(b); err != nil {
 			return nil, fmt.Errorf("dockerfile: stage %s: %w", b.name, err)

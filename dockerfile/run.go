@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"path"
 	"slices"
 	"strings"
 
@@ -31,6 +32,9 @@ func (w *writer) run(step *plan.Step) error {
 		flags = append(flags, "--network=none")
 	}
 	var notes []string
+	if r.CA && w.l.orgCA != "" {
+		flags = append(flags, "--mount=type=bind,from="+w.l.orgCA+",target="+path.Dir(plan.OrgCAPath))
+	}
 	for _, m := range r.Mounts {
 		flag, note, err := w.mount(m)
 		if err != nil {
@@ -71,7 +75,7 @@ func (w *writer) prelude(r *plan.Run) prelude {
 	var p prelude
 	p.exported = map[string]bool{}
 	if r.CA {
-		p.statements = append(p.statements, statement{plan.CAPrelude, false})
+		p.statements = append(p.statements, statement{w.p.Prelude(), false})
 	}
 	mounted := map[string]bool{}
 	for _, m := range r.Mounts {

@@ -143,6 +143,15 @@ func optional(s plan.Str) plan.Str {
 	return plan.Str{Text: t[:len(t)-1] + "[" + string(last) + "]", Template: s.Template}
 }
 
+// orgCA writes the stage holding the organisation's CA bundle, which the
+// steps that fetch bind (a mount, so it is in no layer of theirs).
+func (w *writer) orgCA() {
+	w.line("")
+	w.comment("The organisation's CA bundle, trusted by the steps that fetch besides the system's.")
+	w.line("FROM scratch AS %s", w.l.orgCA)
+	w.file(&plan.File{Path: "/" + path.Base(plan.OrgCAPath), Data: w.p.CA, Mode: 0o444})
+}
+
 // file writes a generated file as a COPY of a heredoc, whose quoted
 // delimiter keeps its text as it is. A heredoc ends its last line, so data
 // without a final newline gains one.

@@ -230,18 +230,28 @@ func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []b
 	return cons
 }
 
+// orgCA is the organisation's CA bundle as a state of its own, mounted
+// into CA steps: never part of a layer.
+func (c *converter) orgCA() bk.State {
+	return bk.Scratch().File(bk.Mkfile(path.Base(plan.OrgCAPath), 0o444, []byte(c.p.CA)),
+		bk.WithCustomName("[internal] organisation CA bundle"))
+}
+
 func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) error {
 	argv := c.expandAll(r.Args)
 	switch {
 	case len(argv) == 0 && r.CA:
-		argv = []string{"/bin/sh", "-c", plan.CAPrelude + "\n" + c.expand(r.Script)}
+		argv = []string{"/bin/sh", "-c", c.p.Prelude() + "\n" + c.expand(r.Script)}
 	case len(argv) == 0:
 		argv = []string{"/bin/sh", "-c", c.expand(r.Script)}
 	case r.CA:
 		// The command stays argv: the shell runs it from its own arguments.
-		argv = append([]string{"/bin/sh", "-c", plan.CAPrelude + "\n" + `exec "$@"`, "strata-ca"}, argv...)
+		argv = append([]string{"/bin/sh", "-c", c.p.Prelude() + "\n" + `exec "$@"`, "strata-ca"}, argv...)
 	}
 	opts := []bk.RunOption{bk.Args(argv)}
+	if r.CA && c.p.CA != "" {
+		opts = append(opts, bk.AddMount(path.Dir(plan.OrgCAPath), c.orgCA(), bk.Readonly))
+	}
 	if c.proxy != nil {
 		opts = append(opts, bk.WithProxy(*c.proxy))
 	}

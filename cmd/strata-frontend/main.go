@@ -13,6 +13,7 @@ import (
 	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
 
 	"github.com/strata-build/strata/frontend/builder"
+	"github.com/strata-build/strata/frontend/defaults"
 	"github.com/strata-build/strata/internal/version"
 )
 
@@ -23,7 +24,9 @@ func main() {
 		fmt.Println("strata-frontend", version.Version)
 		os.Exit(0)
 	}
-	if err := grpcclient.RunFromEnvironment(appcontext.Context(), builder.Build); err != nil {
+	// A published image may carry its organisation's defaults.
+	org, orgErr := builder.ReadDefaults(defaults.Path)
+	if err := grpcclient.RunFromEnvironment(appcontext.Context(), builder.WithDefaults(org, orgErr)); err != nil {
 		bklog.L.Errorf("fatal error: %+v", err)
 		os.Exit(1)
 	}

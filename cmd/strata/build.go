@@ -44,7 +44,7 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	var platforms, buildArgs, secrets, ssh, outputs, tags, cacheFrom, cacheTo listFlag
 	var check bool
 	for _, name := range []string{"f", "file"} {
-		fl.StringVar(&file, name, "Dockerfile", "description file, relative to DIR unless absolute")
+		fl.StringVar(&file, name, "", "description file, relative to the current directory as with buildx (default: DIR/Dockerfile)")
 	}
 	for _, name := range []string{"o", "output"} {
 		fl.Var(&outputs, name, "type=image,name=…[,push=true] | type=registry,name=… | type=oci,dest=… | type=docker,dest=… | type=local,dest=… | DIR | -")
@@ -65,6 +65,7 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	fl.StringVar(&c.Call, "call", "", "check, outline or targets: ask the frontend instead of building")
 	fl.BoolVar(&check, "check", false, "shorthand for --call check")
 	fl.BoolVar(&c.InProcess, "in-process", false, "run Strata's frontend in this process instead of the image the syntax line names")
+	defaultsFlag(fl)
 	fl.StringVar(&c.Addr, "addr", "", "BuildKit's address (default $BUILDKIT_HOST, else the test bed's socket, else unix:///run/buildkit/buildkitd.sock)")
 	fl.StringVar(&c.TLSDir, "tlsdir", "", "directory with ca.pem, cert.pem and key.pem for a tcp:// daemon")
 	fl.StringVar(&c.MetadataFile, "metadata-file", "", "write the exporters' response (image digest …) as JSON")
@@ -89,9 +90,10 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	default:
 		return c, fmt.Errorf("build takes one directory, not %q", dirs)
 	}
+	// As buildx: -f is relative to where the command runs, not to DIR.
 	c.File = file
-	if !filepath.IsAbs(file) {
-		c.File = filepath.Join(c.Dir, file)
+	if file == "" {
+		c.File = filepath.Join(c.Dir, "Dockerfile")
 	}
 	if check {
 		if c.Call != "" && c.Call != "check" {
@@ -101,6 +103,15 @@ func parseBuildFlags(args []string) (buildrun.Config, error) {
 	}
 	if c.Call == "build" {
 		c.Call = ""
+	}
+	if c.InProcess {
+		org, err := orgDefaults(fl)
+		if err != nil {
+			return c, err
+		}
+		c.Defaults = org
+	} else if flagSet(fl, "defaults") {
+		return c, fmt.Errorf("--defaults applies to --in-process only: the frontend image the syntax line names carries its own")
 	}
 	c.Platforms, c.BuildArgs, c.Secrets, c.SSH = platforms, buildArgs, secrets, ssh
 	c.Outputs, c.Tags, c.CacheFrom, c.CacheTo = outputs, tags, cacheFrom, cacheTo

@@ -164,7 +164,9 @@ func TestBuildDescriptionFile(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n\ngo 1.26\n"), 0o644)
 	os.MkdirAll(filepath.Join(dir, "ci"), 0o755)
 	os.WriteFile(filepath.Join(dir, "ci", "strata.yaml"), []byte("# syntax=localhost:5000/strata:dev\napp: go\n"), 0o644)
-	so, err := solveOptOf(t, "-f", "ci/strata.yaml", dir)
+	// -f is relative to the current directory, as with buildx
+	t.Chdir(dir)
+	so, err := solveOptOf(t, "-f", "ci/strata.yaml", ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +210,7 @@ func TestBuildFlagErrors(t *testing.T) {
 		{[]string{"--build-arg", "=x", goService}, "want NAME=VALUE"},
 		{[]string{goService, dir}, "one directory"},
 		{[]string{filepath.Join(dir, "nowhere")}, "build context"},
-		{[]string{"-f", "none.yaml", dir}, "description: open"},
+		{[]string{"-f", filepath.Join(dir, "none.yaml"), dir}, "description: open"},
 		{[]string{dir}, "has no `# syntax=` line"},
 		{[]string{"--bogus", dir}, "flag provided but not defined: -bogus"},
 	} {
@@ -218,7 +220,7 @@ func TestBuildFlagErrors(t *testing.T) {
 		}
 	}
 	// in process, or with BUILDKIT_SYNTAX, a description needs no syntax line
-	for _, args := range [][]string{{"--in-process", dir}, {"--build-arg", "BUILDKIT_SYNTAX=localhost:5000/strata:dev", dir}, {"-f", "syntax.yaml", dir}} {
+	for _, args := range [][]string{{"--in-process", dir}, {"--build-arg", "BUILDKIT_SYNTAX=localhost:5000/strata:dev", dir}, {"-f", filepath.Join(dir, "syntax.yaml"), dir}} {
 		if _, err := solveOptOf(t, args...); err != nil {
 			t.Errorf("%q: %v", args, err)
 		}

@@ -15,13 +15,13 @@ import (
 // findings are every lint finding for the plan of dir, as `--call=check`
 // reports them: the provider's and the generic rules', minus what the
 // description's check directive skips.
-func findings(ctx context.Context, s *spec.Spec, data []byte, p *plan.Plan, dir, descPath string) ([]plan.Finding, error) {
+func findings(ctx context.Context, s *spec.Spec, data []byte, p *plan.Plan, dir, descPath string, enforced []string) ([]plan.Finding, error) {
 	cfg, err := lint.ReadConfig(s.File, data, nil)
 	if err != nil {
 		return nil, err
 	}
 	ignore := hasPatterns(filepath.Join(dir, ".dockerignore")) || hasPatterns(descPath+".dockerignore")
-	return lint.Check(ctx, lint.Input{Spec: s, Plan: p, Context: source.Dir(dir), IgnoreFile: ignore, Config: cfg})
+	return lint.Check(ctx, lint.Input{Spec: s, Plan: p, Context: source.Dir(dir), IgnoreFile: ignore, Config: cfg, Enforced: enforced})
 }
 
 // hasPatterns reports whether an ignore file exists with a pattern in it,

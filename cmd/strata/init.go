@@ -17,8 +17,10 @@ func initCmd(args []string, out io.Writer) error {
 	if def == "" {
 		def = repo.DefaultFrontend
 	}
-	frontend := fl.String("frontend", def, "frontend image the syntax lines name (default: $STRATA_FRONTEND, else "+repo.DefaultFrontend+")")
+	frontend := fl.String("frontend", def, "frontend image the syntax lines name (default: $STRATA_FRONTEND, else the --defaults file's frontend, else "+repo.DefaultFrontend+")")
+	defaultsFlag(fl)
 	force := fl.Bool("force", false, "rewrite Strata descriptions and docker-bake.hcl that exist (never a hand-written Dockerfile)")
+	oneImage := fl.Bool("one-image", false, "build the main packages of a Go module into one image (go.binaries) instead of an image each")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -26,5 +28,13 @@ func initCmd(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return repo.Init(context.Background(), dir, repo.Options{Frontend: *frontend, Force: *force, Report: out, Display: dir})
+	org, err := orgDefaults(fl)
+	if err != nil {
+		return err
+	}
+	// The organisation's pinned frontend, unless the user named one.
+	if org != nil && org.Frontend.Set && !flagSet(fl, "frontend") && os.Getenv("STRATA_FRONTEND") == "" {
+		*frontend = org.Frontend.V
+	}
+	return repo.Init(context.Background(), dir, repo.Options{Frontend: *frontend, Force: *force, OneImage: *oneImage, Report: out, Display: dir})
 }

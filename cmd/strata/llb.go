@@ -35,6 +35,10 @@ func llbCmd(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	org, err := orgDefaults(fl)
+	if err != nil {
+		return err
+	}
 	build := platforms.DefaultSpec()
 	build.OS = "linux"
 	tp := build
@@ -53,6 +57,7 @@ func llbCmd(args []string, out io.Writer) error {
 		BuildPlatform:  build,
 		TargetPlatform: platforms.Normalize(tp),
 		Images:         unresolved{},
+		CacheNS:        org.CacheNS(""),
 		Context: func(f llb.ContextPaths) (bk.State, error) {
 			opts := []bk.LocalOption{bk.ExcludePatterns(append(append([]string{}, source.Excludes(ignore, f.Include)...), f.Exclude...))}
 			if len(f.Include) > 0 {

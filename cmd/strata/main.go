@@ -11,7 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,13 +26,17 @@ const usage = `usage:
   strata plan [-f FILE] [--json] [DIR]                            show the resolved build plan and its lint findings
   strata dockerfile [-f FILE] [DIR]                               print the plan as a plain Dockerfile (eject)
   strata llb [-f FILE] [--platform OS/ARCH] [--target T] [DIR]    print the LLB, one op per line, as buildctl debug dump-llb
-  strata init [--frontend REF] [--force] [DIR]                    write a description beside every app in the repository and a docker-bake.hcl
+  strata init [--frontend REF] [--force] [--one-image] [DIR]      write a description beside every app in the repository and a docker-bake.hcl
   strata build [-f FILE] [--platform P] [--build-arg K=V] [--target T] [--secret …] [--ssh …]
                [--output …|-t NAME [--push]] [--cache-from …] [--cache-to …] [--progress MODE]
                [--call check|outline|targets] [--in-process] [DIR]
                                                                   build through BuildKit ($BUILDKIT_HOST) as buildx does
+  strata defaults check FILE                                      check an organisation defaults file (hack/publish.sh bakes it into the image)
   strata schema                                                   print the description's JSON Schema
   strata version                                                  print the version
+
+plan, dockerfile, llb, init and build --in-process take --defaults FILE ($STRATA_DEFAULTS):
+an organisation's defaults, as the published frontend image carries them.
 `
 
 func main() {
@@ -61,6 +64,8 @@ func run(args []string, out io.Writer) error {
 		return initCmd(args[1:], out)
 	case "build":
 		return buildCmd(args[1:], out)
+	case "defaults":
+		return defaultsCmd(args[1:], out)
 	case "schema":
 		if len(args) > 1 {
 			return errors.New("schema takes no arguments")
@@ -79,8 +84,7 @@ func run(args []string, out io.Writer) error {
 }
 
 func planCmd(args []string, out io.Writer) error {
-	fl := flag.NewFlagSet("plan", flag.ContinueOnError)
-	file := fl.String("f", "Dockerfile", "description file, relative to DIR unless absolute")
+	fl, file := planFlags("plan")
 	asJSON := fl.Bool("json", false, "print the plan as JSON")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -105,11 +109,15 @@ func planCmd(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.Plan(context.Background(), s, source.Dir(dir))
+	org, err := orgDefaults(fl)
 	if err != nil {
 		return err
 	}
-	if p.Findings, err = findings(context.Background(), s, data, p, dir, path); err != nil {
+	p, err := pipeline.PlanWith(context.Background(), s, source.Dir(dir), org)
+	if err != nil {
+		return err
+	}
+	if p.Findings, err = findings(context.Background(), s, data, p, dir, path, org.Enforced()); err != nil {
 		return err
 	}
 	if *asJSON {

@@ -224,7 +224,54 @@ func TestInitWritesDescriptionsAndBakeFile(t *testing.T) {
 	if err := run([]string{"plan", dir}, &out); err != nil || !strings.Contains(out.String(), "binary        tool") {
 		t.Errorf("plan of the written description: %v\n%s", err, out.String())
 	}
+	// --one-image: two main packages, one description at the root.
+	multi := t.TempDir()
+	for name, data := range map[string]string{"go.mod": "module example.com/m\n\ngo 1.26\n", "cmd/a/main.go": "package main\n\nfunc main() {}\n", "cmd/b/main.go": "package main\n\nfunc main() {}\n"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(multi, name)), 0o755)
+		os.WriteFile(filepath.Join(multi, name), []byte(data), 0o644)
+	}
+	out.Reset()
+	if err := run([]string{"init", "--one-image", multi}, &out); err != nil || !strings.Contains(out.String(), "docker-bake.hcl: wrote 1 target") {
+		t.Errorf("--one-image: %v\n%s", err, out.String())
+	}
+	if desc, _ := os.ReadFile(filepath.Join(multi, "Dockerfile")); !strings.Contains(string(desc), "binaries:\n    - main: ./cmd/a\n    - main: ./cmd/b\n") {
+		t.Errorf("--one-image description:\n%s", desc)
+	}
 	if err := run([]string{"init", "a", "b"}, &out); err == nil || !strings.Contains(err.Error(), "init takes one directory") {
 		t.Errorf("two directories: %v", err)
+	}
+}
+
+// With --defaults, init writes the organisation's pinned frontend, and
+// plan shows what the defaults change and where they came from.
+func TestDefaultsFlag(t *testing.T) {
+	t.Setenv("STRATA_FRONTEND", "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/tool\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+	const pinned = "registry.example.com/strata:1.4@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	defaults := filepath.Join(t.TempDir(), "org.yaml")
+	os.WriteFile(defaults, []byte("frontend: "+pinned+"\nargs:\n  GOPROXY: https://goproxy.example.com\n"), 0o644)
+	var out bytes.Buffer
+	if err := run([]string{"init", "--defaults", defaults, dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	desc, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+	if !strings.HasPrefix(string(desc), "# syntax="+pinned+"\n") {
+		t.Errorf("description:\n%s", desc)
+	}
+	out.Reset()
+	if err := run([]string{"plan", "--defaults", defaults, dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "GOPROXY=https://goproxy.example.com  (passed through; default from organisation defaults " + defaults + " line 3)"; !strings.Contains(out.String(), want) {
+		t.Errorf("plan lacks %q:\n%s", want, out.String())
+	}
+	os.WriteFile(defaults, []byte("frontend: registry.example.com/strata:1.4\n"), 0o644)
+	if err := run([]string{"plan", "--defaults", defaults, dir}, &out); err == nil || !strings.Contains(err.Error(), "org.yaml:1:11: frontend: registry.example.com/strata:1.4 is not pinned by digest") {
+		t.Errorf("unpinned frontend: %v", err)
+	}
+	if err := run([]string{"defaults", "check", defaults}, &out); err == nil {
+		t.Error("defaults check passed an unpinned frontend")
 	}
 }

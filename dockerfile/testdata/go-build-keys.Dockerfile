@@ -13,12 +13,15 @@ WORKDIR /src
 USER 0:0
 RUN --mount=type=cache,id=strata/apt/archives,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,id=strata/apt/lists,target=/var/lib/apt,sharing=locked \
-    --mount=type=tmpfs,target=/tmp <<'EOF'
+    --mount=type=tmpfs,target=/tmp \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca <<'EOF'
+if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi
 set -e
 clean=/etc/apt/apt.conf.d/docker-clean
 if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true make git
+apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} make git
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
 rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
@@ -93,12 +96,15 @@ FROM debian:bookworm-slim AS runtime
 USER 0:0
 RUN --mount=type=cache,id=strata/apt/archives,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,id=strata/apt/lists,target=/var/lib/apt,sharing=locked \
-    --mount=type=tmpfs,target=/tmp <<'EOF'
+    --mount=type=tmpfs,target=/tmp \
+    --mount=type=secret,id=ca,target=/run/secrets/ca \
+    --mount=type=tmpfs,target=/run/strata-ca <<'EOF'
+if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi
 set -e
 clean=/etc/apt/apt.conf.d/docker-clean
 if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ca-certificates
+apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} ca-certificates
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
 rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF

@@ -22,6 +22,7 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/strata-build/strata/frontend/defaults"
 	"github.com/strata-build/strata/frontend/detect"
 	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/pipeline"
@@ -33,8 +34,25 @@ import (
 	"github.com/strata-build/strata/llb"
 )
 
-// Build is the frontend's gateway entry point.
-func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
+// Build is the frontend's gateway entry point, with no organisation
+// defaults.
+func Build(ctx context.Context, c client.Client) (*client.Result, error) {
+	return build(ctx, c, nil)
+}
+
+// WithDefaults is the entry point of a frontend image that carries an
+// organisation's defaults: every build starts from them. A defaults file
+// that does not parse fails every build with its located error.
+func WithDefaults(org *defaults.Defaults, orgErr error) client.BuildFunc {
+	return func(ctx context.Context, c client.Client) (*client.Result, error) {
+		if orgErr != nil {
+			return nil, fmt.Errorf("the organisation defaults in this frontend image are invalid: %w", orgErr)
+		}
+		return build(ctx, c, org)
+	}
+}
+
+func build(ctx context.Context, c client.Client, org *defaults.Defaults) (_ *client.Result, err error) {
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
 		return nil, err
@@ -45,7 +63,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	}
 	defer func() { err = withSource(err, src.SourceMap) }()
 
-	j := &job{bc: bc, c: c, src: src, build: platforms.DefaultSpec()}
+	j := &job{bc: bc, c: c, src: src, org: org, build: platforms.DefaultSpec()}
 	if len(bc.BuildPlatforms) > 0 {
 		j.build = bc.BuildPlatforms[0]
 	}
@@ -75,6 +93,9 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err := j.check(ctx); err != nil {
 		return nil, err
 	}
+	if err := org.CheckBuild(bc.BuildArgs, bc.Labels, namedContexts(bc), j.redirected); err != nil {
+		return nil, err
+	}
 	if err := j.warnUnusedArgs(ctx); err != nil {
 		return nil, err
 	}
@@ -87,7 +108,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if j.epoch, err = sourceDateEpoch(ctx, bc); err != nil {
 		return nil, err
 	}
-	j.images = newImageResolver(bc, c)
+	j.images = newImageResolver(bc, c, org)
 	scanner, err := newScanner(ctx, bc, c)
 	if err != nil {
 		return nil, err
@@ -123,6 +144,7 @@ type job struct {
 	bc       *dockerui.Client
 	c        client.Client
 	src      *dockerui.Source
+	org      *defaults.Defaults // nil without organisation defaults
 	build    ocispecs.Platform
 	contexts *contexts
 	images   *imageResolver
@@ -170,7 +192,7 @@ func (j *job) load(ctx context.Context) error {
 func (j *job) plan(ctx context.Context) (*plan.Plan, error) {
 	j.planOnce.Do(func() {
 		if j.planErr = j.load(ctx); j.planErr == nil {
-			j.planned, j.planErr = pipeline.Plan(ctx, j.spec, j.fsys)
+			j.planned, j.planErr = pipeline.PlanWith(ctx, j.spec, j.fsys, j.org)
 		}
 	})
 	return j.planned, j.planErr
@@ -190,7 +212,7 @@ func (j *job) solve(ctx context.Context, target, id ocispecs.Platform) (*dockeru
 		BuildArgs:      j.bc.BuildArgs,
 		Context:        j.contexts.state,
 		Images:         j.images,
-		CacheNS:        j.bc.CacheIDNamespace,
+		CacheNS:        j.org.CacheNS(j.bc.CacheIDNamespace),
 		NoCache:        j.bc.IsNoCache,
 		Epoch:          j.epoch,
 		SourceMap:      j.src.SourceMap,
@@ -248,6 +270,24 @@ func (j *job) storeScan(id ocispecs.Platform, res *llb.Result) error {
 	}
 	j.scans.store(id, t)
 	return nil
+}
+
+// namedContexts are the request's --build-context values by name.
+func namedContexts(bc *dockerui.Client) map[string]string {
+	out := map[string]string{}
+	for k, v := range bc.BuildOpts().Opts {
+		if name, ok := strings.CutPrefix(k, "context:"); ok {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// redirected reports whether the request has a named context for an
+// image reference (--build-context golang:1.26=…).
+func (j *job) redirected(ref string) bool {
+	nc, err := j.bc.NamedContext(ref, dockerui.ContextOpt{})
+	return err == nil && nc != nil
 }
 
 // detectionContext transfers only the files providers read, so a context

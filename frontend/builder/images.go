@@ -14,6 +14,8 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/strata-build/strata/frontend/defaults"
 )
 
 // imageResolver loads base images, named contexts first so that
@@ -22,6 +24,10 @@ import (
 type imageResolver struct {
 	bc *dockerui.Client
 	c  client.Client
+	// public names the image the provider picked for the organisation's
+	// copy it was mapped to, so a named context for the public name
+	// still redirects it (unless the policy locks images).
+	public map[string]string
 
 	mu    sync.Mutex
 	cache map[string]*resolved
@@ -34,8 +40,14 @@ type resolved struct {
 	err  error
 }
 
-func newImageResolver(bc *dockerui.Client, c client.Client) *imageResolver {
-	return &imageResolver{bc: bc, c: c, cache: map[string]*resolved{}}
+func newImageResolver(bc *dockerui.Client, c client.Client, org *defaults.Defaults) *imageResolver {
+	r := &imageResolver{bc: bc, c: c, cache: map[string]*resolved{}, public: map[string]string{}}
+	if org != nil && !org.Policy.LockImages.V {
+		for from, to := range org.Images.V {
+			r.public[to] = from
+		}
+	}
+	return r
 }
 
 func (r *imageResolver) Resolve(ctx context.Context, ref string, p ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, error) {
@@ -53,9 +65,17 @@ func (r *imageResolver) Resolve(ctx context.Context, ref string, p ocispecs.Plat
 
 func (r *imageResolver) resolve(ctx context.Context, ref string, p ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, error) {
 	mode := r.bc.ImageResolveMode.String()
-	nc, err := r.bc.NamedContext(ref, dockerui.ContextOpt{Platform: &p, ResolveMode: mode})
-	if err != nil {
-		return bk.State{}, nil, err
+	var nc *dockerui.NamedContext
+	var err error
+	if from, ok := r.public[ref]; ok {
+		if nc, err = r.bc.NamedContext(from, dockerui.ContextOpt{Platform: &p, ResolveMode: mode}); err != nil {
+			return bk.State{}, nil, err
+		}
+	}
+	if nc == nil {
+		if nc, err = r.bc.NamedContext(ref, dockerui.ContextOpt{Platform: &p, ResolveMode: mode}); err != nil {
+			return bk.State{}, nil, err
+		}
 	}
 	if nc != nil {
 		st, img, err := nc.Load(ctx)

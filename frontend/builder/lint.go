@@ -49,14 +49,14 @@ func (j *job) check(ctx context.Context) error {
 		return err
 	}
 	warnFindings(ctx, j.src.Warn, pipeline.Rules(), findings, j.readFile(ctx))
-	if err := lint.Fail(j.lintCfg, j.src.Filename, findings); err != nil {
+	if err := lint.Fail(j.lintCfg, j.org.Enforced(), j.src.Filename, findings); err != nil {
 		return withFindings(err, j.src.SourceMap, findings)
 	}
 	return nil
 }
 
 func (j *job) lintInput(p *plan.Plan, planErr error) lint.Input {
-	return lint.Input{Spec: j.spec, Plan: p, PlanErr: planErr, Context: j.fsys, IgnoreFile: j.ignore, Config: j.lintCfg}
+	return lint.Input{Spec: j.spec, Plan: p, PlanErr: planErr, Context: j.fsys, IgnoreFile: j.ignore, Config: j.lintCfg, Enforced: j.org.Enforced()}
 }
 
 // readFile reads a context file a finding is about (go.mod), to show its

@@ -153,7 +153,7 @@ func TestWarnFindings(t *testing.T) {
 	}
 
 	// error=true: the build fails with the findings and their lines
-	err := withFindings(lint.Fail(mustConfig(t, lintDesc), "Dockerfile", findings), sm, findings)
+	err := withFindings(lint.Fail(mustConfig(t, lintDesc), nil, "Dockerfile", findings), sm, findings)
 	if err == nil || !strings.Contains(err.Error(), "lint violation found for rules: SecretInArgOrEnv, BaseImageUnpinned, GoSumMissing") {
 		t.Fatalf("err = %v", err)
 	}

@@ -22,7 +22,10 @@ func outlineOf(p *plan.Plan) *outline.Outline {
 	o := &outline.Outline{Name: p.DefaultTarget().Name, Description: p.DefaultTarget().Description}
 	for _, a := range p.Args {
 		desc := "declared in the description"
-		if a.PassThrough {
+		switch {
+		case a.PassThrough && a.Source != "":
+			desc = "passed to the steps that fetch dependencies; default from " + a.Source
+		case a.PassThrough:
 			desc = "passed to the steps that fetch dependencies when set"
 		}
 		o.Args = append(o.Args, outline.Arg{Name: a.Name, Value: a.Default, Description: desc})

@@ -35,6 +35,9 @@ type Input struct {
 	IgnoreFile bool
 	// Config is the check directive: skipped rules and error=true.
 	Config *linter.Config
+	// Enforced rules (the organisation's) cannot be skipped, and their
+	// findings fail the build.
+	Enforced []string
 }
 
 type check struct {
@@ -71,7 +74,7 @@ func Check(ctx context.Context, in Input) ([]plan.Finding, error) {
 		out = append(out, fromError(in.Spec, se))
 	}
 	for _, c := range checks {
-		if skipped(in.Config, c.Name) {
+		if in.skipped(c.Name) {
 			continue
 		}
 		found, err := c.run(ctx, &in)
@@ -80,7 +83,7 @@ func Check(ctx context.Context, in Input) ([]plan.Finding, error) {
 		}
 		out = append(out, found...)
 	}
-	out = slices.DeleteFunc(out, func(f plan.Finding) bool { return skipped(in.Config, f.Rule) })
+	out = slices.DeleteFunc(out, func(f plan.Finding) bool { return in.skipped(f.Rule) })
 	slices.SortStableFunc(out, func(a, b plan.Finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Rule, b.Rule))
 	})
@@ -103,18 +106,38 @@ func withHint(msg, hint string) string {
 	return msg + " (" + hint + ")"
 }
 
-// FindingsError fails a build whose check directive says error=true.
+func (in *Input) skipped(rule string) bool {
+	return skipped(in.Config, rule) && !slices.Contains(in.Enforced, rule)
+}
+
+// FindingsError fails a build whose check directive says error=true, or
+// whose findings include a rule the organisation enforces.
 type FindingsError struct {
 	File     string // the description
 	Findings []plan.Finding
+	// Enforced: the organisation's defaults made these findings errors.
+	Enforced bool
 }
 
-// Fail is the error for findings when the config says error=true, else nil.
-func Fail(cfg *linter.Config, file string, findings []plan.Finding) error {
-	if cfg == nil || !cfg.ReturnAsError || len(findings) == 0 {
+// Fail is the error for findings when the config says error=true, else
+// the error for the findings of enforced rules, else nil.
+func Fail(cfg *linter.Config, enforced []string, file string, findings []plan.Finding) error {
+	if len(findings) == 0 {
 		return nil
 	}
-	return &FindingsError{File: file, Findings: findings}
+	if cfg != nil && cfg.ReturnAsError {
+		return &FindingsError{File: file, Findings: findings}
+	}
+	var hard []plan.Finding
+	for _, f := range findings {
+		if slices.Contains(enforced, f.Rule) {
+			hard = append(hard, f)
+		}
+	}
+	if len(hard) == 0 {
+		return nil
+	}
+	return &FindingsError{File: file, Findings: hard, Enforced: true}
 }
 
 func (e *FindingsError) Error() string {
@@ -125,7 +148,11 @@ func (e *FindingsError) Error() string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "lint violation found for rules: %s (the check directive says error=true)", strings.Join(rules, ", "))
+	why := "the check directive says error=true"
+	if e.Enforced {
+		why = "your organisation's defaults make these rules errors"
+	}
+	fmt.Fprintf(&b, "lint violation found for rules: %s (%s)", strings.Join(rules, ", "), why)
 	for _, f := range e.Findings {
 		b.WriteString("\n  ")
 		b.WriteString(place(e.File, f))

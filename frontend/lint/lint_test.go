@@ -251,16 +251,16 @@ func TestSkipAndFail(t *testing.T) {
 		t.Errorf("findings %q", got)
 	}
 	cfg, _ := lint.ReadConfig("Dockerfile", []byte(desc), nil)
-	err := lint.Fail(cfg, "Dockerfile", found)
+	err := lint.Fail(cfg, nil, "Dockerfile", found)
 	var fe *lint.FindingsError
 	if !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), "lint violation found for rules: SecretInArgOrEnv") ||
 		!strings.Contains(err.Error(), "\n  Dockerfile:5: SecretInArgOrEnv: arg NPM_TOKEN") {
 		t.Errorf("err = %v", err)
 	}
-	if err := lint.Fail(&linter.Config{}, "Dockerfile", found); err != nil {
+	if err := lint.Fail(&linter.Config{}, nil, "Dockerfile", found); err != nil {
 		t.Errorf("without error=true: %v", err)
 	}
-	if err := lint.Fail(cfg, "Dockerfile", nil); err != nil {
+	if err := lint.Fail(cfg, nil, "Dockerfile", nil); err != nil {
 		t.Errorf("without findings: %v", err)
 	}
 	all, _ := check(t, "# check=skip=all\nargs:\n  NPM_TOKEN: y\n", app(map[string]string{"go.sum": ""}))

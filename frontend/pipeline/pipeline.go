@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/strata-build/strata/frontend/defaults"
 	"github.com/strata-build/strata/frontend/detect"
 	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/plan"
@@ -37,6 +38,12 @@ func Parse(file string, data []byte) (*spec.Spec, error) {
 // Plan picks the provider and plans the app, once for every platform. The
 // plan is checked: a malformed one is a bug report, never a panic later.
 func Plan(ctx context.Context, s *spec.Spec, fsys source.FS) (*plan.Plan, error) {
+	return PlanWith(ctx, s, fsys, nil)
+}
+
+// PlanWith plans as Plan does, then lays an organisation's defaults (nil
+// for none) over the plan.
+func PlanWith(ctx context.Context, s *spec.Spec, fsys source.FS, org *defaults.Defaults) (*plan.Plan, error) {
 	// Whatever a description or a context file names, nothing outside the
 	// build context is read.
 	fsys = source.Confine(fsys)
@@ -48,6 +55,9 @@ func Plan(ctx context.Context, s *spec.Spec, fsys source.FS) (*plan.Plan, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := org.Apply(s, pl); err != nil {
+		return nil, err
+	}
 	return pl, pl.Validate()
 }
 
@@ -55,6 +65,11 @@ func Plan(ctx context.Context, s *spec.Spec, fsys source.FS) (*plan.Plan, error)
 // to dir unless absolute; none at all means everything is detected), as the
 // CLI and the example tests do.
 func PlanDir(ctx context.Context, dir, file string) (*plan.Plan, error) {
+	return PlanDirWith(ctx, dir, file, nil)
+}
+
+// PlanDirWith is PlanDir with an organisation's defaults (nil for none).
+func PlanDirWith(ctx context.Context, dir, file string, org *defaults.Defaults) (*plan.Plan, error) {
 	path := file
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
@@ -67,7 +82,7 @@ func PlanDir(ctx context.Context, dir, file string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Plan(ctx, s, source.Dir(dir))
+	return PlanWith(ctx, s, source.Dir(dir), org)
 }
 
 // Rules lists every lint rule: the generic ones, then each provider's.

@@ -16,6 +16,9 @@ type Plan struct {
 	Targets  []Target  `json:"targets"`
 	// Findings are what the provider noticed while planning (lint).
 	Findings []Finding `json:"findings,omitempty"`
+	// CA is PEM certificates every CA step trusts besides the system's
+	// and the client's secret (the organisation's bundle).
+	CA string `json:"ca,omitempty"`
 }
 
 // Setting is one resolved choice and where it came from, so users can see
@@ -33,6 +36,9 @@ type Arg struct {
 	// PassThrough args are not declared by the user: they reach a step only
 	// when set with --build-arg (GOPROXY and friends).
 	PassThrough bool `json:"passThrough,omitempty"`
+	// Source says where a default that the description did not write
+	// came from (the organisation defaults).
+	Source string `json:"source,omitempty"`
 	// Pos is where the description declared it.
 	Pos spec.Pos `json:"pos,omitzero"`
 }

@@ -24,6 +24,8 @@ func (p *Plan) WriteText(w io.Writer) error {
 		b.WriteString("\nargs:\n")
 		for _, a := range p.Args {
 			switch {
+			case a.PassThrough && a.Source != "":
+				fmt.Fprintf(b, "  %s=%s  (passed through; default from %s)\n", a.Name, a.Default, a.Source)
 			case a.PassThrough:
 				fmt.Fprintf(b, "  %s  (passed through when set)\n", a.Name)
 			default:

@@ -30,8 +30,12 @@ type App struct {
 	Optional bool
 }
 
-// Key is a description key ("go.main") with its value as YAML writes it.
-type Key struct{ Path, Value string }
+// Key is a description key ("go.main") with its value: a string, or with
+// Block set, YAML lines written as they are below the key (a list).
+type Key struct {
+	Path, Value string
+	Block       bool
+}
 
 // Lister is a provider that lists the apps of a context for `strata init`.
 type Lister interface {
@@ -44,6 +48,13 @@ type Lister interface {
 	// resolved value as that key would plan something else, so `strata
 	// init` writes it as a key to uncomment.
 	SettingKey(s plan.Setting) string
+}
+
+// Combiner is a Lister whose several apps of one context can also be
+// built as one image (a Go module's main packages, with go.binaries), as
+// `strata init --one-image` asks.
+type Combiner interface {
+	Combine(apps []App) (App, bool)
 }
 
 // SharedSettingKeys are the settings of keys every provider honours whose

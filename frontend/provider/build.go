@@ -21,14 +21,17 @@ const (
 // image's docker-clean hook (which empties the archive cache after every
 // install) is set aside for this step only and put back, so the layer keeps
 // the image's own apt configuration; the lists stay on the cache mount and
-// never reach a layer. apt's and dpkg's logs and ldconfig's cache record
-// when the install ran: they are removed, so the layer is the same on
-// every build (the packages' own files and dpkg's database stay).
+// never reach a layer. With a CA bundle (the ca secret or the
+// organisation's), apt trusts it for https sources: apt reads no
+// environment for that, so the bundle is passed as an option. apt's and
+// dpkg's logs and ldconfig's cache record when the install ran: they are
+// removed, so the layer is the same on every build (the packages' own
+// files and dpkg's database stay).
 const aptScript = `set -e
 clean=/etc/apt/apt.conf.d/docker-clean
 if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true %s
+apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} %s
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
 rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache`
 
@@ -37,7 +40,7 @@ rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /v
 func AptStep(packages spec.Value[[]string]) plan.Step {
 	return plan.Step{
 		Name: "apt-get install " + strings.Join(packages.V, " "),
-		Run: &plan.Run{
+		Run: plan.TrustCA(&plan.Run{
 			Script: plan.Lit(strings.Replace(aptScript, "%s", strings.Join(packages.V, " "), 1)),
 			User:   "0:0",
 			Mounts: []plan.Mount{
@@ -45,7 +48,7 @@ func AptStep(packages spec.Value[[]string]) plan.Step {
 				{Type: plan.CacheMount, Target: "/var/lib/apt", CacheID: aptListsID, Sharing: plan.SharingLocked},
 				{Type: plan.TmpfsMount, Target: "/tmp"},
 			},
-		},
+		}),
 		Pos: packages.Pos,
 	}
 }

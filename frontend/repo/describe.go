@@ -42,8 +42,8 @@ func Describe(ctx context.Context, root, frontend string, f Found) ([]byte, *pla
 	sections := groups(f.Provider.Name())
 	set := map[string]bool{}
 	for _, k := range f.Keys {
-		sec, key, _ := strings.Cut(k.Path, ".")
-		sections[sec].live = append(sections[sec].live, fmt.Sprintf("%s: %s", key, scalar(k.Value)))
+		sec, _, _ := strings.Cut(k.Path, ".")
+		sections[sec].live = append(sections[sec].live, liveKey(k))
 		set[k.Path] = true
 	}
 	head := live.String()
@@ -99,6 +99,16 @@ func Describe(ctx context.Context, root, frontend string, f Found) ([]byte, *pla
 		out += b.String()
 	}
 	return []byte(out), p, nil
+}
+
+// liveKey is a key as written in its section: `main: ./cmd/api`, or a
+// block (a list) on the lines below the key, indented under it.
+func liveKey(k provider.Key) string {
+	_, key, _ := strings.Cut(k.Path, ".")
+	if !k.Block {
+		return key + ": " + scalar(k.Value)
+	}
+	return key + ":\n    " + strings.ReplaceAll(k.Value, "\n", "\n    ")
 }
 
 // group is one section of the description: its live keys and the

@@ -63,7 +63,13 @@ func (f Found) Path() string { return path.Join(f.Context, f.Description()) }
 // directory. Workspace members a context claims are no contexts of their
 // own.
 func Find(ctx context.Context, root string) ([]Found, error) {
-	w := walker{root: root, claimed: map[string]bool{}}
+	return find(ctx, root, false)
+}
+
+// find is Find; with oneImage, the apps of one context that its provider
+// can build as one image (provider.Combiner) are found as that one app.
+func find(ctx context.Context, root string, oneImage bool) ([]Found, error) {
+	w := walker{root: root, claimed: map[string]bool{}, oneImage: oneImage}
 	if err := w.walk(ctx, ".", nil); err != nil {
 		return nil, err
 	}
@@ -71,9 +77,10 @@ func Find(ctx context.Context, root string) ([]Found, error) {
 }
 
 type walker struct {
-	root    string
-	claimed map[string]bool
-	found   []Found
+	root     string
+	claimed  map[string]bool
+	oneImage bool
+	found    []Found
 }
 
 // ignore is a .dockerignore's patterns and the directory it sits in.
@@ -143,6 +150,11 @@ func (w *walker) list(ctx context.Context, dir, abs string) error {
 		}
 		for _, m := range members {
 			w.claimed[path.Join(dir, m)] = true
+		}
+		if c, ok := p.(provider.Combiner); ok && w.oneImage {
+			if one, ok := c.Combine(apps); ok {
+				apps = []provider.App{one}
+			}
 		}
 		for _, a := range apps {
 			w.found = append(w.found, Found{Context: dir, Provider: p, Named: p.Name() != first, App: a})

@@ -26,6 +26,9 @@ const BakeFile = "docker-bake.hcl"
 type Options struct {
 	Frontend string // image reference for the syntax lines
 	Force    bool   // rewrite Strata descriptions and the bake file that exist
+	// OneImage describes the apps of one context as one image where the
+	// provider can: a Go module's main packages, with go.binaries.
+	OneImage bool
 	Report   io.Writer
 	// Display is how the report names the repository root (the argument
 	// as the user wrote it); paths are shown under it.
@@ -46,7 +49,7 @@ func Init(ctx context.Context, root string, o Options) error {
 		o.Report = io.Discard
 	}
 	show := func(p string) string { return filepath.ToSlash(filepath.Join(o.Display, filepath.FromSlash(p))) }
-	found, err := Find(ctx, root)
+	found, err := find(ctx, root, o.OneImage)
 	if err != nil {
 		return err
 	}
@@ -224,8 +227,8 @@ func compare(f Found, show func(string) string) string {
 	}
 	sections := groups(f.Provider.Name())
 	for _, k := range f.Keys {
-		sec, key, _ := strings.Cut(k.Path, ".")
-		sections[sec].live = append(sections[sec].live, key+": "+scalar(k.Value))
+		sec, _, _ := strings.Cut(k.Path, ".")
+		sections[sec].live = append(sections[sec].live, liveKey(k))
 	}
 	for _, l := range strings.Split(render(sections, 0), "\n") {
 		if l != "" {

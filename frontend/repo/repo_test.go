@@ -158,6 +158,45 @@ func TestInitGoServicesShareTheDownload(t *testing.T) {
 	}
 }
 
+// --one-image: the module's two main packages are one description at the
+// module root with go.binaries, one target, and no per-binary ignore files;
+// its plan builds both with one go build, the first listed as entrypoint.
+func TestInitOneImage(t *testing.T) {
+	dir := copyTree(t, monorepo, func(rel string) bool { return !generated(rel) })
+	var report bytes.Buffer
+	if err := Init(context.Background(), dir, Options{Frontend: "registry.acme.io/strata:1.4", OneImage: true, Report: &report}); err != nil {
+		t.Fatalf("%v\n%s", err, report.String())
+	}
+	for _, want := range []string{"backend/Dockerfile: wrote (go app, target backend)", "docker-bake.hcl: wrote 3 targets (backend, web, worker)"} {
+		if !strings.Contains(report.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, report.String())
+		}
+	}
+	for _, gone := range []string{"backend/cmd/api/Dockerfile", "backend/cmd/api/Dockerfile.dockerignore", "backend/cmd/notify/Dockerfile"} {
+		if _, err := os.Stat(filepath.Join(dir, gone)); err == nil {
+			t.Errorf("%s was written", gone)
+		}
+	}
+	desc, err := os.ReadFile(filepath.Join(dir, "backend", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(desc), "go:\n  binaries:\n    - main: ./cmd/api\n    - main: ./cmd/notify\n") ||
+		!strings.Contains(string(desc), "entrypoint") || strings.Contains(string(desc), "main: ./cmd/api\n  #") {
+		t.Errorf("backend/Dockerfile:\n%s", desc)
+	}
+	p, err := pipeline.PlanDir(context.Background(), filepath.Join(dir, "backend"), "Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stepJSON(t, p, "go build ./cmd/api ./cmd/notify") == "" {
+		t.Errorf("no one go build for both: %+v", p.Stages[1].Steps)
+	}
+	if bake, _ := os.ReadFile(filepath.Join(dir, BakeFile)); !strings.Contains(string(bake), `target "backend"`) {
+		t.Errorf("bake file:\n%s", bake)
+	}
+}
+
 // stepJSON is the step named name, in a form that compares whole.
 func stepJSON(t *testing.T, p *plan.Plan, name string) string {
 	t.Helper()

@@ -11,6 +11,7 @@
 //	schema:"pattern=P"    strings (or a list's items) match spec.Pattern(P)
 //	schema:"keys=P"       a mapping's keys match spec.Pattern(P)
 //	schema:"minimum=N"    and maximum=N: bounds of a number
+//	schema:"minItems=N"   a list holds at least N items
 //	schema:"excludes=K"   the key and K are never written together
 //
 // Rules that are not about one key's value (an undeclared ${NAME}, a path
@@ -189,7 +190,11 @@ func value(t reflect.Type, path string, opts options, docs map[string]string) (m
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"type": "array", "items": items}, nil
+		s := map[string]any{"type": "array", "items": items}
+		if opts.minItems != nil {
+			s["minItems"] = *opts.minItems
+		}
+		return s, nil
 	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
 		vals, err := value(t.Elem(), path+".*", options{}, docs)
 		if err != nil {
@@ -225,6 +230,7 @@ type options struct {
 	required         bool
 	pattern, keys    string
 	minimum, maximum *int
+	minItems         *int
 	excludes         string
 }
 
@@ -247,6 +253,8 @@ func parseOptions(path, tag string) (options, error) {
 			o.minimum, err = number(arg)
 		case "maximum":
 			o.maximum, err = number(arg)
+		case "minItems":
+			o.minItems, err = number(arg)
 		case "excludes":
 			o.excludes = arg
 		default:

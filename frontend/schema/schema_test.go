@@ -108,3 +108,28 @@ func TestGenerateNamesWhatIsMissing(t *testing.T) {
 		t.Errorf("sections and app come from the providers given: %v", props)
 	}
 }
+
+const committedReference = "../../" + ReferencePath
+
+// docs/reference.md is rendered from the schema: a key, type or rule
+// changed in the types changes the page, and the committed page must follow.
+func TestCommittedReferenceIsCurrent(t *testing.T) {
+	got, err := Reference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(committedReference, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(committedReference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("docs/reference.md differs from the reference the schema gives: regenerate it with " +
+			"`go test ./frontend/schema -update` and commit it")
+	}
+}

@@ -71,7 +71,9 @@ type decoder struct {
 	// anyArg is set when `args:` could not be read: ${NAME} is then not
 	// checked against it, rather than reported undeclared everywhere.
 	anyArg bool
-	errs   Errors
+	// literal files (organisation defaults) have no args: `$` is text.
+	literal bool
+	errs    Errors
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
@@ -241,7 +243,7 @@ func (d *decoder) scalar(key string, n *yaml.Node, what string) (string, bool) {
 		d.reportf(n, key, "", "expected %s, got %s", what, describe(n))
 		return "", false
 	}
-	if !d.checkRefs(key, n) {
+	if !d.literal && !d.checkRefs(key, n) {
 		return "", false
 	}
 	return n.Value, true

@@ -33,6 +33,7 @@ type Spec struct {
 	Build    Build         `yaml:"build" doc:"Build settings every ecosystem shares."`
 	Run      Run           `yaml:"run" doc:"The runtime image."`
 	Sections map[string]*Section
+	root     *yaml.Node // the whole document, for Written
 }
 
 // Arg is a declared build arg with its default.
@@ -90,7 +91,20 @@ func (s *Section) Decode(out any) error {
 	}
 	d := &decoder{file: s.d.file, args: s.d.args, anyArg: s.d.anyArg}
 	d.into(s.Key, s.n, dst.Elem())
+	if c, ok := out.(Checker); ok {
+		c.Check(func(pos Pos, key, hint, msg string) {
+			d.report(&Error{File: d.file, Pos: pos, Key: key, Msg: msg, Hint: hint})
+		})
+	}
 	return d.err()
+}
+
+// Checker is a section type with rules about several of its values (keys
+// that exclude each other, a list that must not be empty), checked once
+// it has decoded, so Parse refuses what the JSON Schema refuses. It sees
+// only the values that decoded.
+type Checker interface {
+	Check(report func(pos Pos, key, hint, msg string))
 }
 
 // Errorf reports a problem found by a provider at a position of its section.
@@ -137,6 +151,7 @@ func Parse(file string, data []byte, sections []string) (*Spec, error) {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return s, nil
 	}
+	s.root = root
 	d := &decoder{file: file, args: map[string]bool{}}
 	for _, a := range BuiltinArgs {
 		d.args[a] = true

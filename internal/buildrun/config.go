@@ -24,6 +24,8 @@ import (
 	"github.com/moby/buildkit/session/sshforward/sshprovider"
 	"github.com/tonistiigi/fsutil"
 	"github.com/tonistiigi/go-csvvalue"
+
+	"github.com/strata-build/strata/frontend/defaults"
 )
 
 // Config is one `strata build`, as its flags give it.
@@ -34,6 +36,9 @@ type Config struct {
 	Dir       string // the build context
 	File      string // the description's path
 	InProcess bool   // run Strata's frontend here instead of the `# syntax=` image
+	// Defaults are the organisation defaults the in-process frontend
+	// starts from, as a published image's would (nil for none).
+	Defaults *defaults.Defaults
 
 	Platforms []string // each may be a comma list
 	BuildArgs []string // K=V, or K to take the value from the environment

@@ -82,7 +82,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		var res *gateway.Result
 		var err error
 		if cfg.InProcess {
-			res, err = builder.Build(ctx, gc)
+			res, err = builder.WithDefaults(cfg.Defaults, nil)(ctx, gc)
 		} else {
 			// the frontend's options are ours plus what the client added (cache imports)
 			res, err = gc.Solve(ctx, gateway.SolveRequest{Frontend: so.Frontend, FrontendOpt: maps.Clone(gc.BuildOpts().Opts)})

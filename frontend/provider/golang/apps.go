@@ -2,7 +2,8 @@ package golang
 
 import (
 	"context"
-	"path"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/strata-build/strata/frontend/plan"
@@ -41,7 +42,7 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 	// A single module's only main package is what Plan picks unaided; in
 	// a workspace, Plan looks at the root alone, so go.main is needed.
 	if len(mains) == 1 && mod.Workspace == nil {
-		return []provider.App{{Dir: ".", Name: binaryName(mains[0], mod.Path)}}, members, nil
+		return []provider.App{{Dir: ".", Name: mod.execName(mains[0])}}, members, nil
 	}
 	var apps []provider.App
 	for _, m := range mains {
@@ -59,7 +60,7 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 		}
 		apps = append(apps, provider.App{
 			Dir:     strings.TrimPrefix(m, "./"),
-			Name:    binaryName(m, mod.Path),
+			Name:    mod.execName(m),
 			Keys:    []provider.Key{{Path: "go.main", Value: m}},
 			Exclude: exclude,
 		})
@@ -67,22 +68,38 @@ func (Provider) Apps(ctx context.Context, fsys source.FS) ([]provider.App, []str
 	return apps, members, nil
 }
 
-// binaryName is the binary Plan names for a main package by default.
-func binaryName(main, module string) string {
-	switch {
-	case main != ".":
-		return path.Base(main)
-	case module != "":
-		return path.Base(module)
+// Combine describes the main packages Apps found as one image built by
+// one go build (go.binaries), at the context root; the first listed (the
+// root's, else the first of cmd/* by name) is the entrypoint.
+func (Provider) Combine(apps []provider.App) (provider.App, bool) {
+	if len(apps) < 2 {
+		return provider.App{}, false
 	}
-	return "app"
+	var lines []string
+	for _, a := range apps {
+		main := "."
+		for _, k := range a.Keys {
+			if k.Path == "go.main" {
+				main = k.Value
+			}
+		}
+		if !plainPath.MatchString(main) {
+			main = strconv.Quote(main) // a YAML double-quoted string
+		}
+		lines = append(lines, "- main: "+main)
+	}
+	return provider.App{Dir: ".", Keys: []provider.Key{{Path: "go.binaries", Value: strings.Join(lines, "\n"), Block: true}}}, true
 }
+
+// plainPath is a path YAML reads as written, unquoted.
+var plainPath = regexp.MustCompile(`^[./A-Za-z0-9_-]+$`)
 
 // settingKeys are the Go settings' description keys.
 var settingKeys = map[string]string{
 	"go version":   "go.version",
 	"main package": "go.main",
 	"binary":       "go.binary",
+	"binaries":     "go.binaries",
 	"cgo":          "go.cgo",
 	"ldflags":      "go.ldflags",
 	"tags":         "go.tags",

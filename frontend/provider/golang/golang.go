@@ -17,12 +17,20 @@ import (
 
 // settings is the `go:` section of the description.
 type settings struct {
-	Version spec.Value[string]   `yaml:"version"`
-	Main    spec.Value[string]   `yaml:"main"`
-	Binary  spec.Value[string]   `yaml:"binary"`
-	Ldflags spec.Value[string]   `yaml:"ldflags"`
-	Tags    spec.Value[[]string] `yaml:"tags"`
-	Cgo     spec.Value[bool]     `yaml:"cgo"`
+	Version spec.Value[string] `yaml:"version"`
+	Main    spec.Value[string] `yaml:"main" schema:"excludes=binaries"`
+	Binary  spec.Value[string] `yaml:"binary" schema:"excludes=binaries"`
+	// Binaries builds several main packages into one image.
+	Binaries spec.Value[[]spec.Value[binarySetting]] `yaml:"binaries" schema:"minItems=1"`
+	Ldflags  spec.Value[string]                      `yaml:"ldflags"`
+	Tags     spec.Value[[]string]                    `yaml:"tags"`
+	Cgo      spec.Value[bool]                        `yaml:"cgo"`
+}
+
+// binarySetting is one entry of go.binaries.
+type binarySetting struct {
+	Main   spec.Value[string] `yaml:"main" schema:"required"`
+	Binary spec.Value[string] `yaml:"binary"`
 }
 
 // Paths inside the builder. GOMODCACHE and GOCACHE are set explicitly so the
@@ -111,9 +119,9 @@ type resolver struct {
 	version goVersion
 	builder string
 	// ldflags are the linker flags: the description's, else defaultLdflags.
-	ldflags  string
-	main     string
-	binary   string
+	ldflags string
+	// bins are the binaries the build makes, the entrypoint first.
+	bins     []bin
 	cgo      bool
 	vendored bool
 	base     provider.Base
@@ -130,7 +138,7 @@ func (r *resolver) resolve(ctx context.Context) error {
 	if err := r.resolveVersion(); err != nil {
 		return err
 	}
-	if err := r.resolveMain(ctx); err != nil {
+	if err := r.resolveBinaries(ctx); err != nil {
 		return err
 	}
 	r.resolveCgo()
@@ -183,7 +191,15 @@ func (r *resolver) sharedSettings() {
 		r.Set("build packages", strings.Join(b.Packages.V, " "), r.At(b.Packages.Pos))
 	}
 	if b.Command.Set {
-		r.Set("build command", b.Command.V, r.At(b.Command.Pos)+"; it must write the binary to "+path.Join(outDir, r.binary))
+		var outs []string
+		for _, b := range r.bins {
+			outs = append(outs, path.Join(outDir, b.name))
+		}
+		what := "the binary to "
+		if len(outs) > 1 {
+			what = "the binaries to "
+		}
+		r.Set("build command", b.Command.V, r.At(b.Command.Pos)+"; it must write "+what+strings.Join(outs, ", "))
 	}
 	for _, sec := range b.Secrets.V {
 		r.Set("build secret", sec.ID.V, r.At(sec.ID.Pos))
@@ -229,56 +245,6 @@ func (r *resolver) resolveVersion() error {
 	}
 	r.version = r.mod.Go
 	r.Set("go version", r.version.minor(), r.mod.GoSrc+" (newest "+r.version.minor()+".x)")
-	return nil
-}
-
-func (r *resolver) resolveMain(ctx context.Context) error {
-	if r.cfg.Main.Set {
-		m := r.cfg.Main.V
-		if msg := spec.CheckContextPath(m); msg != "" && path.Clean(m) != "." {
-			return r.errorf(r.cfg.Main.Pos, "go.main", "name a package directory such as ./cmd/api", "%s", msg)
-		}
-		if path.Clean(m) != "." && !strings.HasPrefix(m, "./") {
-			m = "./" + path.Clean(m)
-		}
-		r.main = m
-		r.Set("main package", m, r.At(r.cfg.Main.Pos))
-	} else {
-		mains, err := mainPackages(ctx, r.in.Context)
-		if err != nil {
-			return err
-		}
-		switch {
-		case len(mains) == 1:
-			r.main = mains[0]
-			r.Set("main package", r.main, "detected: the only main package")
-		case len(mains) > 1 && mains[0] == ".":
-			r.main = "."
-			r.Set("main package", ".", "detected: main package at the root (also "+strings.Join(mains[1:], ", ")+")")
-		case len(mains) > 1:
-			return r.errorf(r.Spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: "+mains[0]+"}` to one of "+strings.Join(mains, ", "),
-				"several main packages and none at the root")
-		default:
-			return r.errorf(r.Spec.Sections["go"].PosOrZero(), "go.main", "set `go: {main: ./path/to/cmd}`",
-				"no main package at the root or under cmd/")
-		}
-	}
-	r.binary = r.cfg.Binary.V
-	switch {
-	case r.cfg.Binary.Set:
-		if strings.ContainsAny(r.binary, "/\\") || r.binary == "" || r.binary == "." || r.binary == ".." {
-			return r.errorf(r.cfg.Binary.Pos, "go.binary", "use a plain file name such as api", "%q is not a file name", r.binary)
-		}
-		r.Set("binary", r.binary, r.At(r.cfg.Binary.Pos))
-		return nil
-	case r.main != ".":
-		r.binary = path.Base(r.main)
-	case r.mod.Path != "":
-		r.binary = path.Base(r.mod.Path)
-	default:
-		r.binary = "app"
-	}
-	r.Set("binary", r.binary, "from the main package")
 	return nil
 }
 

@@ -127,7 +127,7 @@ func TestMainPackage(t *testing.T) {
 		{"only cmd", map[string]string{"lib.go": lib, "cmd/api/main.go": mainGo}, "", "./cmd/api", "api", ""},
 		{"root wins over cmd", map[string]string{"main.go": mainGo, "cmd/tool/main.go": mainGo}, "", ".", "svc", ""},
 		{"ignored generator", map[string]string{"gen.go": "//go:build ignore\n\npackage main\n", "lib.go": lib, "cmd/api/main.go": mainGo}, "", "./cmd/api", "api", ""},
-		{"several", map[string]string{"cmd/a/main.go": mainGo, "cmd/b/main.go": mainGo}, "", "", "", "several main packages and none at the root (set `go: {main: ./cmd/a}` to one of ./cmd/a, ./cmd/b)"},
+		{"several", map[string]string{"cmd/a/main.go": mainGo, "cmd/b/main.go": mainGo}, "", "", "", "several main packages and none at the root (set `go: {main: ./cmd/a}` to one of ./cmd/a, ./cmd/b, or build several into one image with `go: {binaries: [{main: ./cmd/a}, {main: ./cmd/b}]}`)"},
 		{"none", map[string]string{"lib.go": lib}, "", "", "", "no main package at the root or under cmd/"},
 		{"written", map[string]string{"cmd/a/main.go": mainGo, "cmd/b/main.go": mainGo}, "go:\n  main: cmd/b\n  binary: server\n", "./cmd/b", "server", ""},
 		{"bad binary", map[string]string{"main.go": mainGo}, "go:\n  binary: a/b\n", "", "", "go.binary: \"a/b\" is not a file name"},
@@ -386,8 +386,10 @@ type fetchMap struct {
 func (f *fetchMap) Fetch(_ context.Context, paths []string) error {
 	for _, p := range paths {
 		f.fetched = append(f.fetched, p)
-		if dt, ok := f.hidden[p]; ok {
-			f.Files[p] = dt
+		for name, dt := range f.hidden {
+			if name == p || source.Match(p, name) {
+				f.Files[name] = dt
+			}
 		}
 	}
 	return nil
@@ -411,7 +413,8 @@ func TestWorkspaceMembersReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(fsys.fetched, " ") != "svc/go.mod" {
+	// go.mod for the replaces, then the main package's files to check it is one.
+	if strings.Join(fsys.fetched, " ") != "svc/go.mod svc/*.go" {
 		t.Errorf("fetched %q", fsys.fetched)
 	}
 	include := words(step(t, p, "deps", 0).Copy.From.Context.Include)

@@ -29,6 +29,8 @@ type module struct {
 	Requires     []requirement
 	// Workspace lists go.work members (their directories), nil without go.work.
 	Workspace []string
+	// MemberPaths are the module paths of the go.work members, by directory.
+	MemberPaths map[string]string
 	// LocalReplaces are directories that replace directives point at; the
 	// download step needs their go.mod to resolve the module graph.
 	LocalReplaces []string
@@ -176,6 +178,12 @@ func (m *module) readMembers(ctx context.Context, fsys source.FS) error {
 		f, err := modfile.Parse(name, dt, nil)
 		if err != nil {
 			return err
+		}
+		if f.Module != nil {
+			if m.MemberPaths == nil {
+				m.MemberPaths = map[string]string{}
+			}
+			m.MemberPaths[path.Dir(name)] = f.Module.Mod.Path
 		}
 		if err := m.addLocalReplaces(name, path.Dir(name), f.Replace); err != nil {
 			return err

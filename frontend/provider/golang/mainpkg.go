@@ -59,11 +59,18 @@ func pkgPath(dir string) string {
 }
 
 func isMain(ctx context.Context, fsys source.FS, dir string) (bool, error) {
+	name, err := packageIn(ctx, fsys, dir)
+	return name == "main", err
+}
+
+// packageIn is the package name of dir's first .go file that is built,
+// "" when dir holds none.
+func packageIn(ctx context.Context, fsys source.FS, dir string) (string, error) {
 	entries, err := fsys.ReadDir(ctx, dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+		return "", nil
 	} else if err != nil {
-		return false, err
+		return "", err
 	}
 	for _, e := range entries {
 		if e.IsDir || !strings.HasSuffix(e.Name, ".go") || strings.HasSuffix(e.Name, "_test.go") {
@@ -71,13 +78,13 @@ func isMain(ctx context.Context, fsys source.FS, dir string) (bool, error) {
 		}
 		head, err := fsys.ReadFile(ctx, path.Join(dir, e.Name), headBytes)
 		if err != nil {
-			return false, err
+			return "", err
 		}
 		if name, ok := packageName(head); ok {
-			return name == "main", nil
+			return name, nil
 		}
 	}
-	return false, nil
+	return "", nil
 }
 
 // packageName reads the package clause of a file head, skipping files that

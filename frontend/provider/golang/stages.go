@@ -18,11 +18,18 @@ func (r *resolver) plan() *plan.Plan {
 	}
 	provider.DeclarePassThrough(p, proxyArgs)
 	p.Stages = []plan.Stage{r.depsStage(), r.buildStage(), r.testStage(), r.runtimeStage()}
-	runtime := provider.RuntimeImage(r.Spec, provider.Start{Entrypoint: []plan.Str{plan.Tmpl(path.Join(provider.AppDir, r.binary))}}, r.base)
-	runtime.Labels["org.opencontainers.image.title"] = r.binary
+	// The entrypoint is the first binary; the others run with
+	// --entrypoint /app/<name> (a pod's command).
+	first := r.bins[0].name
+	runtime := provider.RuntimeImage(r.Spec, provider.Start{Entrypoint: []plan.Str{plan.Tmpl(path.Join(provider.AppDir, first))}}, r.base)
+	runtime.Labels["org.opencontainers.image.title"] = first
+	what := "the compiled binary"
+	if len(r.bins) > 1 {
+		what = "the compiled binaries"
+	}
 	p.Targets = []plan.Target{
-		{Name: "build", Stage: "build", Description: "the builder with the compiled binary in /usr/local/bin",
-			Image: plan.Image{Entrypoint: []plan.Str{plan.Tmpl(path.Join(installDir, r.binary))}, WorkingDir: srcDir}},
+		{Name: "build", Stage: "build", Description: "the builder with " + what + " in /usr/local/bin",
+			Image: plan.Image{Entrypoint: []plan.Str{plan.Tmpl(path.Join(installDir, first))}, WorkingDir: srcDir}},
 		{Name: "test", Stage: "test", Description: "go test ./... with the build's warm caches",
 			Image: plan.Image{WorkingDir: srcDir}},
 		{Name: "runtime", Stage: "runtime", Default: true, Description: "the runtime image", Image: runtime},
@@ -88,27 +95,54 @@ func (r *resolver) buildStage() plan.Stage {
 	case !r.cfg.Ldflags.Set:
 		run.Args = append(run.Args, plan.Lit("-ldflags"), plan.Lit(r.ldflags))
 	}
-	run.Args = append(run.Args, plan.Lit("-o"), plan.Tmpl(path.Join(outDir, r.binary)), plan.Tmpl(r.main))
-	compile := plan.Step{Name: "go build " + r.main, Run: run, Pos: r.cfg.Main.Pos}
+	var mains []string
+	for _, b := range r.bins {
+		mains = append(mains, b.main)
+	}
+	if len(r.bins) == 1 {
+		run.Args = append(run.Args, plan.Lit("-o"), plan.Tmpl(path.Join(outDir, r.bins[0].name)))
+	} else {
+		// One go build for every binary: each package compiles once, in
+		// parallel, and each binary is linked (see README).
+		run.Args = append(run.Args, plan.Lit("-o"), plan.Lit(outDir+"/"))
+	}
+	for _, m := range mains {
+		run.Args = append(run.Args, plan.Tmpl(m))
+	}
+	compile := plan.Step{Name: "go build " + strings.Join(mains, " "), Run: run, Pos: r.cfg.Main.Pos}
+	if r.cfg.Binaries.Set {
+		compile.Pos = r.cfg.Binaries.Pos
+	}
 	if compile.Pos.IsZero() {
 		compile.Pos = r.Spec.Sections["go"].PosOrZero()
 	}
+	steps := []plan.Step{compile}
 	if cmd := r.Spec.Build.Command; cmd.Set {
-		// The user's command builds instead, with the same caches and env.
-		compile = provider.CommandStep(cmd, run)
+		// The user's command builds instead, with the same caches and
+		// env, writing each binary to /out/<name>.
+		steps[0] = provider.CommandStep(cmd, run)
+	}
+	for _, b := range r.bins {
+		steps = append(steps, plan.Step{
+			Name: "install " + b.name,
+			Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.outName(b)), Dest: plan.Tmpl(path.Join(installDir, b.name)), Link: true},
+		})
 	}
 	return plan.Stage{
 		Name:     "build",
 		From:     plan.From{Stage: "deps"},
 		Platform: r.builderPlatform,
-		Steps: []plan.Step{
-			compile,
-			{
-				Name: "install " + r.binary,
-				Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.binary), Dest: plan.Tmpl(path.Join(installDir, r.binary)), Link: true},
-			},
-		},
+		Steps:    steps,
 	}
+}
+
+// outName is the file a binary has in the compile's output: the user's
+// build command writes /out/<name>.
+func (r *resolver) outName(b bin) string {
+	if r.Spec.Build.Command.Set {
+		return b.name
+	}
+	return b.out
 }
 
 func (r *resolver) testStage() plan.Stage {
@@ -139,10 +173,14 @@ func (r *resolver) runtimeStage() plan.Stage {
 			Copy: &plan.Copy{From: plan.Source{Stage: "deps"}, Src: plan.Lit(caBundle), Dest: plan.Lit(caBundle), Link: true},
 		})
 	}
-	st.Steps = append(st.Steps, plan.Step{
-		Name: "copy " + r.binary,
-		Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.binary), Dest: plan.Tmpl(path.Join(provider.AppDir, r.binary)), Link: true},
-	})
+	// A layer per binary: an edit of one leaves the others' bytes, and
+	// so their layers, as they were.
+	for _, b := range r.bins {
+		st.Steps = append(st.Steps, plan.Step{
+			Name: "copy " + b.name,
+			Copy: &plan.Copy{From: plan.Source{Output: "binary"}, Src: plan.Tmpl("/" + r.outName(b)), Dest: plan.Tmpl(path.Join(provider.AppDir, b.name)), Link: true},
+		})
+	}
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
 }
