@@ -103,6 +103,7 @@ type report struct {
 	failed      []string          // the vertices that failed, by name
 	// when each vertex that ran started and completed (of its last run)
 	started, completed map[string]time.Time
+	exporter           map[string]string // the exporters' response (containerimage.digest …)
 }
 
 // failures is what the failed vertices printed, for a test's message.
@@ -211,7 +212,7 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 	}
 	ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
 	defer cancel()
-	_, err = c.Solve(ctx, nil, client.SolveOpt{
+	resp, err := c.Solve(ctx, nil, client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
 		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS},
@@ -221,6 +222,9 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 		Session:       bu.session,
 	}, ch)
 	wg.Wait()
+	if resp != nil {
+		got.exporter = resp.ExporterResponse
+	}
 	return got, err
 }
 

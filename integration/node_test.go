@@ -152,7 +152,7 @@ func TestNodePnpm(t *testing.T) {
 	// A new dependency, added by the pinned pnpm on the host: both installs
 	// re-run, pnpm reuses from the store mount every package it had (its
 	// own progress line counts them) and downloads at most the new one.
-	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/4] pnpm install (production)"}
+	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/5] pnpm install (production)"}
 	_, v = b.rebuildWithNewDependency(t, c, dir, installs, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", newDependency))
 	for _, step := range installs {
 		m := regexp.MustCompile(`resolved (\d+), reused (\d+), downloaded (\d+), added (\d+), done`).FindStringSubmatch(v.log(t, step))

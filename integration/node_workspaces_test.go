@@ -94,7 +94,7 @@ func TestNodePnpmMonorepo(t *testing.T) {
 		[]string{"typescript", "is-number", "apps/admin", "pnpm-lock.yaml"})
 
 	// A source edit in the member re-runs the build, neither install.
-	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/3] pnpm install (production)"}
+	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/4] pnpm install (production)"}
 	if _, v := b.editWorkspaceWeb(t, c, dir, installs); v.cached(t, "[build 1/2] copy the source") {
 		t.Error("a source edit did not reach the source copy")
 	}

@@ -84,7 +84,7 @@ run:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !v.cached(t, "[deps 1/2] apt-get install jq") || !v.cached(t, "[runtime 1/2] apt-get install tzdata") {
+	if !v.cached(t, "[deps 1/3] apt-get install jq") || !v.cached(t, "[runtime 1/2] apt-get install tzdata") {
 		t.Error("a source edit re-ran an apt step")
 	}
 	if v.cached(t, "[build 1/2] test \"$GH_TOKEN\" = s3cret-token …") {

@@ -48,7 +48,11 @@ type Options struct {
 	NoCache   func(stage string) bool // --no-cache / --no-cache-filter
 	Epoch     *time.Time              // SOURCE_DATE_EPOCH
 	SourceMap *bk.SourceMap           // the description, for step locations
-	Labels    map[string]string       // --label
+	// Record is what the build was planned from (settings, args): a source
+	// of every step, so provenance (mode=max) records it as it records
+	// the description.
+	Record *bk.SourceMap
+	Labels map[string]string // --label
 }
 
 // Result is the target's state and image config.
@@ -56,6 +60,12 @@ type Result struct {
 	State     bk.State
 	Image     *dockerspec.DockerOCIImage
 	BaseImage *dockerspec.DockerOCIImage
+	// Scans are the states of the target's stages the plan marks for an
+	// SBOM scan beside the image, by stage name.
+	Scans map[string]bk.State
+	// IgnoreCache: --no-cache applies to the target or a scanned stage,
+	// so their scans must not come from cache either.
+	IgnoreCache bool
 }
 
 // stageState is a converted stage: its filesystem, its image config and the
@@ -97,7 +107,16 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	for k, v := range sortedMap(opt.Labels) {
 		img.Config.Labels[k] = v
 	}
-	return &Result{State: out.st, Image: img, BaseImage: out.base}, nil
+	res := &Result{State: out.st, Image: img, BaseImage: out.base, Scans: map[string]bk.State{}}
+	for _, s := range walk.Stages {
+		if s.Scan && s.Name != target.Stage {
+			res.Scans[s.Name] = c.stages[s.Name].st
+		}
+		if opt.NoCache != nil && opt.NoCache(s.Name) && (s.Scan || s.Name == target.Stage) {
+			res.IgnoreCache = true
+		}
+	}
+	return res, nil
 }
 
 func (c *converter) platform(s *plan.Stage) ocispecs.Platform {
@@ -191,12 +210,19 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 // the description line it came from, and --no-cache.
 func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []bk.ConstraintsOpt {
 	cons := []bk.ConstraintsOpt{bk.WithCustomName(name)}
-	if c.opt.SourceMap != nil && !step.Pos.IsZero() {
-		line := int32(step.Pos.Line)
-		cons = append(cons, c.opt.SourceMap.Location([]*pb.Range{{
-			Start: &pb.Position{Line: line},
-			End:   &pb.Position{Line: line},
-		}}))
+	// Every step names the description as its source, so provenance
+	// records it even when no line asked for a step; a step without a
+	// line has no range, which error output then skips.
+	if c.opt.SourceMap != nil {
+		var ranges []*pb.Range
+		if !step.Pos.IsZero() {
+			line := int32(step.Pos.Line)
+			ranges = []*pb.Range{{Start: &pb.Position{Line: line}, End: &pb.Position{Line: line}}}
+		}
+		cons = append(cons, c.opt.SourceMap.Location(ranges))
+	}
+	if c.opt.Record != nil {
+		cons = append(cons, c.opt.Record.Location(nil))
 	}
 	if c.opt.NoCache != nil && c.opt.NoCache(s.Name) {
 		cons = append(cons, bk.IgnoreCache)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -368,5 +369,52 @@ func TestDeterministicExamples(t *testing.T) {
 				t.Errorf("amd64 and arm64 give the same LLB: the target platform is not in it")
 			}
 		})
+	}
+}
+
+// The stages a plan marks for the SBOM come with the result, as their
+// final state (the download step done): the scanner reads them beside the
+// image. --no-cache of a scanned stage reaches its scan.
+func TestScannedStages(t *testing.T) {
+	p := planDir(t, service)
+	res, _ := convert(t, p, options())
+	if len(res.Scans) != 1 {
+		t.Fatalf("scans %v, want the deps stage only", slices.Collect(maps.Keys(res.Scans)))
+	}
+	def, err := res.Scans["deps"].Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ex := execWith(t, ops(t, def), "go mod download"); ex == nil {
+		t.Error("the scanned deps state is not the stage after its download")
+	}
+	if res.IgnoreCache {
+		t.Error("a plain build ignores the cache of its scans")
+	}
+	res, _ = convert(t, p, options(func(o *llb.Options) { o.NoCache = func(s string) bool { return s == "deps" } }))
+	if !res.IgnoreCache {
+		t.Error("--no-cache-filter deps still takes the deps scan from cache")
+	}
+}
+
+// Every step names the description and the plan record as sources (with
+// no range when no line asked for it), so provenance records both.
+func TestEveryStepNamesItsSources(t *testing.T) {
+	p := planDir(t, service)
+	desc := bk.NewSourceMap(nil, "Dockerfile", "YAML", []byte("x"))
+	rec := bk.NewSourceMap(nil, "strata.plan.json", "JSON", []byte("{}"))
+	_, def := convert(t, p, options(func(o *llb.Options) { o.SourceMap, o.Record = desc, rec }))
+	if len(def.Source.Infos) != 2 || def.Source.Infos[0].Filename != "Dockerfile" || def.Source.Infos[1].Filename != "strata.plan.json" {
+		t.Fatalf("sources %v", def.Source.Infos)
+	}
+	dl, _ := execWith(t, ops(t, def), "go mod download")
+	locs := def.Source.Locations[string(dl)]
+	if locs == nil || len(locs.Locations) != 2 {
+		t.Fatalf("download step locations %v", locs)
+	}
+	for _, l := range locs.Locations {
+		if len(l.Ranges) != 0 {
+			t.Errorf("the download step, which no line asked for, has a range: %v", l)
+		}
 	}
 }

@@ -19,7 +19,7 @@ func TestPlanPrintsSettingsAndSteps(t *testing.T) {
 		"main package  ./cmd/api  (Dockerfile line 4)",
 		"go version    1.26  (go.mod line 3",
 		"run go mod download",
-		"mount bind /src from context[go.mod go.sum] (read-only)",
+		"copy context[go.mod go.sum] / -> /src",
 		"mount cache /go/pkg/mod (id strata/go/mod)",
 		"mount cache /root/.cache/go-build (id strata/go/build)",
 		"env GOARCH=${TARGETARCH}",

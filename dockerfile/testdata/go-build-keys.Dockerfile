@@ -4,11 +4,6 @@
 # no longer applies to it.
 # Targets: build, test, runtime (the default: the last stage).
 
-# Only these paths of the context, for the steps that bind deps-files:
-# "x[y]" matches the path itself and lets a missing one be skipped.
-FROM --platform=$BUILDPLATFORM scratch AS deps-files
-COPY --parents go.mo[d] go.su[m] /
-
 FROM --platform=$BUILDPLATFORM golang:1.26 AS deps
 ENV GOMODCACHE=/go/pkg/mod
 ENV GOCACHE=/root/.cache/go-build
@@ -28,16 +23,17 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} make git
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
+# "x[y]" matches the path itself and lets a missing one be skipped.
+COPY --parents go.mo[d] go.su[m] /src/
 # go mod download
 # GOFLAGS GOINSECURE GONOPROXY GONOSUMDB GOPRIVATE GOPROXY GOSUMDB: no default, so each reaches RUN only when --build-arg sets it.
 ARG GOFLAGS GOINSECURE GONOPROXY GONOSUMDB GOPRIVATE GOPROXY GOSUMDB
 # The plan ran only the steps above as that user: back to the default, root, which
 # the base images Strata picks run as.
 USER ""
-# A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
-RUN --mount=type=bind,from=deps-files,target=/src \
-    --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
+RUN --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     --mount=type=ssh,id=default,target=/run/strata/ssh-agent.sock \
     --mount=type=secret,id=npm,env=NPM_TOKEN \
@@ -110,6 +106,7 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} ca-certificates
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 COPY --link --from=build-binary /out/keys /app/keys
 COPY --link main.go /app/main.go

@@ -4,22 +4,17 @@
 # no longer applies to it.
 # Targets: build, test, runtime (the default: the last stage).
 
-# Only these paths of the context, for the steps that bind deps-files:
-# "x[y]" matches the path itself and lets a missing one be skipped.
-FROM --platform=$BUILDPLATFORM scratch AS deps-files
-COPY --parents go.mo[d] go.su[m] /
-
 FROM --platform=$BUILDPLATFORM golang:1.26 AS deps
 ENV GOMODCACHE=/go/pkg/mod
 ENV GOCACHE=/root/.cache/go-build
 ENV GOTOOLCHAIN=local
 WORKDIR /src
+# "x[y]" matches the path itself and lets a missing one be skipped.
+COPY --parents go.mo[d] go.su[m] /src/
 # go mod download
 # GOFLAGS GOINSECURE GONOPROXY GONOSUMDB GOPRIVATE GOPROXY GOSUMDB: no default, so each reaches RUN only when --build-arg sets it.
 ARG GOFLAGS GOINSECURE GONOPROXY GONOSUMDB GOPRIVATE GOPROXY GOSUMDB
-# A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
-RUN --mount=type=bind,from=deps-files,target=/src \
-    --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
+RUN --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     --mount=type=ssh,id=default,target=/run/strata/ssh-agent.sock \
     --mount=type=secret,id=ca,target=/run/secrets/ca \

@@ -54,6 +54,9 @@ RUN --mount=type=cache,id=strata/node/pnpm-store,target=/root/.local/share/pnpm/
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     npm_config_nodedir=/usr/local npm_config_update_notifier=false pnpm install --frozen-lockfile --prefer-offline --store-dir /root/.local/share/pnpm/store --package-import-method copy --reporter append-only --prod --filter @demo/web...
+# drop the install's time stamps
+RUN --network=none \
+    rm -f node_modules/.modules.yaml node_modules/.pnpm-workspace-state-v1.json
 
 FROM build-stage AS test
 # pnpm test

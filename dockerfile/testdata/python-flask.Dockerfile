@@ -25,6 +25,7 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} libpq-dev
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 # python -m venv /app/.venv
 # The plan ran only the steps above as that user: back to the default, root, which
@@ -43,7 +44,9 @@ RUN --mount=type=bind,from=deps-files,target=/run/strata/requirements \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     cd /run/strata/requirements && \
-    PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /app/.venv/bin/python -m pip install -r requirements.txt
+    PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /app/.venv/bin/python -m pip install --no-compile -r requirements.txt
+# compile the virtualenv's bytecode
+RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 
 FROM deps AS build-stage
 COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
@@ -74,6 +77,7 @@ if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} libpq5
 if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 COPY --link --from=deps /app/.venv /app/.venv
 COPY --link --from=build-stage --exclude=.venv /app /app

@@ -41,7 +41,7 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     PDM_PYTHON=/app/.venv/bin/python PDM_CACHE_DIR=/root/.cache/pdm PDM_CHECK_UPDATE=false PDM_NON_INTERACTIVE=1 /opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --prod --no-self
 # compile the virtualenv's bytecode
-RUN /app/.venv/bin/python -c 'import compileall; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0)'
+RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 # chmod -R go-w /app/.venv
 RUN chmod -R go-w /app/.venv
 
@@ -55,7 +55,7 @@ RUN --mount=type=cache,id=strata/python/pdm,target=/root/.cache/pdm,sharing=lock
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
     PDM_PYTHON=/app/.venv/bin/python PDM_CACHE_DIR=/root/.cache/pdm PDM_CHECK_UPDATE=false PDM_NON_INTERACTIVE=1 /opt/pdm/bin/pdm install --check --frozen-lockfile --no-editable -v --prod
 # compile the virtualenv's bytecode
-RUN /app/.venv/bin/python -c 'import compileall; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0)'
+RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 # chmod -R go-w /app/.venv
 RUN chmod -R go-w /app/.venv
 

@@ -37,7 +37,7 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 /opt/poetry/bin/poetry install --only main --no-root --no-directory
+    POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_OPTIONS_NO_PIP=true /opt/poetry/bin/poetry install --only main --no-root --no-directory
 
 FROM deps AS build-stage
 COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
@@ -47,7 +47,7 @@ RUN --mount=type=cache,id=strata/python/poetry,target=/root/.cache/pypoetry,shar
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 /opt/poetry/bin/poetry install --only main
+    POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_OPTIONS_NO_PIP=true /opt/poetry/bin/poetry install --only main
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app
@@ -60,7 +60,7 @@ RUN --mount=type=cache,id=strata/python/poetry,target=/root/.cache/pypoetry,shar
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 /opt/poetry/bin/poetry install
+    POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_OPTIONS_NO_PIP=true /opt/poetry/bin/poetry install
 # python -m pytest
 RUN /app/.venv/bin/python -m pytest
 

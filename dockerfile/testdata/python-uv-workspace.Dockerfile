@@ -27,7 +27,9 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --frozen --no-install-workspace --no-dev --package api
+    UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --frozen --no-install-workspace --no-dev --package api
+# compile the virtualenv's bytecode
+RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 
 FROM deps AS build-stage
 COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
@@ -37,7 +39,9 @@ RUN --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --locked --no-dev --no-editable --package api
+    UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --locked --no-dev --no-editable --package api
+# compile the virtualenv's bytecode
+RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app
@@ -50,7 +54,7 @@ RUN --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --locked --package api
+    UV_PROJECT_ENVIRONMENT=/app/.venv UV_CACHE_DIR=/root/.cache/uv UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never uv sync --locked --package api
 # python -m pytest
 RUN /app/.venv/bin/python -m pytest
 

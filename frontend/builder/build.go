@@ -5,6 +5,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,8 @@ import (
 	"github.com/strata-build/strata/frontend/lint"
 	"github.com/strata-build/strata/frontend/pipeline"
 	"github.com/strata-build/strata/frontend/plan"
+	"github.com/strata-build/strata/frontend/record"
+	"github.com/strata-build/strata/frontend/redact"
 	"github.com/strata-build/strata/frontend/source"
 	"github.com/strata-build/strata/frontend/spec"
 	"github.com/strata-build/strata/llb"
@@ -96,6 +99,9 @@ func build(ctx context.Context, c client.Client, org *defaults.Defaults) (_ *cli
 	if err := j.warnUnusedArgs(ctx); err != nil {
 		return nil, err
 	}
+	if err := j.warnSecretArgs(ctx); err != nil {
+		return nil, err
+	}
 	if j.contexts, err = newContexts(ctx, bc); err != nil {
 		return nil, err
 	}
@@ -103,15 +109,31 @@ func build(ctx context.Context, c client.Client, org *defaults.Defaults) (_ *cli
 		return nil, err
 	}
 	j.images = newImageResolver(bc, c, org)
-	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
-		target := j.build
-		if platform != nil {
-			target = *platform
+	scanner, err := newScanner(ctx, bc, c)
+	if err != nil {
+		return nil, err
+	}
+	if scanner != nil {
+		j.scans = &scanTargets{}
+		if j.scanStages, j.scanContext, err = scanOptions(bc.BuildArgs); err != nil {
+			return nil, err
 		}
-		return j.solve(ctx, target)
+	}
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+		// dockerui names a result without a platform after the default one.
+		target, id := j.build, platforms.DefaultSpec()
+		if platform != nil {
+			target, id = *platform, *platform
+		}
+		return j.solve(ctx, target, id)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if scanner != nil {
+		if err := attachSBOMs(ctx, c, rb, scanner, j.scans); err != nil {
+			return nil, err
+		}
 	}
 	return rb.Finalize()
 }
@@ -127,6 +149,11 @@ type job struct {
 	contexts *contexts
 	images   *imageResolver
 	epoch    *time.Time
+
+	// scans collects each platform's SBOM scan targets when --sbom asks.
+	scans       *scanTargets
+	scanStages  bool // the plan's marked stages, besides the image
+	scanContext bool // the build context too
 
 	loadOnce sync.Once
 	loadErr  error
@@ -172,7 +199,8 @@ func (j *job) plan(ctx context.Context) (*plan.Plan, error) {
 }
 
 // solve plans, converts and solves the build for one target platform.
-func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.BuildResult, error) {
+// id is the platform dockerui exports the result as.
+func (j *job) solve(ctx context.Context, target, id ocispecs.Platform) (*dockerui.BuildResult, error) {
 	p, err := j.plan(ctx)
 	if err != nil {
 		return nil, err
@@ -188,6 +216,7 @@ func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.Bu
 		NoCache:        j.bc.IsNoCache,
 		Epoch:          j.epoch,
 		SourceMap:      j.src.SourceMap,
+		Record:         j.record(p),
 		Labels:         j.bc.Labels,
 	})
 	if err != nil {
@@ -207,7 +236,40 @@ func (j *job) solve(ctx context.Context, target ocispecs.Platform) (*dockerui.Bu
 	if err != nil {
 		return nil, err
 	}
+	if j.scans != nil {
+		if err := j.storeScan(id, res); err != nil {
+			return nil, err
+		}
+	}
 	return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: j.epoch}, nil
+}
+
+// record is the plan record provenance keeps beside the description.
+func (j *job) record(p *plan.Plan) *bk.SourceMap {
+	target := j.bc.Target
+	if t, ok := p.Target(target); ok {
+		target = t.Name
+	}
+	return bk.NewSourceMap(nil, record.Filename, record.Language, record.Of(p, target, j.bc.BuildArgs).JSON())
+}
+
+// storeScan keeps what the SBOM scan of this platform reads.
+func (j *job) storeScan(id ocispecs.Platform, res *llb.Result) error {
+	t := scanTarget{core: res.State, extras: map[string]bk.State{}, ignoreCache: res.IgnoreCache}
+	if j.scanStages {
+		for name, st := range res.Scans {
+			t.extras[name] = st
+		}
+	}
+	if j.scanContext {
+		st, err := j.contexts.state(llb.ContextPaths{Exclude: []string{".git"}})
+		if err != nil {
+			return err
+		}
+		t.extras["context"] = st
+	}
+	j.scans.store(id, t)
+	return nil
 }
 
 // namedContexts are the request's --build-context values by name.
@@ -285,6 +347,37 @@ func (j *job) warnUnusedArgs(ctx context.Context) error {
 			hint = fmt.Sprintf("did you mean `%s`?", near)
 		}
 		j.src.Warn(ctx, fmt.Sprintf("build arg %s is not used by %s (%s)", name, j.src.Filename, hint), client.WarnOpts{})
+	}
+	return nil
+}
+
+// warnSecretArgs names every --build-arg that looks like a secret: BuildKit
+// records build args as given in provenance (mode=max) and in the build
+// steps' environment, where Strata cannot mask them. An arg the
+// description declares with a secret's name has its lint finding
+// (SecretInArgOrEnv) already.
+func (j *job) warnSecretArgs(ctx context.Context) error {
+	if len(j.bc.BuildArgs) == 0 {
+		return nil
+	}
+	if err := j.load(ctx); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(j.bc.BuildArgs)) {
+		v := j.bc.BuildArgs[name]
+		declared := slices.ContainsFunc(j.spec.Args, func(a spec.Arg) bool { return a.Name == name })
+		why := ""
+		switch {
+		case v == "":
+			continue
+		case redact.HasCredentials(v):
+			why = "its value holds URL credentials"
+		case redact.SecretName(name) && !declared:
+			why = "its name says it is a secret"
+		default:
+			continue
+		}
+		j.src.Warn(ctx, fmt.Sprintf("build arg %s looks like a secret (%s): BuildKit records build args as given in the provenance attestation and the build steps' environment (pass credentials with --secret instead: a credentials file such as netrc or npmrc, or build.secrets)", name, why), client.WarnOpts{})
 	}
 	return nil
 }

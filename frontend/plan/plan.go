@@ -72,6 +72,10 @@ type Stage struct {
 	Env      []Env    `json:"env,omitempty"`
 	Workdir  string   `json:"workdir,omitempty"`
 	Steps    []Step   `json:"steps"`
+	// Scan marks the stage that holds the app's dependencies as installed
+	// (or the files that pin them): an SBOM scan reads it beside the
+	// image, so what only the builder saw is listed too.
+	Scan bool `json:"scan,omitempty"`
 }
 
 // Scratch is the empty image.

@@ -43,6 +43,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 		if st.Workdir != "" {
 			fmt.Fprintf(b, "  workdir %s\n", st.Workdir)
 		}
+		if st.Scan {
+			b.WriteString("  scanned for the SBOM (--sbom) beside the image\n")
+		}
 		for i := range st.Steps {
 			writeStep(b, i, &st.Steps[i])
 		}

@@ -23,13 +23,17 @@ const (
 // the image's own apt configuration; the lists stay on the cache mount and
 // never reach a layer. With a CA bundle (the ca secret or the
 // organisation's), apt trusts it for https sources: apt reads no
-// environment for that, so the bundle is passed as an option.
+// environment for that, so the bundle is passed as an option. apt's and
+// dpkg's logs and ldconfig's cache record when the install ran: they are
+// removed, so the layer is the same on every build (the packages' own
+// files and dpkg's database stay).
 const aptScript = `set -e
 clean=/etc/apt/apt.conf.d/docker-clean
 if [ -f "$clean" ]; then mv "$clean" /tmp/docker-clean; fi
 apt-get update -qq ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE}
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=true ${SSL_CERT_FILE:+-o Acquire::https::CAInfo=$SSL_CERT_FILE} %s
-if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi`
+if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
+rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache`
 
 // AptStep installs Debian packages (`build.packages`, `run.packages`).
 // Package names are checked by the spec, so they are single shell words.

@@ -48,7 +48,7 @@ func TestBinariesBuildOneImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	deps, _ := p.Stage("deps")
-	if len(deps.Steps) != 1 || deps.Steps[0].Name != "go mod download" {
+	if len(deps.Steps) != 2 || deps.Steps[1].Name != "go mod download" {
 		t.Errorf("deps steps %+v", deps.Steps)
 	}
 	build, _ := p.Stage("build")

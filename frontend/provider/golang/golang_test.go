@@ -207,18 +207,24 @@ func TestDependencyStepSeesOnlyLockfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dl := step(t, p, "deps", 0)
-	if strings.Join(words(dl.Run.Args), " ") != "go mod download" {
-		t.Fatalf("first step is %q", dl.Run.Args)
+	cp, dl := step(t, p, "deps", 0), step(t, p, "deps", 1)
+	if dl.Run == nil || strings.Join(words(dl.Run.Args), " ") != "go mod download" {
+		t.Fatalf("second step is %+v", dl)
 	}
-	var include []string
+	if cp.Copy == nil || cp.Copy.From.Context == nil {
+		t.Fatalf("first step is %+v, want a copy of the module files", cp)
+	}
+	if got, want := strings.Join(words(cp.Copy.From.Context.Include), " "), "go.mod go.sum go.work go.work.sum tools/go.mod tools/go.sum"; got != want {
+		t.Errorf("download step sees %q, want %q", got, want)
+	}
 	for _, m := range dl.Run.Mounts {
 		if m.Type == plan.BindMount {
-			include = words(m.From.Context.Include)
+			t.Errorf("the download step binds %+v besides the module files", m)
 		}
 	}
-	if got, want := strings.Join(include, " "), "go.mod go.sum go.work go.work.sum tools/go.mod tools/go.sum"; got != want {
-		t.Errorf("download step sees %q, want %q", got, want)
+	// The module files stay in the stage, for an SBOM scan of it.
+	if deps, _ := p.Stage("deps"); !deps.Scan {
+		t.Error("the deps stage is not scanned for the SBOM")
 	}
 }
 
@@ -330,7 +336,7 @@ func TestVendoredModuleSkipsDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deps, _ := p.Stage("deps"); len(deps.Steps) != 1 {
+	if deps, _ := p.Stage("deps"); len(deps.Steps) != 2 || deps.Steps[1].Run == nil {
 		t.Errorf("module without vendor/ has no download step")
 	}
 }
@@ -341,12 +347,7 @@ func TestLocalReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var include []string
-	for _, m := range step(t, p, "deps", 0).Run.Mounts {
-		if m.Type == plan.BindMount {
-			include = words(m.From.Context.Include)
-		}
-	}
+	include := words(step(t, p, "deps", 0).Copy.From.Context.Include)
 	if got, want := strings.Join(include, " "), "go.mod go.sum libs/lib/go.mod"; got != want {
 		t.Errorf("download step sees %q, want %q", got, want)
 	}
@@ -416,12 +417,7 @@ func TestWorkspaceMembersReplaces(t *testing.T) {
 	if strings.Join(fsys.fetched, " ") != "svc/go.mod svc/*.go" {
 		t.Errorf("fetched %q", fsys.fetched)
 	}
-	var include []string
-	for _, m := range step(t, p, "deps", 0).Run.Mounts {
-		if m.Type == plan.BindMount {
-			include = words(m.From.Context.Include)
-		}
-	}
+	include := words(step(t, p, "deps", 0).Copy.From.Context.Include)
 	if !slices.Contains(include, "third/go.mod") || !slices.Contains(include, "svc/go.mod") {
 		t.Errorf("download step sees %q", include)
 	}
@@ -463,7 +459,7 @@ go:
 	if len(compile.Run.Args) != 0 || compile.Run.Script != plan.Tmpl("make api && cp bin/api /out/api") || compile.Pos.Line != 3 {
 		t.Errorf("build.command must replace go build: %+v", compile)
 	}
-	for _, at := range []plan.Step{step(t, p, "deps", 1), compile, step(t, p, "test", 0)} {
+	for _, at := range []plan.Step{step(t, p, "deps", 2), compile, step(t, p, "test", 0)} {
 		got := map[string]plan.Mount{}
 		for _, m := range at.Run.Mounts {
 			got[m.ID+m.CacheID] = m
@@ -511,7 +507,7 @@ func TestTemplatesComeFromTheDescription(t *testing.T) {
 	if cmd := runtimeImage(t, p).Cmd; len(cmd) != 1 || cmd[0] != plan.Tmpl("--v=${V}") {
 		t.Errorf("cmd %+v", cmd)
 	}
-	if dl := step(t, p, "deps", 0).Run.Args; dl[0].Template {
+	if dl := step(t, p, "deps", 1).Run.Args; dl[0].Template {
 		t.Errorf("download args %+v", dl)
 	}
 }

@@ -56,13 +56,22 @@ func (r *resolver) depsStage() plan.Stage {
 	if r.vendored {
 		return st // the go command builds from vendor/: nothing to download
 	}
+	// The module files are copied, not bound: the stage then holds what
+	// pins every dependency, for an SBOM scan of it (the modules
+	// themselves stay on the cache mount).
+	st.Scan = true
 	st.Steps = append(st.Steps, plan.Step{
+		Name: "copy " + strings.Join(r.mod.dependencyFiles(), " "),
+		Copy: &plan.Copy{
+			From: plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(r.mod.dependencyFiles()...)}},
+			Src:  plan.Lit("/"), Dest: plan.Lit(srcDir),
+		},
+	}, plan.Step{
 		Name: "go mod download",
 		Run: plan.TrustCA(&plan.Run{
 			Args: plan.Lits("go", "mod", "download"),
 			Env:  proxyEnv(),
 			Mounts: slices.Concat([]plan.Mount{
-				{Type: plan.BindMount, Target: srcDir, From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(r.mod.dependencyFiles()...)}}},
 				{Type: plan.CacheMount, Target: modCache, CacheID: modCacheID},
 			}, r.fetchMounts()),
 		}),

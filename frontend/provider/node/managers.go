@@ -45,6 +45,10 @@ type manager struct {
 	// must not overwrite; appExclude what the runtime's app copy leaves
 	// out (the manager's own files).
 	sourceExclude, appExclude []string
+	// stamped are the files in node_modules the install writes the time
+	// into (pnpm's state); the runtime's copy drops them, so two builds
+	// of the same lockfile give the same layer.
+	stamped []string
 	// pnp is set for yarn's Plug'n'Play linker: no node_modules.
 	pnp *pnpFiles
 	// run runs a package.json script.
@@ -103,6 +107,7 @@ var managerTable = map[string]*manager{
 			return args
 		},
 		prune:     []string{"pnpm", "prune", "--prod"},
+		stamped:   []string{"node_modules/.modules.yaml", "node_modules/.pnpm-workspace-state-v1.json"},
 		run:       func(script string) []string { return []string{"pnpm", "run", script} },
 		readLock:  readPnpmLock,
 		workspace: pnpmWorkspaceManager,

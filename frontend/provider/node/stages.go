@@ -180,6 +180,8 @@ func (r *resolver) install(prod bool) plan.Step {
 
 func (r *resolver) depsStage() plan.Stage {
 	st := r.installStage("deps")
+	// node_modules and the lockfile, dev dependencies included.
+	st.Scan = true
 	if r.Spec.Build.Packages.Set {
 		st.Steps = append([]plan.Step{provider.AptStep(r.Spec.Build.Packages)}, st.Steps...)
 	}
@@ -206,6 +208,12 @@ func (r *resolver) prodDepsStage() plan.Stage {
 	} else {
 		st = r.installStage("prod-deps")
 		st.Steps = append(st.Steps, r.install(true))
+	}
+	if len(r.mgr.stamped) > 0 {
+		st.Steps = append(st.Steps, plan.Step{
+			Name: "drop the install's time stamps",
+			Run:  &plan.Run{Args: plan.Lits(append([]string{"rm", "-f"}, r.mgr.stamped...)...), Network: plan.NetworkNone},
+		})
 	}
 	if r.ws == nil && r.mgr.pnp == nil {
 		// An app without production dependencies gets no node_modules from

@@ -116,18 +116,28 @@ func (r *resolver) pdmInstall(name string, mounts []plan.Mount, flags ...string)
 }
 
 // finishSteps write the virtualenv's bytecode, which pdm's installer
-// does not (the runtime's app directory is read-only, so without it every
-// start compiles again), and clear the group and world write bits pdm's
-// installs leave on some files: its parallel installs read the umask by
-// setting it to 0 for a moment, so files another thread creates meanwhile
-// are 0666. Files already compiled are left as they are; a file that does
-// not compile (test data in some packages) is reported, not fatal, as pip
-// and uv treat it. chmod -R leaves the interpreter's symlinks alone.
+// does not (see compileStep), and clear the group and world write bits
+// pdm's installs leave on some files: its parallel installs read the
+// umask by setting it to 0 for a moment, so files another thread creates
+// meanwhile are 0666. chmod -R leaves the interpreter's symlinks alone.
 func finishSteps() []plan.Step {
 	return []plan.Step{
-		{Name: "compile the virtualenv's bytecode", Run: &plan.Run{
-			Args: plan.Lits(venv+"/bin/python", "-c", "import compileall; compileall.compile_dir('"+venv+"/lib', quiet=1, workers=0)"),
-		}},
+		compileStep(),
 		{Name: "chmod -R go-w " + venv, Run: &plan.Run{Args: plan.Lits("chmod", "-R", "go-w", venv)}},
 	}
+}
+
+// compileStep writes the virtualenv's bytecode after its installs, which
+// write none (the runtime's app directory is read-only, so without it
+// every start compiles again). The .pyc files are checked-hash: they
+// record the source's hash, not its mtime, which is the time the
+// installer wrote it, so two builds give the same bytes. force rewrites
+// the timestamp-based ones `python -m venv` left for pip itself. A file
+// that does not compile (test data in some packages) is reported, not
+// fatal, as pip and uv treat it.
+func compileStep() plan.Step {
+	return plan.Step{Name: "compile the virtualenv's bytecode", Run: &plan.Run{
+		Args: plan.Lits(venv+"/bin/python", "-c", "import compileall, py_compile; compileall.compile_dir('"+venv+"/lib', quiet=1, workers=0, force=True, "+
+			"invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)"),
+	}}
 }

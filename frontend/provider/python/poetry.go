@@ -90,6 +90,10 @@ func (r *resolver) poetryInstall(name string, mounts []plan.Mount, flags ...stri
 		{Name: "POETRY_VIRTUALENVS_IN_PROJECT", Value: plan.Lit("true")},
 		{Name: "POETRY_CACHE_DIR", Value: plan.Lit(poetryCache)},
 		{Name: "POETRY_NO_INTERACTION", Value: plan.Lit("1")},
+		// No pip in the app's virtualenv: poetry installs with its own
+		// installer, and the pip virtualenv seeds records its compiled
+		// files in a different order on every build.
+		{Name: "POETRY_VIRTUALENVS_OPTIONS_NO_PIP", Value: plan.Lit("true")},
 	}
 	env = append(env, provider.PassThroughEnv(poetryArgs)...)
 	return plan.Step{

@@ -92,8 +92,10 @@ func (r *resolver) plan() *plan.Plan {
 }
 
 // pipInstall runs pip in the app's virtualenv with its cache on a cache mount.
+// The app's own installs write no bytecode: compileStep does, the same
+// on every build.
 func (r *resolver) pipInstall(name string, args []string, mounts ...plan.Mount) plan.Step {
-	return r.pipInto(venv, name, args, mounts...)
+	return r.pipInto(venv, name, append([]string{"--no-compile"}, args...), mounts...)
 }
 
 // pipInto runs pip in a virtualenv with its cache on a cache mount.
@@ -131,6 +133,8 @@ func (r *resolver) depsStage() plan.Stage {
 		From:     r.builderImage(),
 		Platform: plan.TargetPlatform,
 		Workdir:  appDir,
+		// The virtualenv's metadata lists every installed distribution.
+		Scan: true,
 	}
 	if r.Spec.Build.Packages.Set {
 		st.Steps = append(st.Steps, provider.AptStep(r.Spec.Build.Packages))
@@ -150,7 +154,7 @@ func (r *resolver) depsStage() plan.Stage {
 				Include: plan.Lits(slices.Compact(slices.Sorted(slices.Values([]string{"requirements*.txt", "requirements/*.txt", "constraints*.txt", r.requirements})))...)}}})
 		step.Run.Workdir = reqDir
 		step.Pos = r.cfg.Requirements.Pos
-		st.Steps = append(st.Steps, step)
+		st.Steps = append(st.Steps, step, compileStep())
 	}
 	return st
 }
@@ -167,7 +171,7 @@ func (r *resolver) buildStage() plan.Stage {
 	switch {
 	case r.installer == "uv":
 		// The project itself, when it is a package, as a regular install.
-		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...))
+		st.Steps = append(st.Steps, r.uvSync(nil, r.uvSelect("--locked", "--no-dev", "--no-editable")...), compileStep())
 	case r.installer == "poetry":
 		st.Steps = append(st.Steps, r.poetryInstall("poetry install --only main", nil, "--only", "main"))
 	case r.installer == "pdm":
@@ -175,7 +179,7 @@ func (r *resolver) buildStage() plan.Stage {
 			st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
 		}
 	case r.requirements == "": // pip, with pyproject.toml alone
-		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}))
+		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}), compileStep())
 	}
 	if r.django != nil && r.django.collectstatic {
 		st.Steps = append(st.Steps, r.collectstaticStep())

@@ -61,18 +61,18 @@ func (r *resolver) uvDeps(st plan.Stage) plan.Stage {
 	}
 	step := r.uvSync(mounts, flags...)
 	step.Pos = r.cfg.Package.Pos
-	st.Steps = append(st.Steps, step)
+	st.Steps = append(st.Steps, step, compileStep())
 	return st
 }
 
 // uvSync runs `uv sync` into the virtualenv with uv's cache on a cache
-// mount: bytecode compiled at install, files copied out of the cache
-// (another filesystem), and never a Python downloaded.
+// mount: files copied out of the cache (another filesystem), and never a
+// Python downloaded. Its bytecode is compileStep's, not uv's
+// (UV_COMPILE_BYTECODE writes timestamp-based .pyc files).
 func (r *resolver) uvSync(mounts []plan.Mount, flags ...string) plan.Step {
 	env := []plan.Env{
 		{Name: "UV_PROJECT_ENVIRONMENT", Value: plan.Lit(venv)},
 		{Name: "UV_CACHE_DIR", Value: plan.Lit(uvCache)},
-		{Name: "UV_COMPILE_BYTECODE", Value: plan.Lit("1")},
 		{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
 		{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
 	}

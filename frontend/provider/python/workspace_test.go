@@ -40,7 +40,7 @@ func TestUVWorkspace(t *testing.T) {
 		t.Errorf("member %q", got)
 	}
 	deps, _ := p.Stage("deps")
-	sync := deps.Steps[len(deps.Steps)-1]
+	sync := deps.Steps[len(deps.Steps)-2] // then the bytecode
 	if got := strings.Join(texts(sync.Run.Args), " "); got != "uv sync --frozen --no-install-workspace --no-dev --package api-server" {
 		t.Errorf("deps sync %q", got)
 	}
@@ -55,7 +55,7 @@ func TestUVWorkspace(t *testing.T) {
 		t.Errorf("deps sees %q, want %q", binds, want)
 	}
 	build, _ := p.Stage("build")
-	if got := stepNames(build); !slices.Equal(got, []string{"copy the source", "uv sync --locked --no-dev --no-editable --package api-server"}) {
+	if got := stepNames(build); !slices.Equal(got, []string{"copy the source", "uv sync --locked --no-dev --no-editable --package api-server", "compile the virtualenv's bytecode"}) {
 		t.Errorf("build steps %q", got)
 	}
 	test, _ := p.Stage("test")
@@ -117,7 +117,7 @@ func TestUVWorkspaceRootProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	deps, _ := p.Stage("deps")
-	if got := deps.Steps[len(deps.Steps)-1].Name; got != "uv sync --frozen --no-install-workspace --no-dev" {
+	if got := deps.Steps[len(deps.Steps)-2].Name; got != "uv sync --frozen --no-install-workspace --no-dev" {
 		t.Errorf("deps sync %q", got)
 	}
 	if cmd := strings.Join(texts(p.DefaultTarget().Image.Cmd), " "); cmd != "python main.py" {
