@@ -80,7 +80,22 @@ func (b bed) pullBlobs(t testing.TB, ref, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	get := func(kind, name string) []byte {
+	var get func(kind, name string) []byte
+	tryGet := func(kind, name string) ([]byte, bool) {
+		req, err := http.NewRequest(http.MethodGet, "http://"+b.registry+"/v2/"+repo+"/"+kind+"/"+name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		dt, err := io.ReadAll(resp.Body)
+		return dt, err == nil && resp.StatusCode == http.StatusOK
+	}
+	get = func(kind, name string) []byte {
 		req, err := http.NewRequest(http.MethodGet, "http://"+b.registry+"/v2/"+repo+"/"+kind+"/"+name, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -121,7 +136,17 @@ func (b bed) pullBlobs(t testing.TB, ref, dir string) {
 				continue
 			}
 			seen[d.Digest] = true
-			blob := get("blobs", d.Digest)
+			// An image's nested manifests were pushed as manifests, a
+			// registry cache's may be plain blobs.
+			var blob []byte
+			if isManifest := strings.Contains(d.MediaType, "manifest") || strings.Contains(d.MediaType, "index"); isManifest {
+				if dt, ok := tryGet("manifests", d.Digest); ok {
+					blob = dt
+				}
+			}
+			if blob == nil {
+				blob = get("blobs", d.Digest)
+			}
 			if err := os.WriteFile(filepath.Join(dir, strings.ReplaceAll(d.Digest, ":", "-")), blob, 0o644); err != nil {
 				t.Fatal(err)
 			}
