@@ -80,8 +80,9 @@ func (b bed) pullBlobs(t testing.TB, ref, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var get func(kind, name string) []byte
-	tryGet := func(kind, name string) ([]byte, bool) {
+	// tryGet returns what the registry serves at kind/name; an error when
+	// it does not serve it (not 200).
+	tryGet := func(kind, name string) ([]byte, error) {
 		req, err := http.NewRequest(http.MethodGet, "http://"+b.registry+"/v2/"+repo+"/"+kind+"/"+name, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -93,22 +94,15 @@ func (b bed) pullBlobs(t testing.TB, ref, dir string) {
 		}
 		defer resp.Body.Close()
 		dt, err := io.ReadAll(resp.Body)
-		return dt, err == nil && resp.StatusCode == http.StatusOK
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s", resp.Status)
+		}
+		return dt, err
 	}
-	get = func(kind, name string) []byte {
-		req, err := http.NewRequest(http.MethodGet, "http://"+b.registry+"/v2/"+repo+"/"+kind+"/"+name, nil)
+	get := func(kind, name string) []byte {
+		dt, err := tryGet(kind, name)
 		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		dt, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s %s of %s: %v %s", kind, name, repo, err, resp.Status)
+			t.Fatalf("GET %s %s of %s: %v", kind, name, repo, err)
 		}
 		return dt
 	}
@@ -140,7 +134,7 @@ func (b bed) pullBlobs(t testing.TB, ref, dir string) {
 			// registry cache's may be plain blobs.
 			var blob []byte
 			if isManifest := strings.Contains(d.MediaType, "manifest") || strings.Contains(d.MediaType, "index"); isManifest {
-				if dt, ok := tryGet("manifests", d.Digest); ok {
+				if dt, err := tryGet("manifests", d.Digest); err == nil {
 					blob = dt
 				}
 			}
