@@ -24,15 +24,16 @@ const (
 // these: its steps pass SSL_CERT_FILE as an option themselves.
 const CAPrelude = `if [ -s ` + CASecretPath + ` ]; then b=` + CABundleDir + `/bundle.pem; ` +
 	`cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt ` + CASecretPath + ` > $b 2>/dev/null; ` +
-	caExports
+	caEnv + `; fi`
 
 // OrgCAPrelude is CAPrelude for a plan with the organisation's bundle
 // (Plan.CA): that one is always there, the secret may add to it.
 const OrgCAPrelude = `b=` + CABundleDir + `/bundle.pem; ` +
 	`cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt ` + OrgCAPath + ` ` + CASecretPath + ` > $b 2>/dev/null; ` +
-	`export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b`
+	caEnv
 
-const caExports = `export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi`
+// caEnv points each tool's own setting at the combined bundle $b.
+const caEnv = `export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b`
 
 // Prelude is the CA prelude of the plan's CA steps.
 func (p *Plan) Prelude() string {
