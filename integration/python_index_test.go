@@ -38,8 +38,11 @@ func TestPythonPrivateIndex(t *testing.T) {
 	ix := startPrivateIndex(t, "strata", pass, greetingWheel)
 	dir := t.TempDir()
 	for name, content := range map[string]string{
-		"Dockerfile":       "# syntax=localhost:5000/strata:dev\n",
-		"requirements.txt": "strata-private-greeting==0.1.0\nsix==1.17.0\n",
+		"Dockerfile": "# syntax=localhost:5000/strata:dev\n",
+		// The run's tag keeps the install step's key unique: the daemon's
+		// state outlives a test run, and no secret is part of a step's key,
+		// so the pip.conf build below would be a cache hit of an earlier run.
+		"requirements.txt": "strata-private-greeting==0.1.0\nsix==1.17.0\n# run " + run + "\n",
 		"main.py":          "import six\nimport strata_private_greeting\n\nprint(strata_private_greeting.greet(), 'with six', six.__version__)\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
