@@ -4,7 +4,8 @@
 STRATA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STRATA_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/strata
 
-# Go version of the golang stand-in image (and the one the product is built with).
+# Go version of the golang stand-in image (and of the host's tests; the frontend
+# image's binary is built with the newer toolchain the Dockerfile names).
 STRATA_GO_VERSION=${STRATA_GO_VERSION:-1.26.8}
 
 # Tool binaries are keyed on the tools' go.sum, so changing a pin rebuilds them.

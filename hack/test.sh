@@ -15,6 +15,8 @@ log "unit tests"
 go test ./...
 log "fuzz smoke (the seeds ran above; 10s of new inputs for two targets)"
 bash hack/fuzz.sh 10s "FuzzDescription|FuzzRender"
+log "known vulnerabilities in the binaries' dependencies"
+bash hack/vulncheck.sh
 
 bash hack/install.sh
 [[ ${KEEP_UP:-0} == 1 ]] || trap 'bash hack/down.sh' EXIT
