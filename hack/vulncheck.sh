@@ -17,9 +17,11 @@ cd "$STRATA_ROOT"
 # (pseudo-versions only); take the proxy's @latest and pin it here.
 VULNDB=${VULNDB:-v0.0.0-20261105234957-e22db6528018}
 GOVULNCHECK=v1.9.0
-# The toolchain the frontend image is built with (Dockerfile): the standard
-# library's findings are those of the shipped binary.
-export GOTOOLCHAIN=${STRATA_RELEASE_TOOLCHAIN:-go1.27.3}
+# The toolchain the frontend image is built with, read from the Dockerfile so
+# the two cannot drift: the standard library's findings are the shipped binary's.
+GOTOOLCHAIN=$(sed -n 's/^ENV GOTOOLCHAIN=//p' Dockerfile)
+[[ -n $GOTOOLCHAIN ]] || die "the Dockerfile names no GOTOOLCHAIN"
+export GOTOOLCHAIN
 
 db=$STRATA_CACHE/vulndb/$VULNDB
 if [[ ! -s $db/index/db.json ]]; then
