@@ -83,6 +83,9 @@ func TestInjectionStaysInert(t *testing.T) {
 				continue
 			}
 			script := strings.Join(run.CmdLine, " ")
+			for _, f := range run.Files { // heredoc scripts
+				script += "\n" + f.Data
+			}
 			for i := strings.Index(script, pwn); i >= 0; i = next(script, i) {
 				runs++
 				if !singleQuotedAt(script, i) {

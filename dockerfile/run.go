@@ -49,7 +49,11 @@ func (w *writer) run(step *plan.Step) error {
 	}
 	prelude := w.prelude(r)
 	var body string
-	if len(r.Args) > 0 {
+	if rc := r.Recover; rc != nil {
+		// The prelude exported the env: the repair reads it too.
+		body = rc.Wrap(command(words(r.Args)))
+		notes = append(notes, strings.ToUpper(rc.Said()[:1])+rc.Said()[1:]+".")
+	} else if len(r.Args) > 0 {
 		body = command(append(assignments(r, prelude.exported), words(r.Args)...))
 	} else if s, ok := shScript(r.Script); ok {
 		body = s
@@ -100,7 +104,7 @@ func (w *writer) prelude(r *plan.Run) prelude {
 		case e.IfSet:
 			v := shWord(e.Value)
 			p.statements = append(p.statements, statement{"if [ -n " + v + " ]; then export " + e.Name + "=" + v + "; fi", false})
-		case len(r.Args) == 0:
+		case len(r.Args) == 0 || r.Recover != nil:
 			p.statements = append(p.statements, statement{"export " + e.Name + "=" + shWord(e.Value), false})
 		default:
 			continue

@@ -80,12 +80,15 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 		// no part of a step's cache key), source the app's answer
 		deps, source func(t *testing.T, dir, tag string)
 		steps        []string // what must run again after the corruption
-		check        func(t *testing.T, dir string, c *client.Client, attrs map[string]string)
+		// recovered are the steps that must report the damage and mend it
+		// (the others notice it themselves)
+		recovered []string
+		check     func(t *testing.T, dir string, c *client.Client, attrs map[string]string)
 	}{
 		{
 			example: "go-service",
 			caches: map[string]string{
-				"strata/go/mod":   `/c/cache/download -type f -name *.zip`,
+				"strata/go/mod":   `/c/cache/download -type f ( -name *.zip -o -name *.mod )`,
 				"strata/go/build": `/c -type f -name *-d`,
 			},
 			deps: func(t *testing.T, dir, tag string) {
@@ -94,7 +97,8 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 			source: func(t *testing.T, dir, tag string) {
 				edit(t, filepath.Join(dir, "internal", "greet", "greet.go"), "hello from", "hello "+tag+" from")
 			},
-			steps: []string{"go mod download", "go build ./cmd/api"},
+			steps:     []string{"go mod download", "go build ./cmd/api"},
+			recovered: []string{"go mod download"},
 			check: func(t *testing.T, dir string, c *client.Client, attrs map[string]string) {
 				img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
 				addr := freeAddr(t)
@@ -102,6 +106,37 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 				if got := get(t, ctr, addr, "/"); !strings.Contains(got, "hello "+run+" from go-service") {
 					t.Errorf("GET / = %q", got)
 				}
+			},
+		},
+		{
+			example: "node-express",
+			caches:  map[string]string{"strata/node/npm": `/c/_cacache/content-v2 -type f`},
+			deps:    func(t *testing.T, dir, _ string) { markRun(t, dir) },
+			source: func(t *testing.T, dir, tag string) {
+				edit(t, filepath.Join(dir, "src", "greet.ts"), "hello from", "hello "+tag+" from")
+			},
+			steps:     []string{"[deps 2/2] npm ci", "[prod-deps 2/3] npm ci (production)"},
+			recovered: []string{"[deps 2/2] npm ci"},
+			check: func(t *testing.T, dir string, c *client.Client, attrs map[string]string) {
+				checkNodeExpress(t, b.images(t, c, build{dir: dir, attrs: attrs})[0], "hello "+run+" from node-express")
+			},
+		},
+		{
+			// The index here sends no cache headers: pip's cache holds
+			// only the wheel it built for psycopg2, an sdist.
+			example: "python-flask",
+			caches:  map[string]string{"strata/python/pip": `/c/wheels -type f -name *.whl`},
+			deps: func(t *testing.T, dir, tag string) {
+				appendFile(t, filepath.Join(dir, "requirements.txt"), "# "+tag+"\n")
+			},
+			source: func(t *testing.T, dir, tag string) {
+				edit(t, filepath.Join(dir, "greet.py"), "hello from", "hello "+tag+" from")
+			},
+			steps:     []string{"pip install -r requirements.txt"},
+			recovered: []string{"pip install -r requirements.txt"},
+			check: func(t *testing.T, dir string, c *client.Client, attrs map[string]string) {
+				img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
+				answers("", "PORT", "hello "+run+" from python-flask, libpq 1")(t, img)
 			},
 		},
 	}
@@ -130,6 +165,11 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 			for _, s := range tc.steps {
 				if v.cached(t, s) {
 					t.Errorf("%s did not run again after the corruption", s)
+				}
+			}
+			for _, s := range tc.recovered {
+				if log := v.log(t, s); !strings.Contains(log, "strata: a failure that prints") {
+					t.Errorf("%s did not mend the cache:\n%s", s, log)
 				}
 			}
 			tc.check(t, dir, c, attrs)

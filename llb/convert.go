@@ -239,14 +239,18 @@ func (c *converter) orgCA() bk.State {
 
 func (c *converter) run(ss *stageState, r *plan.Run, cons []bk.ConstraintsOpt) error {
 	argv := c.expandAll(r.Args)
+	prelude := ""
+	if r.CA {
+		prelude = c.p.Prelude() + "\n"
+	}
 	switch {
-	case len(argv) == 0 && r.CA:
-		argv = []string{"/bin/sh", "-c", c.p.Prelude() + "\n" + c.expand(r.Script)}
 	case len(argv) == 0:
-		argv = []string{"/bin/sh", "-c", c.expand(r.Script)}
-	case r.CA:
+		argv = []string{"/bin/sh", "-c", prelude + c.expand(r.Script)}
+	case r.Recover != nil:
 		// The command stays argv: the shell runs it from its own arguments.
-		argv = append([]string{"/bin/sh", "-c", c.p.Prelude() + "\n" + `exec "$@"`, "strata-ca"}, argv...)
+		argv = append([]string{"/bin/sh", "-c", prelude + r.Recover.Wrap(`"$@"`), "strata-recover"}, argv...)
+	case r.CA:
+		argv = append([]string{"/bin/sh", "-c", prelude + `exec "$@"`, "strata-ca"}, argv...)
 	}
 	opts := []bk.RunOption{bk.Args(argv)}
 	if r.CA && c.p.CA != "" {

@@ -122,7 +122,7 @@ func TestLLBPrintsOnePerLine(t *testing.T) {
 			}
 		}
 		seen[op.Digest] = true
-		if e := op.Op.Op.Exec; e != nil && len(e.Meta.Args) > 1 && e.Meta.Args[1] == "build" {
+		if e := op.Op.Op.Exec; e != nil && slices.Contains(e.Meta.Args, "go") && slices.Contains(e.Meta.Args, "build") {
 			build = append(e.Meta.Args, e.Meta.Env...)
 		}
 	}

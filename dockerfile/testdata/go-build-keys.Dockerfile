@@ -33,6 +33,7 @@ ARG GOFLAGS GOINSECURE GONOPROXY GONOSUMDB GOPRIVATE GOPROXY GOSUMDB
 # The plan ran only the steps above as that user: back to the default, root, which
 # the base images Strata picks run as.
 USER ""
+# A failure that prints SECURITY ERROR is a damaged cache: go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ] mends it, then the command runs once more.
 RUN --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     --mount=type=ssh,id=default,target=/run/strata/ssh-agent.sock \
@@ -41,8 +42,15 @@ RUN --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
     --mount=type=cache,id=strata/go/cache/root/.cache/ccache,target=/root/.cache/ccache \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
-    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    go mod download
+    --mount=type=tmpfs,target=/run/strata-recover <<'EOF'
+if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi
+{ go mod download; echo $? > /run/strata-recover/status; } 2>&1 | tee /run/strata-recover/log
+s=$(cat /run/strata-recover/status)
+if [ "$s" != 0 ] && grep -qF -e 'SECURITY ERROR' /run/strata-recover/log; then
+  echo 'strata: a failure that prints SECURITY ERROR is a damaged cache: go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ] mends it, then the command runs once more' >&2
+  { go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ]; } && go mod download
+else exit "$s"; fi
+EOF
 
 FROM deps AS build-binary
 # make VERSION=${VERSION} OUT=/out/keys 'lit$' && echo "$$HOME"

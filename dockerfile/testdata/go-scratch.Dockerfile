@@ -14,13 +14,21 @@ COPY --parents go.mo[d] go.su[m] /src/
 # go mod download
 # GOFLAGS GOINSECURE GONOPROXY GONOSUMDB GOPRIVATE GOPROXY GOSUMDB: no default, so each reaches RUN only when --build-arg sets it.
 ARG GOFLAGS GOINSECURE GONOPROXY GONOSUMDB GOPRIVATE GOPROXY GOSUMDB
+# A failure that prints SECURITY ERROR is a damaged cache: go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ] mends it, then the command runs once more.
 RUN --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     --mount=type=ssh,id=default,target=/run/strata/ssh-agent.sock \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
-    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    go mod download
+    --mount=type=tmpfs,target=/run/strata-recover <<'EOF'
+if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi
+{ go mod download; echo $? > /run/strata-recover/status; } 2>&1 | tee /run/strata-recover/log
+s=$(cat /run/strata-recover/status)
+if [ "$s" != 0 ] && grep -qF -e 'SECURITY ERROR' /run/strata-recover/log; then
+  echo 'strata: a failure that prints SECURITY ERROR is a damaged cache: go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ] mends it, then the command runs once more' >&2
+  { go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ]; } && go mod download
+else exit "$s"; fi
+EOF
 
 FROM deps AS build-binary
 # go build .
@@ -29,14 +37,25 @@ ARG TARGETARCH TARGETOS TARGETVARIANT
 # list .git in .dockerignore (which applies to both) to keep it out.
 # /out is the plan's output mount "binary", which a Dockerfile does not have:
 # the step writes it into this stage, where later steps copy it from.
+# A failure that prints SECURITY ERROR is a damaged cache: go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ] mends it, then the command runs once more.
 RUN --mount=type=bind,target=/src \
     --mount=type=cache,id=strata/go/mod,target=/go/pkg/mod \
     --mount=type=cache,id=strata/go/build,target=/root/.cache/go-build \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     --mount=type=ssh,id=default,target=/run/strata/ssh-agent.sock \
-    mkdir -p /out && \
-    if [ -n "${TARGETVARIANT#v}" ]; then export GOARM="${TARGETVARIANT#v}"; fi && \
-    CGO_ENABLED=0 GOOS="${TARGETOS}" GOARCH="${TARGETARCH}" go build -trimpath -buildvcs=false -ldflags "-s -w -X main.arch=${TARGETARCH}" -o /out/tiny .
+    --mount=type=tmpfs,target=/run/strata-recover <<'EOF'
+mkdir -p /out || exit
+export CGO_ENABLED=0
+export GOOS="${TARGETOS}"
+export GOARCH="${TARGETARCH}"
+if [ -n "${TARGETVARIANT#v}" ]; then export GOARM="${TARGETVARIANT#v}"; fi
+{ go build -trimpath -buildvcs=false -ldflags "-s -w -X main.arch=${TARGETARCH}" -o /out/tiny .; echo $? > /run/strata-recover/status; } 2>&1 | tee /run/strata-recover/log
+s=$(cat /run/strata-recover/status)
+if [ "$s" != 0 ] && grep -qF -e 'SECURITY ERROR' /run/strata-recover/log; then
+  echo 'strata: a failure that prints SECURITY ERROR is a damaged cache: go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ] mends it, then the command runs once more' >&2
+  { go clean -modcache 2>/dev/null || [ -z "$(ls -A /go/pkg/mod)" ]; } && go build -trimpath -buildvcs=false -ldflags "-s -w -X main.arch=${TARGETARCH}" -o /out/tiny .
+else exit "$s"; fi
+EOF
 
 FROM build-binary AS build
 COPY --link --from=build-binary /out/tiny /usr/local/bin/tiny

@@ -17,15 +17,26 @@ RUN python -m venv /app/.venv
 # PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
 ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
+# A failure that prints located at /root/.cache/pip/wheels/ is a damaged cache: rm -rf /root/.cache/pip/wheels mends it, then the command runs once more.
 RUN --mount=type=bind,from=deps-files,target=/run/strata/requirements \
     --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \
     --mount=type=secret,id=netrc,target=/root/.netrc \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
-    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    cd /run/strata/requirements && \
-    PIP_CACHE_DIR=/root/.cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 /app/.venv/bin/python -m pip install --no-compile -r requirements.txt
+    --mount=type=tmpfs,target=/run/strata-recover <<'EOF'
+if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi
+cd /run/strata/requirements || exit
+export PIP_CACHE_DIR=/root/.cache/pip
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+export PIP_NO_INPUT=1
+{ /app/.venv/bin/python -m pip install --no-compile -r requirements.txt; echo $? > /run/strata-recover/status; } 2>&1 | tee /run/strata-recover/log
+s=$(cat /run/strata-recover/status)
+if [ "$s" != 0 ] && grep -qF -e 'located at /root/.cache/pip/wheels/' /run/strata-recover/log; then
+  echo 'strata: a failure that prints located at /root/.cache/pip/wheels/ is a damaged cache: rm -rf /root/.cache/pip/wheels mends it, then the command runs once more' >&2
+  { rm -rf /root/.cache/pip/wheels; } && /app/.venv/bin/python -m pip install --no-compile -r requirements.txt
+else exit "$s"; fi
+EOF
 # compile the virtualenv's bytecode
 RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 

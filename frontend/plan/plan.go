@@ -148,6 +148,9 @@ type Run struct {
 	// CA: the step fetches over TLS, so a CA bundle the client gives as
 	// the `ca` secret is trusted besides the system's (see TrustCA).
 	CA bool `json:"ca,omitempty"`
+	// Recover repairs a damaged cache the step's tool reports, then runs
+	// the step once more (see Recoverable).
+	Recover *Recover `json:"recover,omitempty"`
 }
 
 // MountType is the kind of a mount.

@@ -90,13 +90,16 @@ func writeStep(b *strings.Builder, i int, step *Step) {
 		}
 		writeEnv(b, "     ", r.Env)
 		for _, m := range r.Mounts {
-			if r.CA && (m.Target == CASecretPath || m.Target == CABundleDir) {
+			if r.CA && (m.Target == CASecretPath || m.Target == CABundleDir) || r.Recover != nil && m.Target == RecoverDir {
 				continue // said once below
 			}
 			fmt.Fprintf(b, "     mount %s\n", m.describe())
 		}
 		if r.CA {
 			fmt.Fprintf(b, "     trusts a CA bundle given as --secret id=%s (with the system's)\n", CASecretID)
+		}
+		if rc := r.Recover; rc != nil {
+			fmt.Fprintf(b, "     %s\n", rc.Said())
 		}
 	case step.Copy != nil:
 		c := step.Copy

@@ -68,15 +68,28 @@ func (r *resolver) depsStage() plan.Stage {
 		},
 	}, plan.Step{
 		Name: "go mod download",
-		Run: plan.TrustCA(&plan.Run{
+		Run: recoverModCache(plan.TrustCA(&plan.Run{
 			Args: plan.Lits("go", "mod", "download"),
 			Env:  proxyEnv(),
 			Mounts: slices.Concat([]plan.Mount{
 				{Type: plan.CacheMount, Target: modCache, CacheID: modCacheID},
 			}, r.fetchMounts()),
-		}),
+		})),
 	})
 	return st
+}
+
+// recoverModCache mends a damaged module cache: Go trusts it, so a file
+// there that no longer matches go.sum fails every build that reads it with
+// a SECURITY ERROR. The cache is cleaned and the step fetches again, still
+// checked against go.sum, so a module the proxy really changed fails again.
+func recoverModCache(r *plan.Run) *plan.Run {
+	// The cache is a mount: go clean removes all within it, then fails to
+	// remove the mount point itself.
+	return plan.Recoverable(r, plan.Recover{
+		Match:  []string{"SECURITY ERROR"},
+		Repair: `go clean -modcache 2>/dev/null || [ -z "$(ls -A ` + modCache + `)" ]`,
+	})
 }
 
 func (r *resolver) buildStage() plan.Stage {
@@ -121,6 +134,8 @@ func (r *resolver) buildStage() plan.Stage {
 		// The user's command builds instead, with the same caches and
 		// env, writing each binary to /out/<name>.
 		steps[0] = provider.CommandStep(cmd, run)
+	} else if !r.vendored {
+		recoverModCache(run) // the user's own command is left as written
 	}
 	for _, b := range r.bins {
 		steps = append(steps, plan.Step{

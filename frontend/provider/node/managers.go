@@ -33,6 +33,11 @@ type manager struct {
 	// or flags rather than guessed.
 	cache plan.Mount
 	env   []plan.Env
+	// damaged is what the install prints when its cache's content no
+	// longer matches its checksums, repair what mends the cache; the
+	// install then runs once more (nil for a manager that refetches a
+	// damaged file itself).
+	damaged *plan.Recover
 	// install is a frozen install with dev dependencies (the build's) or
 	// production ones only (the runtime's).
 	install func(prod bool) []string
@@ -76,6 +81,16 @@ var managerTable = map[string]*manager{
 		name:  "npm",
 		cache: plan.Mount{Type: plan.CacheMount, Target: npmCache, CacheID: "strata/node/npm"},
 		env:   []plan.Env{{Name: "npm_config_cache", Value: plan.Lit(npmCache)}},
+		// npm ci fails on a truncated tarball in its cache (EINTEGRITY)
+		// until the cache is verified, which drops what fails its hash.
+		// The verify also empties the cache's tmp/, so an install beside
+		// it fails on a file gone from the cache: it recovers the same way,
+		// after the first (the lock).
+		damaged: &plan.Recover{
+			Match:  []string{"EINTEGRITY", "npm error path " + npmCache + "/_cacache/"},
+			Repair: "npm cache verify",
+			Lock:   npmCache + "/.strata-repair.lock",
+		},
 		install: func(prod bool) []string {
 			args := []string{"npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"}
 			if prod {

@@ -168,14 +168,15 @@ func (r *resolver) install(prod bool) plan.Step {
 	if r.mgr.stepName != nil {
 		name = r.mgr.stepName(prod)
 	}
-	return plan.Step{
-		Name: name,
-		Run: plan.TrustCA(&plan.Run{
-			Args:   plan.Lits(args...),
-			Env:    r.registryEnv(r.mgr),
-			Mounts: append(mounts, provider.BuildMounts(r.Spec, "node")...),
-		}),
+	run := plan.TrustCA(&plan.Run{
+		Args:   plan.Lits(args...),
+		Env:    r.registryEnv(r.mgr),
+		Mounts: append(mounts, provider.BuildMounts(r.Spec, "node")...),
+	})
+	if r.mgr.damaged != nil {
+		run = plan.Recoverable(run, *r.mgr.damaged)
 	}
+	return plan.Step{Name: name, Run: run}
 }
 
 func (r *resolver) depsStage() plan.Stage {

@@ -111,7 +111,10 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 	vars = append(vars, provider.PassThroughEnv(indexArgs)...)
 	return plan.Step{
 		Name: name,
-		Run: plan.TrustCA(&plan.Run{
+		// A built wheel in the cache that no longer unzips fails every
+		// install that takes it ("Wheel … located at <cache> is invalid"):
+		// the built wheels go, and pip builds them again.
+		Run: plan.Recoverable(plan.TrustCA(&plan.Run{
 			Args: plan.Lits(append([]string{env + "/bin/python", "-m", "pip", "install"}, args...)...),
 			Env:  vars,
 			Mounts: append(append(mounts,
@@ -120,7 +123,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 				plan.Mount{Type: plan.SecretMount, ID: "pipconf", Target: "/etc/pip.conf"},
 				plan.Mount{Type: plan.SecretMount, ID: "netrc", Target: "/root/.netrc"},
 			), provider.BuildMounts(r.Spec, "python")...),
-		}),
+		}), plan.Recover{Match: []string{"located at " + pipCache + "/wheels/"}, Repair: "rm -rf " + pipCache + "/wheels"}),
 	}
 }
 
