@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test bed needs: runc, debootstrap, jq, curl, npm, pip and
-# unzip from apt, and buildkitd, buildctl, the registry and buildx built from
-# the pins in hack/tools.
+# Installs what the test bed needs: runc, debootstrap, jq, curl, npm, pip,
+# unzip and qemu-user-static from apt, and buildkitd, buildctl, the registry
+# and buildx built from the pins in hack/tools.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +17,8 @@ command -v curl >/dev/null || missing+=(curl)
 command -v npm >/dev/null || missing+=(npm)
 command -v pip3 >/dev/null || missing+=(python3-pip)
 command -v unzip >/dev/null || missing+=(unzip)
+# The frontend built for arm64 runs under emulation in the determinism test.
+command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
 if ((${#missing[@]})); then
 	log "apt-get install ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive

@@ -28,6 +28,7 @@ func llbCmd(args []string, out io.Writer) error {
 	fl, file := planFlags("llb")
 	platform := fl.String("platform", "", "target platform OS/ARCH (default: the build platform, linux on this machine's architecture)")
 	target := fl.String("target", "", "target to build (default: the plan's default target)")
+	buildPlatform := fl.String("build-platform", "", "the daemon's platform OS/ARCH, where builder stages run (default: linux on this machine's architecture)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +42,12 @@ func llbCmd(args []string, out io.Writer) error {
 	}
 	build := platforms.DefaultSpec()
 	build.OS = "linux"
+	if *buildPlatform != "" {
+		if build, err = platforms.Parse(*buildPlatform); err != nil {
+			return err
+		}
+		build = platforms.Normalize(build)
+	}
 	tp := build
 	if *platform != "" {
 		if tp, err = platforms.Parse(*platform); err != nil {
