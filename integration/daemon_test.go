@@ -17,6 +17,14 @@ import (
 // bed's config (registry mirrors), for tests that need a cold daemon.
 func startDaemon(t testing.TB, b bed) *client.Client {
 	t.Helper()
+	c, _ := startDaemonAt(t, b)
+	return c
+}
+
+// startDaemonAt is startDaemon that also gives the daemon's address, for
+// clients other than this process (BUILDKIT_HOST).
+func startDaemonAt(t testing.TB, b bed) (*client.Client, string) {
+	t.Helper()
 	cfg := filepath.Join(b.run, "buildkitd.toml")
 	if _, err := os.Stat(cfg); err != nil {
 		t.Fatalf("no buildkitd config at %s: %v", cfg, err)
@@ -60,7 +68,7 @@ func startDaemon(t testing.TB, b bed) *client.Client {
 		_, err := c.ListWorkers(ctx)
 		cancel()
 		if err == nil {
-			return c
+			return c, addr
 		}
 		if time.Now().After(deadline) {
 			logs, _ := os.ReadFile(filepath.Join(root, "log"))
