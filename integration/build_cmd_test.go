@@ -42,29 +42,36 @@ func strataBuild(t *testing.T, b bed, bin string, args ...string) (stdout, stder
 	return o.String(), e.String(), err
 }
 
+// statuses are the solve statuses of a rawjson progress stream.
+func statuses(t *testing.T, rawjson string) []*client.SolveStatus {
+	t.Helper()
+	var out []*client.SolveStatus
+	sc := bufio.NewScanner(strings.NewReader(rawjson))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var st client.SolveStatus
+		if json.Unmarshal(sc.Bytes(), &st) == nil {
+			out = append(out, &st)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no rawjson progress in:\n%s", rawjson)
+	}
+	return out
+}
+
 // contextBytes adds up what the client sent of each local source, from the
 // rawjson progress stream (the "transferring" statuses buildx shows).
 func contextBytes(t *testing.T, rawjson string) int64 {
 	t.Helper()
 	sent := map[string]int64{}
-	sc := bufio.NewScanner(strings.NewReader(rawjson))
-	sc.Buffer(nil, 1<<24)
-	lines := 0
-	for sc.Scan() {
-		var st client.SolveStatus
-		if json.Unmarshal(sc.Bytes(), &st) != nil {
-			continue
-		}
-		lines++
+	for _, st := range statuses(t, rawjson) {
 		for _, s := range st.Statuses {
 			if strings.HasPrefix(s.ID, "transferring") {
 				key := s.Vertex.String() + s.ID
 				sent[key] = max(sent[key], s.Current)
 			}
 		}
-	}
-	if lines == 0 {
-		t.Fatalf("no rawjson progress in:\n%s", rawjson)
 	}
 	var total int64
 	for _, n := range sent {
@@ -76,6 +83,16 @@ func contextBytes(t *testing.T, rawjson string) int64 {
 // manifestDigest is the digest the bed's registry serves for repo:tag.
 func manifestDigest(t *testing.T, b bed, repo, tag string) string {
 	t.Helper()
+	status, digest := manifestHead(t, b, repo, tag)
+	if status != http.StatusOK {
+		t.Fatalf("HEAD %s:%s: %d", repo, tag, status)
+	}
+	return digest
+}
+
+// manifestHead is the registry's status and digest for a HEAD of repo:tag.
+func manifestHead(t *testing.T, b bed, repo, tag string) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodHead, "http://"+b.registry+"/v2/"+repo+"/manifests/"+tag, nil)
 	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
 	resp, err := http.DefaultClient.Do(req)
@@ -83,10 +100,7 @@ func manifestDigest(t *testing.T, b bed, repo, tag string) string {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("HEAD %s:%s: %s", repo, tag, resp.Status)
-	}
-	return resp.Header.Get("Docker-Content-Digest")
+	return resp.StatusCode, resp.Header.Get("Docker-Content-Digest")
 }
 
 // `strata build` is buildx's build for pipelines with no docker CLI:
