@@ -80,8 +80,9 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 		// no part of a step's cache key), source the app's answer
 		deps, source func(t *testing.T, dir, tag string)
 		steps        []string // what must run again after the corruption
-		// recovered are the steps that must report the damage and mend it
-		// (the others notice it themselves)
+		// recovered are the steps of which at least one must report the
+		// damage and mend it (the others notice it themselves, or run
+		// after the mend: npm's two installs share the cache)
 		recovered []string
 		check     func(t *testing.T, dir string, c *client.Client, attrs map[string]string)
 	}{
@@ -116,7 +117,7 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 				edit(t, filepath.Join(dir, "src", "greet.ts"), "hello from", "hello "+tag+" from")
 			},
 			steps:     []string{"[deps 2/2] npm ci", "[prod-deps 2/3] npm ci (production)"},
-			recovered: []string{"[deps 2/2] npm ci"},
+			recovered: []string{"[deps 2/2] npm ci", "[prod-deps 2/3] npm ci (production)"},
 			check: func(t *testing.T, dir string, c *client.Client, attrs map[string]string) {
 				checkNodeExpress(t, b.images(t, c, build{dir: dir, attrs: attrs})[0], "hello "+run+" from node-express")
 			},
@@ -167,10 +168,18 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 					t.Errorf("%s did not run again after the corruption", s)
 				}
 			}
+			mended := false
+			var logs strings.Builder
 			for _, s := range tc.recovered {
-				if log := v.log(t, s); !strings.Contains(log, "strata: a failure that prints") {
-					t.Errorf("%s did not mend the cache:\n%s", s, log)
+				log := v.log(t, s)
+				if strings.Contains(log, "strata: a failure that prints") {
+					mended = true
+					t.Logf("%s mended the cache", s)
 				}
+				logs.WriteString(s + ":\n" + log)
+			}
+			if !mended {
+				t.Errorf("none of %q mended the cache:\n%s", tc.recovered, logs.String())
 			}
 			tc.check(t, dir, c, attrs)
 		})
