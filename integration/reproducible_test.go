@@ -5,6 +5,7 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -23,11 +24,15 @@ import (
 func TestReproducibleOnColdDaemons(t *testing.T) {
 	t.Parallel()
 	b := testBed(t)
-	examples := []string{"node-express", "node-pnpm", "python-fastapi", "python-poetry", "python-django", "go-service"}
+	examples := []string{"node-express", "node-pnpm", "python-fastapi", "python-poetry", "python-django", "python-uv", "python-pdm", "go-service"}
 	daemons := []*client.Client{startDaemon(t, b), startDaemon(t, b)}
 	dirs := map[string]string{}
+	extra := map[string]map[string]string{} // example → the attrs its preparation gives
 	for _, ex := range examples {
 		dirs[ex] = b.example(t, ex)
+		if prepare := prepares[ex]; prepare != nil {
+			extra[ex] = prepare(t, b, dirs[ex])
+		}
 	}
 	refs := map[string][]string{}    // example → the image each round pushed
 	digests := map[string][]string{} // example → its digest in each round
@@ -43,9 +48,11 @@ func TestReproducibleOnColdDaemons(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				attrs := map[string]string{"build-arg:SOURCE_DATE_EPOCH": "1700000000"}
+				maps.Copy(attrs, extra[ex])
 				v, err := b.solve(t, c, build{
 					dir:     dirs[ex],
-					attrs:   map[string]string{"build-arg:SOURCE_DATE_EPOCH": "1700000000"},
+					attrs:   attrs,
 					exports: pushTo(ref, "rewrite-timestamp=true"),
 				})
 				if err != nil {
