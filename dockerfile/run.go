@@ -52,7 +52,8 @@ func (w *writer) run(step *plan.Step) error {
 	if rc := r.Recover; rc != nil {
 		// The prelude exported the env: the repair reads it too.
 		body = rc.Wrap(command(words(r.Args)))
-		notes = append(notes, strings.ToUpper(rc.Said()[:1])+rc.Said()[1:]+".")
+		said := rc.Said()
+		notes = append(notes, strings.ToUpper(said[:1])+said[1:]+".")
 	} else if len(r.Args) > 0 {
 		body = command(append(assignments(r, prelude.exported), words(r.Args)...))
 	} else if s, ok := shScript(r.Script); ok {

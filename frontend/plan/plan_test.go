@@ -56,6 +56,12 @@ func TestValidateNamesEveryProblemWithItsPath(t *testing.T) {
 		{"unknown target stage", func(p *Plan) { p.Targets[0].Stage = "final" }, `no stage named "final"`},
 		{"two defaults", func(p *Plan) { p.Targets = append(p.Targets, Target{Name: "b", Stage: "build", Default: true}) }, "2 default targets"},
 		{"undeclared template arg", func(p *Plan) { p.Stages[0].Steps[0].Run.Args[1] = Tmpl("${VERSOIN}") }, "names ${VERSOIN}, which the plan does not declare"},
+		{"recover without its tmpfs", func(p *Plan) {
+			p.Stages[0].Steps[0].Run.Recover = &Recover{Match: []string{"EINTEGRITY"}, Repair: "npm cache verify"}
+		}, "a recover needs a match, a repair, an exec-form command and a tmpfs at /run/strata-recover"},
+		{"recover without a match", func(p *Plan) {
+			Recoverable(p.Stages[0].Steps[0].Run, Recover{Match: []string{""}, Repair: "npm cache verify"})
+		}, "stages[0] (build).steps[0] (compile).run.recover: a recover needs a match"},
 		{"cache without id", func(p *Plan) {
 			p.Stages[0].Steps[0].Run.Mounts = append(p.Stages[0].Steps[0].Run.Mounts, Mount{Type: CacheMount, Target: "/c"})
 		}, "a cache mount needs a target and a cache id"},

@@ -134,9 +134,7 @@ func (v *validator) run(at string, r *Run) {
 		v.errorf(at+".workdir", "%q is not absolute", r.Workdir)
 	}
 	v.env(at+".env", r.Env)
-	if rc := r.Recover; rc != nil && (len(rc.Match) == 0 || slices.Contains(rc.Match, "") || rc.Repair == "" || len(r.Args) == 0 || !slices.ContainsFunc(r.Mounts, func(m Mount) bool {
-		return m.Type == TmpfsMount && m.Target == RecoverDir
-	})) {
+	if rc := r.Recover; rc != nil && !rc.fits(r) {
 		v.errorf(at+".recover", "a recover needs a match, a repair, an exec-form command and a tmpfs at %s (see Recoverable)", RecoverDir)
 	}
 	targets := map[string]bool{}
