@@ -37,7 +37,7 @@ func main() {
 		runs        = flag.Int("runs", 3, "runs per cell (the median is reported)")
 		provisional = flag.Bool("provisional", false, "mark the figures provisional (a busy machine)")
 		appsF       = flag.String("apps", "", "comma-separated example apps (go-service,node-express); default all")
-		subjectsF   = flag.String("subjects", "", "comma-separated subjects (naive,expert,strata,ejected,ko,host); default all")
+		subjectsF   = flag.String("subjects", "", "comma-separated subjects (naive,expert,expert-syntax,strata,ejected,ko,host); default all")
 		scenariosF  = flag.String("scenarios", "", "comma-separated scenarios; default all (cold is always built first)")
 		out         = flag.String("out", "", "docs directory to write (default: the repository's docs/)")
 		noWrite     = flag.Bool("no-write", false, "print the table instead of writing docs/")
@@ -98,6 +98,10 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 	if koErr != nil {
 		fmt.Fprintln(os.Stderr, "bench: ko cannot take part:", koErr)
 	}
+	dfImage, dfErr := dockerfileFrontend(ctx, e)
+	if dfErr != nil {
+		fmt.Fprintln(os.Stderr, "bench: the Dockerfile frontend image cannot take part:", dfErr)
+	}
 	var scen []scenarioInfo
 	for _, s := range scenarios {
 		if onlyScenarios == nil || slices.Contains(onlyScenarios, s.ID) {
@@ -111,7 +115,7 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 			continue
 		}
 		var subjects []subject
-		for _, s := range subjectsOf(a, koBin, koErr) {
+		for _, s := range subjectsOf(a, koBin, koErr, dfImage, dfErr) {
 			if onlySubjects == nil || slices.Contains(onlySubjects, s.info().ID) {
 				subjects = append(subjects, s)
 			}
@@ -140,14 +144,23 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 }
 
 // subjectsOf are the ways of building app a.
-func subjectsOf(a *app, koBin string, koErr error) []subject {
+func subjectsOf(a *app, koBin string, koErr error, dfImage string, dfErr error) []subject {
 	td := "hack/bench/testdata/" + a.name + "/"
 	out := []subject{
 		&bkSubject{id: "naive", title: "naive Dockerfile", note: td + "Dockerfile.naive", dockerfile: staticDockerfile("Dockerfile.naive"), builtin: true, targetBuilder: true},
 		&bkSubject{id: "expert", title: "expert Dockerfile", note: td + "Dockerfile.expert, built-in frontend", dockerfile: staticDockerfile("Dockerfile.expert"), builtin: true},
+	}
+	if dfErr != nil {
+		out = append(out, &absentSubject{subjectInfo{ID: "expert-syntax", Title: "expert, `# syntax=` image", Note: "not measured: " + firstLine(dfErr.Error())}})
+	} else {
+		out = append(out, &bkSubject{id: "expert-syntax", title: "expert, `# syntax=` image",
+			note:       "the same Dockerfile under `# syntax=` naming BuildKit's Dockerfile frontend built as an image (" + dfImage + "), as most expert files declare `docker/dockerfile:1`",
+			dockerfile: syntaxDockerfile("Dockerfile.expert", dfImage)})
+	}
+	out = append(out,
 		&bkSubject{id: "strata", title: "Strata", note: td + "Dockerfile.strata, through localhost:5000/strata:dev", dockerfile: descriptionDockerfile},
 		&bkSubject{id: "ejected", title: "Strata ejected", note: "`strata dockerfile` of the same description, built-in frontend", dockerfile: ejectedDockerfile, builtin: true},
-	}
+	)
 	switch {
 	case !a.ko:
 	case koErr != nil:

@@ -51,6 +51,7 @@ func markdown(r results) string {
 		fmt.Fprintf(&w, "\n### %s\n\n![%s: rebuild wall times](bench/%s)\n\n", a.App, a.App, svgName(i, a.App))
 		writeTimes(&w, a)
 		writeDetails(&w, a)
+		writeOwn(&w, a)
 		writeSizes(&w, a)
 		writeSlower(&w, a)
 		writeNotes(&w, a)
@@ -85,18 +86,19 @@ func writeTimes(w *strings.Builder, a appResult) {
 	for _, s := range a.Subjects {
 		fmt.Fprintf(w, " %s |", s.Title)
 	}
-	w.WriteString(" Strata ÷ expert | naive ÷ Strata |\n|---|")
+	w.WriteString(" Strata ÷ expert | Strata ÷ expert (`# syntax=`) | naive ÷ Strata |\n|---|")
 	for range a.Subjects {
 		w.WriteString("---:|")
 	}
-	w.WriteString("---:|---:|\n")
+	w.WriteString("---:|---:|---:|\n")
 	for _, sc := range a.Scenarios {
 		fmt.Fprintf(w, "| %s |", sc.Title)
 		for _, s := range a.Subjects {
 			fmt.Fprintf(w, " %s |", timeCell(a.cell(s.ID, sc.ID)))
 		}
-		fmt.Fprintf(w, " %s | %s |\n",
+		fmt.Fprintf(w, " %s | %s | %s |\n",
 			fmtRatio(ratio(a.median("strata", sc.ID), a.median("expert", sc.ID))),
+			fmtRatio(ratio(a.median("strata", sc.ID), a.median("expert-syntax", sc.ID))),
 			fmtRatio(ratio(a.median("naive", sc.ID), a.median("strata", sc.ID))))
 	}
 }
@@ -176,6 +178,33 @@ func writeDetails(w *strings.Builder, a appResult) {
 	}
 }
 
+// writeOwn is Strata's frontend run in the benchmark's process on each
+// scenario's request, beside the frontend phases of Strata and of the
+// expert Dockerfile through a frontend image: what Strata itself costs,
+// apart from starting a frontend image.
+func writeOwn(w *strings.Builder, a appResult) {
+	var rows []string
+	for _, sc := range a.Scenarios {
+		c := a.cell("strata", sc.ID)
+		if c == nil || c.OwnS == 0 {
+			continue
+		}
+		syntax := "—"
+		if x := a.cell("expert-syntax", sc.ID); x != nil && len(x.RunsS) > 0 {
+			syntax = fmtSeconds(x.FrontendS) + " s"
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s s | %s | %s s | %s |", sc.Title, fmtSeconds(c.OwnS), fmtBytes(c.OwnAlloc), fmtSeconds(c.FrontendS), syntax))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	w.WriteString("\nStrata's frontend on its own (the same request, run in the benchmark's process: description and detection files read, image configs resolved, LLB returned), beside the frontend phase of Strata's image and of the expert Dockerfile through a `# syntax=` image:\n\n")
+	w.WriteString("| scenario | Strata in process | allocated | Strata image phase | expert `# syntax=` phase |\n|---|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		w.WriteString(r + "\n")
+	}
+}
+
 // hasSteps: only BuildKit subjects report steps; ko and the host do not.
 func hasSteps(a appResult, subject string) bool {
 	for _, c := range a.Cells {
@@ -205,8 +234,13 @@ func slower(a appResult) []string {
 		if st <= 0 || ex <= 0 || st <= ex {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s: Strata %s s, expert %s s (+%s s, %s)", sc.Title,
-			fmtSeconds(st.Seconds()), fmtSeconds(ex.Seconds()), fmtSeconds((st-ex).Seconds()), fmtRatio(ratio(st, ex))))
+		line := fmt.Sprintf("%s: Strata %s s, expert %s s (+%s s, %s)", sc.Title,
+			fmtSeconds(st.Seconds()), fmtSeconds(ex.Seconds()), fmtSeconds((st - ex).Seconds()), fmtRatio(ratio(st, ex)))
+		// the same Dockerfile through a frontend image pays the image's start too
+		if sx := a.median("expert-syntax", sc.ID); sx > 0 {
+			line += fmt.Sprintf("; through a `# syntax=` image %s s (%s)", fmtSeconds(sx.Seconds()), fmtRatio(ratio(st, sx)))
+		}
+		out = append(out, line)
 	}
 	return out
 }
@@ -281,7 +315,7 @@ func ratioLines(a appResult) []string {
 			continue
 		}
 		line := fmt.Sprintf("%s %-22s strata %6ss", a.App, sc.Title, fmtSeconds(st.Seconds()))
-		for _, other := range []string{"naive", "expert", "ejected", "ko", "host"} {
+		for _, other := range []string{"naive", "expert", "expert-syntax", "ejected", "ko", "host"} {
 			if x := ratio(st, a.median(other, sc.ID)); !math.IsNaN(x) {
 				line += fmt.Sprintf("  ÷%s %s", other, fmtRatio(x))
 			}
@@ -292,7 +326,7 @@ func ratioLines(a appResult) []string {
 }
 
 // Colours of the subjects in the plot, in subject order.
-var palette = []string{"#b9504a", "#4a7db9", "#3f9b5a", "#8e6bb5", "#d39b2a", "#7a7a7a"}
+var palette = []string{"#b9504a", "#4a7db9", "#8fb3dc", "#3f9b5a", "#8e6bb5", "#d39b2a", "#7a7a7a"}
 
 // svgPlot draws the rebuild scenarios of one app as grouped bars on a log
 // scale (rebuilds span three decades), one bar per subject with its

@@ -21,6 +21,8 @@ func sample() results {
 	}
 	na := cell{Subject: "ko", Scenario: "arg-run", Note: "ko sets no image environment"}
 	noArg := func(subject string) cell { return cell{Subject: subject, Scenario: "arg-build", Note: "no build arg"} }
+	own := c("strata", "edit", 0.5, 0.6, 0.4)
+	own.OwnS, own.OwnAlloc = 0.04, 1_200_000
 	return results{
 		Generated: time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC), Machine: "2 cores, Test CPU", Provisional: true, Runs: 3,
 		NotMeasured: []string{"a second platform added"},
@@ -29,16 +31,18 @@ func sample() results {
 			Subjects: []subjectInfo{
 				{ID: "naive", Title: "naive Dockerfile", ImageBytes: 2_600_000},
 				{ID: "expert", Title: "expert Dockerfile"},
+				{ID: "expert-syntax", Title: "expert, syntax image"},
 				{ID: "strata", Title: "Strata & co"},
 				{ID: "ko", Title: "ko", Note: "host go build"},
 			},
 			Scenarios: []scenarioInfo{{ID: "cold", Title: "cold"}, {ID: "edit", Title: "edit", Rebuild: true}, {ID: "arg-run", Title: "runtime arg", Rebuild: true}, {ID: "arg-build", Title: "build arg", Rebuild: true}},
 			Cells: []cell{
 				c("naive", "cold", 30, 32, 31), c("expert", "cold", 20, 21, 22), c("strata", "cold", 25, 24, 26),
-				c("naive", "edit", 20, 21, 19), c("expert", "edit", 1, 1.2, 0.8), c("strata", "edit", 0.5, 0.6, 0.4),
+				c("naive", "edit", 20, 21, 19), c("expert", "edit", 1, 1.2, 0.8), own,
 				c("ko", "edit", 0.9),
+				c("expert-syntax", "cold", 20), c("expert-syntax", "edit", 2),
 				c("naive", "arg-run", 1), c("expert", "arg-run", 0.2), c("strata", "arg-run", 0.3),
-				na, noArg("naive"), noArg("expert"), noArg("strata"), noArg("ko"),
+				na, noArg("naive"), noArg("expert"), noArg("expert-syntax"), noArg("strata"), noArg("ko"),
 			},
 		}},
 	}
@@ -50,17 +54,19 @@ func TestMarkdown(t *testing.T) {
 		"Generated 2026-12-02 06:00 UTC on 2 cores, Test CPU; **provisional**",
 		"median of 3 run(s)",
 		"### go-service\n\n![go-service: rebuild wall times](bench/rebuilds.svg)\n",
-		"| scenario | naive Dockerfile | expert Dockerfile | Strata & co | ko | Strata ÷ expert | naive ÷ Strata |",
-		// cold: Strata 25 / expert 21; naive 31 / Strata 25
-		"| cold | 31.0 (30.0–32.0) | 21.0 (20.0–22.0) | 25.0 (24.0–26.0) | — | ×1.19 | ×1.24 |",
-		// edit: 0.5/1.0 and 20/0.5 = 40
-		"| edit | 20.0 (19.0–21.0) | 1.0 (0.80–1.2) | 0.50 (0.40–0.60) | 0.90 | ×0.50 | ×40 |",
-		"- cold: Strata 25.0 s, expert 21.0 s (+4.0 s, ×1.19)",
-		"- runtime arg: Strata 0.30 s, expert 0.20 s (+0.10 s, ×1.50)",
+		"| scenario | naive Dockerfile | expert Dockerfile | expert, syntax image | Strata & co | ko | Strata ÷ expert | Strata ÷ expert (`# syntax=`) | naive ÷ Strata |",
+		// cold: Strata 25 / expert 21, / syntax expert 20; naive 31 / Strata 25
+		"| cold | 31.0 (30.0–32.0) | 21.0 (20.0–22.0) | 20.0 | 25.0 (24.0–26.0) | — | ×1.19 | ×1.25 | ×1.24 |",
+		// edit: 0.5/1.0, 0.5/2 and 20/0.5 = 40
+		"| edit | 20.0 (19.0–21.0) | 1.0 (0.80–1.2) | 2.0 | 0.50 (0.40–0.60) | 0.90 | ×0.50 | ×0.25 | ×40 |",
+		"- cold: Strata 25.0 s, expert 21.0 s (+4.0 s, ×1.19); through a `# syntax=` image 20.0 s (×1.25)",
+		"- runtime arg: Strata 0.30 s, expert 0.20 s (+0.10 s, ×1.50)\n",
 		"- ko, runtime arg: ko sets no image environment\n- every subject, build arg: no build arg\n",
 		"| naive Dockerfile | 2.6 MB |  |",
 		"2 / 5 · 1.5 kB · 0.00 s",
 		"Not yet measured:\n\n- a second platform added\n",
+		// Strata's own time where it was measured, beside the syntax image's phase
+		"|---|---:|---:|---:|---:|\n| edit | 0.04 s | 1.2 MB | 0.00 s | 0.00 s |\n\n",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
@@ -125,8 +131,8 @@ func TestSVGPlot(t *testing.T) {
 		}
 	}
 	bars := regexp.MustCompile(`<rect x="[^"]+" y="([^"]+)" width="[^"]+" height="([^"]+)" fill="[^"]+"><title>([^<]+)</title>`).FindAllStringSubmatch(string(svg), -1)
-	if len(bars) != 7 { // edit: 4 subjects, runtime arg: 3 (ko's cell has no figure)
-		t.Fatalf("%d bars, want 7:\n%s", len(bars), svg)
+	if len(bars) != 8 { // edit: 5 subjects, runtime arg: 3 (ko's and the syntax image's cells have no figure)
+		t.Fatalf("%d bars, want 8:\n%s", len(bars), svg)
 	}
 	height := map[string]float64{}
 	for _, b := range bars {

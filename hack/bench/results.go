@@ -50,7 +50,11 @@ type cell struct {
 	StepsCached int       `json:"steps_cached"`
 	SentBytes   int64     `json:"sent_bytes"`
 	FrontendS   float64   `json:"frontend_s,omitempty"` // solve start to the first build step
-	Note        string    `json:"note,omitempty"`       // why the cell was not measured
+	// Strata's frontend run in the benchmark's process on the same
+	// request: its own time (median over the runs) and bytes allocated
+	OwnS     float64 `json:"frontend_own_s,omitempty"`
+	OwnAlloc int64   `json:"frontend_alloc_bytes,omitempty"`
+	Note     string  `json:"note,omitempty"` // why the cell was not measured
 }
 
 // measure is what one build said about itself.
@@ -60,6 +64,8 @@ type measure struct {
 	StepsCached int
 	SentBytes   int64
 	Frontend    time.Duration
+	Own         time.Duration // Strata's frontend in process (zero: not measured)
+	OwnAlloc    int64
 }
 
 // noFigures is a measure from a tool without a solve status stream.
@@ -90,6 +96,16 @@ func summarise(subject, scenario string, runs []measure) cell {
 	}
 	c.StepsRun, c.StepsCached, c.SentBytes = mid.StepsRun, mid.StepsCached, mid.SentBytes
 	c.FrontendS = seconds(mid.Frontend)
+	var own []time.Duration
+	for _, m := range runs {
+		if m.Own > 0 {
+			own = append(own, m.Own)
+		}
+	}
+	if len(own) > 0 {
+		c.OwnS = seconds(spreadOf(own).Median)
+		c.OwnAlloc = mid.OwnAlloc
+	}
 	return c
 }
 

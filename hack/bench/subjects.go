@@ -101,6 +101,9 @@ func (s *bkSubject) build(ctx context.Context, rs *runState) (measure, error) {
 		return measure{}, errNA{"its builder runs on the target platform, and this machine has no emulation for arm64"}
 	}
 	m, _, err := solve(ctx, s.d.c, s.opt(rs), rs.verboseOut())
+	if err == nil && s.id == "strata" {
+		m.Own, m.OwnAlloc, err = frontendOwn(ctx, s.d.c, s.opt(rs))
+	}
 	return m, err
 }
 
