@@ -30,7 +30,6 @@ const bothPlatforms = "linux/amd64,linux/arm64"
 // notMeasured are the scenarios of the benchmark's brief not built yet.
 var notMeasured = []string{
 	"a 1 GB context (a large .git or node_modules next to the app)",
-	"examples/python-fastapi",
 }
 
 // app is one example app with the edits the scenarios make to it.
@@ -64,7 +63,7 @@ func (a *app) benchBase(e env) string {
 	return e.registry + "/bench/" + strings.ReplaceAll(path.Base(a.runtimeBase), ":", "-") + ":latest"
 }
 
-var apps = []*app{goService, nodeExpress}
+var apps = []*app{goService, nodeExpress, pythonFastAPI}
 
 var goService = &app{
 	name:          "go-service",
@@ -163,6 +162,50 @@ var nodeExpress = &app{
 	},
 	hostEnv: func(dir string) []string {
 		return []string{"npm_config_cache=" + filepath.Join(dir, "npm"), "npm_config_update_notifier=false"}
+	},
+	hostScenario: map[string]bool{"cold": true, "noop": true, "edit": true, "dep": true},
+}
+
+var pythonFastAPI = &app{
+	name:          "python-fastapi",
+	runtimeBase:   "python:3.13-slim",
+	defaultArgs:   map[string]string{"LOG_LEVEL": "info"},
+	runArg:        "LOG_LEVEL",
+	basePlatforms: "linux/amd64", // the python stand-ins are amd64 only
+	prepare:       prepareExample("python-fastapi"),
+	edit: func(dir string, run int) error {
+		src := fmt.Sprintf("def greeting() -> str:\n    return \"hello from python-fastapi, edit %d\"\n", run)
+		return os.WriteFile(filepath.Join(dir, "greet.py"), []byte(src), 0o644)
+	},
+	// six: one pure-Python wheel with no dependencies, pinned as the
+	// example pins the rest, and imported by the app.
+	addDep: func(e env, dir string) error {
+		main := filepath.Join(dir, "main.py")
+		dt, err := os.ReadFile(main)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(main, append([]byte("import six  # noqa: F401\n"), dt...), 0o644); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, "requirements.txt"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = f.WriteString("six==1.17.0\n")
+		return err
+	},
+	// pip install into a virtualenv of its own when requirements.txt is
+	// newer than the install, then the bytecode compiled, as the images do.
+	hostBuild: func(rs *runState, out string) *exec.Cmd {
+		cmd := exec.Command("sh", "-c", `[ "$VENV/.installed" -nt requirements.txt ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt && touch "$VENV/.installed"; }; "$VENV/bin/python" -m compileall -q main.py greet.py`)
+		cmd.Dir = rs.dir
+		cmd.Env = append(os.Environ(), "VENV="+out)
+		return cmd
+	},
+	hostEnv: func(dir string) []string {
+		return []string{"PIP_CACHE_DIR=" + filepath.Join(dir, "pip"), "PYTHONDONTWRITEBYTECODE="}
 	},
 	hostScenario: map[string]bool{"cold": true, "noop": true, "edit": true, "dep": true},
 }

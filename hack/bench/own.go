@@ -20,17 +20,18 @@ import (
 // build graph it returns is already cached by the timed build. The image
 // runs the same code behind a container start and its stdio, which the
 // frontend phase of the timed build includes.
-func frontendOwn(ctx context.Context, c *client.Client, o solveOpt) (time.Duration, int64, error) {
+func frontendOwn(ctx context.Context, c *client.Client, o solveOpt) (time.Duration, int64, *callTimes, error) {
 	ctxFS, err := fsutil.NewFS(o.context)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	dfFS, err := fsutil.NewFS(o.dockerfile)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	var took time.Duration
 	var alloc uint64
+	calls := &callTimes{}
 	ch := make(chan *client.SolveStatus)
 	go func() {
 		for range ch {
@@ -43,11 +44,14 @@ func frontendOwn(ctx context.Context, c *client.Client, o solveOpt) (time.Durati
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		start := time.Now()
-		res, err := builder.Build(ctx, gc)
+		res, err := builder.Build(ctx, timedClient{gc, calls})
 		took = time.Since(start)
 		runtime.ReadMemStats(&after)
 		alloc = after.TotalAlloc - before.TotalAlloc
-		return res, err
+		if err != nil {
+			return nil, err
+		}
+		return untimed(res)
 	}, ch)
-	return took, int64(alloc), err
+	return took, int64(alloc), calls, err
 }

@@ -54,6 +54,10 @@ type cell struct {
 	// request: its own time (median over the runs) and bytes allocated
 	OwnS     float64 `json:"frontend_own_s,omitempty"`
 	OwnAlloc int64   `json:"frontend_alloc_bytes,omitempty"`
+	// of the median run: the time it waited on calls to the daemon, and
+	// those calls by kind
+	OwnWaitS float64 `json:"frontend_wait_s,omitempty"`
+	OwnCalls string  `json:"frontend_calls,omitempty"`
 	Note     string  `json:"note,omitempty"` // why the cell was not measured
 }
 
@@ -66,6 +70,8 @@ type measure struct {
 	Frontend    time.Duration
 	Own         time.Duration // Strata's frontend in process (zero: not measured)
 	OwnAlloc    int64
+	OwnWait     time.Duration // of Own, waiting on calls to the daemon
+	OwnCalls    string
 }
 
 // noFigures is a measure from a tool without a solve status stream.
@@ -104,7 +110,7 @@ func summarise(subject, scenario string, runs []measure) cell {
 	}
 	if len(own) > 0 {
 		c.OwnS = seconds(spreadOf(own).Median)
-		c.OwnAlloc = mid.OwnAlloc
+		c.OwnAlloc, c.OwnWaitS, c.OwnCalls = mid.OwnAlloc, seconds(mid.OwnWait), mid.OwnCalls
 	}
 	return c
 }

@@ -102,7 +102,14 @@ func (s *bkSubject) build(ctx context.Context, rs *runState) (measure, error) {
 	}
 	m, _, err := solve(ctx, s.d.c, s.opt(rs), rs.verboseOut())
 	if err == nil && s.id == "strata" {
-		m.Own, m.OwnAlloc, err = frontendOwn(ctx, s.d.c, s.opt(rs))
+		var calls *callTimes
+		m.Own, m.OwnAlloc, calls, err = frontendOwn(ctx, s.d.c, s.opt(rs))
+		if calls != nil {
+			m.OwnWait, m.OwnCalls = calls.total(), calls.String()
+		}
+		if err == nil && rs.verbose {
+			fmt.Fprintf(os.Stderr, "    Strata in process: %dms, waiting on the daemon %dms: %s\n", m.Own.Milliseconds(), calls.total().Milliseconds(), calls)
+		}
 	}
 	return m, err
 }
