@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -83,6 +84,14 @@ type converter struct {
 	args   map[string]string
 	proxy  *bk.ProxyEnv // from the proxy build args, for every exec
 	stages map[string]*stageState
+	bases  map[*plan.Stage]base // resolved before the stages are converted
+}
+
+// base is a stage's resolved base image.
+type base struct {
+	st  bk.State
+	cfg *dockerspec.DockerOCIImage
+	err error
 }
 
 // Convert builds the LLB of the requested target for opt.TargetPlatform.
@@ -96,6 +105,7 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	}
 	walk, _ := p.WalkTarget(target.Name)
 	c := &converter{p: p, opt: opt, args: argValues(p, opt), proxy: proxyEnv(opt.BuildArgs), stages: map[string]*stageState{}}
+	c.resolveBases(ctx, walk.Stages)
 	for _, s := range walk.Stages {
 		if err := c.stage(ctx, s); err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.Name, err)
@@ -126,6 +136,30 @@ func (c *converter) platform(s *plan.Stage) ocispecs.Platform {
 	return c.opt.TargetPlatform
 }
 
+// resolveBases resolves the base image of every stage at once: each is a
+// round trip to the daemon, and none waits on another. The stages are then
+// converted in order, so the result and the first error do not depend on
+// which resolve finished first.
+func (c *converter) resolveBases(ctx context.Context, stages []*plan.Stage) {
+	c.bases = map[*plan.Stage]base{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, s := range stages {
+		if s.From.Stage != "" || s.From.Image == plan.Scratch {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, cfg, err := c.opt.Images.Resolve(ctx, s.From.Image, c.platform(s))
+			mu.Lock()
+			c.bases[s] = base{st, cfg, err}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
 func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 	p := c.platform(s)
 	ss := &stageState{outputs: map[string]bk.State{}}
@@ -137,7 +171,8 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 		ss.st, ss.img = bk.Scratch().Platform(p), emptyImage(p)
 		ss.img.Created = c.opt.Epoch
 	default:
-		st, cfg, err := c.opt.Images.Resolve(ctx, s.From.Image, p)
+		b := c.bases[s]
+		st, cfg, err := b.st, b.cfg, b.err
 		if err != nil {
 			return c.imageError(s, err)
 		}

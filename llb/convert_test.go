@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -416,5 +418,38 @@ func TestEveryStepNamesItsSources(t *testing.T) {
 		if len(l.Ranges) != 0 {
 			t.Errorf("the download step, which no line asked for, has a range: %v", l)
 		}
+	}
+}
+
+// barrierImages answers no resolve until n of them are waiting at once, or
+// fails them when they come one at a time.
+type barrierImages struct {
+	fakeImages
+	n       int
+	arrived chan struct{}
+	all     chan struct{}
+	once    *sync.Once
+}
+
+func (b barrierImages) Resolve(ctx context.Context, ref string, p ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, error) {
+	b.arrived <- struct{}{}
+	if len(b.arrived) >= b.n {
+		b.once.Do(func() { close(b.all) })
+	}
+	select {
+	case <-b.all:
+		return b.fakeImages.Resolve(ctx, ref, p)
+	case <-time.After(2 * time.Second):
+		return bk.State{}, nil, errors.New("resolved one at a time")
+	}
+}
+
+// Every base image of the target is resolved at once: each resolve is a
+// round trip to the daemon that waits on no other.
+func TestBaseImagesResolveAtOnce(t *testing.T) {
+	p := planDir(t, service) // golang and distroless
+	images := barrierImages{n: 2, arrived: make(chan struct{}, 64), all: make(chan struct{}), once: &sync.Once{}}
+	if _, err := llb.Convert(context.Background(), p, options(func(o *llb.Options) { o.Images = images })); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -81,20 +81,18 @@ func (r *refFS) Fetch(ctx context.Context, paths []string) error {
 	return nil
 }
 
+// ReadFile is one round trip: the daemon's read says when the path is
+// missing or not a regular file (a directory reads as missing).
 func (r *refFS) ReadFile(ctx context.Context, name string, limit int) ([]byte, error) {
-	ref := r.refFor(name)
-	st, err := ref.StatFile(ctx, client.StatRequest{Path: name})
-	if err != nil {
-		return nil, notExist(name, err)
-	}
-	if st.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
-	}
 	req := client.ReadRequest{Filename: name}
 	if limit > 0 {
 		req.Range = &client.FileRange{Length: limit}
 	}
-	return ref.ReadFile(ctx, req)
+	dt, err := r.refFor(name).ReadFile(ctx, req)
+	if err != nil {
+		return nil, notExist(name, err)
+	}
+	return dt, nil
 }
 
 // ReadDir lists dir as the detection context and every fetch see it: a
@@ -128,11 +126,15 @@ func (r *refFS) ReadDir(ctx context.Context, dir string) ([]source.Entry, error)
 }
 
 // notExist maps the gateway's "no such file" (which crosses gRPC as text)
-// to fs.ErrNotExist.
+// to fs.ErrNotExist, and so its refusal to read what is not a regular file
+// ("is a directory" from daemons older than that check).
 func notExist(name string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "no such file or directory") || strings.Contains(msg, "not found") {
 		return &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	if strings.Contains(msg, "not a regular file") || strings.Contains(msg, "is a directory") {
+		return &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
 	}
 	return err
 }

@@ -18,20 +18,38 @@ import (
 )
 
 // mapRef is a solved context holding files (and the directories leading
-// to them), as a local source with include patterns transfers them.
-type mapRef struct{ files map[string]string }
+// to them), as a local source with include patterns transfers them. calls
+// counts the round trips, where set.
+type mapRef struct {
+	files map[string]string
+	calls *int
+}
+
+func (m mapRef) call() {
+	if m.calls != nil {
+		*m.calls++
+	}
+}
 
 func (m mapRef) ToState() (llb.State, error)    { return llb.Scratch(), nil }
 func (m mapRef) Evaluate(context.Context) error { return nil }
 
 func (m mapRef) ReadFile(_ context.Context, req client.ReadRequest) ([]byte, error) {
+	m.call()
 	if s, ok := m.files[req.Filename]; ok {
 		return []byte(s), nil
+	}
+	for f := range m.files {
+		if strings.HasPrefix(f, req.Filename+"/") {
+			// as the daemon refuses it
+			return nil, errors.New("open " + req.Filename + ": not a regular file")
+		}
 	}
 	return nil, errors.New("open " + req.Filename + ": no such file or directory")
 }
 
 func (m mapRef) StatFile(_ context.Context, req client.StatRequest) (*fstypes.Stat, error) {
+	m.call()
 	if _, ok := m.files[req.Path]; ok {
 		return &fstypes.Stat{Path: req.Path}, nil
 	}
@@ -44,6 +62,7 @@ func (m mapRef) StatFile(_ context.Context, req client.StatRequest) (*fstypes.St
 }
 
 func (m mapRef) ReadDir(_ context.Context, req client.ReadDirRequest) ([]*fstypes.Stat, error) {
+	m.call()
 	var out []*fstypes.Stat
 	seen := map[string]bool{}
 	prefix := req.Path + "/"
@@ -109,5 +128,22 @@ func TestRefFSGlobsThroughFetches(t *testing.T) {
 	}
 	if es, err := fsys.ReadDir(ctx, "."); err != nil || !slices.ContainsFunc(es, func(e source.Entry) bool { return e.Name == "apps" && e.IsDir }) || !slices.ContainsFunc(es, func(e source.Entry) bool { return e.Name == "package.json" }) {
 		t.Errorf("the root lists %v, %v", es, err)
+	}
+}
+
+// Reading a file is one round trip to the daemon, and what is missing or a
+// directory reads as fs.ErrNotExist.
+func TestRefFSReadsInOneCall(t *testing.T) {
+	calls := 0
+	r := &refFS{ref: mapRef{files: map[string]string{"go.mod": "module x\n", "cmd/api/main.go": "package main"}, calls: &calls}}
+	dt, err := r.ReadFile(context.Background(), "go.mod", 0)
+	if err != nil || string(dt) != "module x\n" || calls != 1 {
+		t.Fatalf("go.mod = %q, %v after %d calls", dt, err, calls)
+	}
+	for _, name := range []string{"go.work", "cmd"} {
+		calls = 0
+		if _, err := r.ReadFile(context.Background(), name, 0); !errors.Is(err, fs.ErrNotExist) || calls != 1 {
+			t.Errorf("%s: %v after %d calls, want fs.ErrNotExist after one", name, err, calls)
+		}
 	}
 }
