@@ -31,6 +31,7 @@ type vertex struct {
 	source           bool // no inputs: an image, the local context
 	started          *time.Time
 	completed        bool
+	took             time.Duration // the first completion's, for -v
 	ran              bool // one uncached completion: it ran (it is reported cached again on export)
 	errorText        string
 	transferredBytes map[string]int64 // per status id, the highest count seen
@@ -69,6 +70,9 @@ func solve(ctx context.Context, c *client.Client, o solveOpt, verbose io.Writer)
 					x.started = &t
 				}
 				if v.Completed != nil {
+					if !x.completed && v.Started != nil {
+						x.took = v.Completed.Sub(*v.Started)
+					}
 					x.completed = true
 					x.ran = x.ran || !v.Cached
 				}
@@ -128,7 +132,7 @@ func solve(ctx context.Context, c *client.Client, o solveOpt, verbose io.Writer)
 		own := frontendsOwn(x.name)
 		step := !own && !x.source
 		if verbose != nil {
-			fmt.Fprintf(verbose, "    %s ran=%-5v own=%-5v step=%-5v %s\n", when(x.started, start), x.ran, own, step, x.name)
+			fmt.Fprintf(verbose, "    %s +%5.2fs ran=%-5v own=%-5v step=%-5v %s\n", when(x.started, start), x.took.Seconds(), x.ran, own, step, x.name)
 		}
 		if own {
 			continue
