@@ -380,8 +380,9 @@ func TestEjectedNodeDockerfileCaches(t *testing.T) {
 	if r.cached(t, "npm run build") {
 		t.Error("a source edit did not re-run the build")
 	}
-	// The installs are heredoc RUNs, named by their stage and step.
-	for _, install := range []string{"[deps 4/4] RUN --mount=type=cache,id=strata/node/npm", "[prod-deps 4/5] RUN --mount=type=cache,id=strata/node/npm"} {
+	// The install is a heredoc RUN, named by its stage and step; the prune
+	// a RUN that says its command.
+	for _, install := range []string{"[deps 4/4] RUN --mount=type=cache,id=strata/node/npm", "npm prune --omit=dev"} {
 		if !r.cached(t, install) {
 			t.Errorf("a source edit re-ran %s", install)
 		}

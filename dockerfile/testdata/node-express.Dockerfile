@@ -39,31 +39,15 @@ FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
 WORKDIR /app
 
-FROM --platform=$BUILDPLATFORM node:26 AS prod-deps
-WORKDIR /app
-# "x[y]" matches the path itself and lets a missing one be skipped.
-COPY --parents package.jso[n] package-lock.jso[n] /app/
-# npm ci (production)
-# NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST: no default, so each reaches RUN only when --build-arg sets it.
-ARG NPM_CONFIG_REGISTRY NPM_CONFIG_STRICT_SSL NPM_CONFIG_CAFILE NPM_CONFIG_LOGLEVEL COREPACK_NPM_REGISTRY YARN_UNSAFE_HTTP_WHITELIST
-# A failure that prints EINTEGRITY or npm error path /root/.npm/_cacache/ is a damaged cache: npm cache verify mends it, then the command runs once more.
+FROM deps AS prod-deps
+# npm prune (production)
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
     --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
-    --mount=type=tmpfs,target=/run/strata-recover <<'EOF'
-if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi
-export npm_config_cache=/root/.npm
-export npm_config_nodedir=/usr/local
-export npm_config_update_notifier=false
-{ npm ci --no-audit --no-fund --prefer-offline --omit=dev; echo $? > /run/strata-recover/status; } 2>&1 | tee /run/strata-recover/log
-s=$(cat /run/strata-recover/status)
-if [ "$s" != 0 ] && grep -qF -e EINTEGRITY -e 'npm error path /root/.npm/_cacache/' /run/strata-recover/log; then
-  echo 'strata: a failure that prints EINTEGRITY or npm error path /root/.npm/_cacache/ is a damaged cache: npm cache verify mends it, then the command runs once more' >&2
-  { if command -v flock >/dev/null; then flock 9; fi; { npm cache verify; } && npm ci --no-audit --no-fund --prefer-offline --omit=dev; } 9>/root/.npm/.strata-repair.lock
-else exit "$s"; fi
-EOF
+    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
+    npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm prune --omit=dev --no-audit --no-fund
 # make /app/node_modules: Strata needs no shell for this; a Dockerfile runs mkdir in the image's.
 RUN mkdir -p -m 0755 /app/node_modules
 

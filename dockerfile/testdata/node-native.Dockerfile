@@ -40,6 +40,8 @@ WORKDIR /app
 FROM deps AS prod-deps
 # npm prune (production)
 RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
+    --mount=type=secret,id=npmrc,target=/root/.npmrc \
+    --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
@@ -56,7 +58,7 @@ WORKDIR /app
 
 FROM node:24-slim AS runtime
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
-COPY --link --from=build-stage --exclude=node_modules /app /app
+COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

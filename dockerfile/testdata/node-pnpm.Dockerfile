@@ -67,7 +67,7 @@ WORKDIR /app
 
 FROM node:26-slim AS runtime
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
-COPY --link --from=build-stage --exclude=node_modules /app /app
+COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

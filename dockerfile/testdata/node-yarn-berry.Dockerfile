@@ -38,6 +38,8 @@ WORKDIR /app
 FROM deps AS prod-deps
 # yarn workspaces focus (production)
 RUN --mount=type=cache,id=strata/node/yarn-berry,target=/root/.yarn/berry,sharing=locked \
+    --mount=type=secret,id=npmrc,target=/root/.npmrc \
+    --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     --mount=type=tmpfs,target=/run/strata-ca \
     if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \

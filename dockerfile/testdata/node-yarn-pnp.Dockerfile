@@ -64,7 +64,7 @@ WORKDIR /app
 
 FROM node:26-slim AS runtime
 COPY --link --from=prod-deps /app /app
-COPY --link --from=build-stage --exclude=node_modules --exclude=.yarn --exclude=.pnp.cjs --exclude=.pnp.loader.mjs /app /app
+COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs --exclude=.yarn . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

@@ -56,7 +56,7 @@ WORKDIR /app
 
 FROM python:3.13-slim AS runtime
 COPY --link --from=deps /app/.venv /app/.venv
-COPY --link --from=build-stage --exclude=.venv /app /app
+COPY --link --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

@@ -91,7 +91,7 @@ if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
 rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 COPY --link --from=deps /app/.venv /app/.venv
-COPY --link --from=build-stage --exclude=.venv /app /app
+COPY --link --exclude=.venv --exclude=.git --exclude=__pycache__ . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

@@ -44,6 +44,11 @@ type manager struct {
 	// prune drops dev dependencies from an installed node_modules; nil for
 	// a manager without a prune that keeps built packages as they are.
 	prune []string
+	// pruneAlways: production dependencies always come from pruning the
+	// build's install, which costs less than a second install beside it
+	// (npm's prune deletes; a second npm ci extracts every package again
+	// and competes with the first for the cores).
+	pruneAlways bool
 	// stepName names the install steps; nil for "<manager> install".
 	stepName func(prod bool) string
 	// sourceExclude are what the install makes, which the source copy
@@ -99,10 +104,11 @@ var managerTable = map[string]*manager{
 			// Dev dependencies are the build's tools, whatever NODE_ENV says.
 			return append(args, "--include=dev")
 		},
-		prune:     []string{"npm", "prune", "--omit=dev", "--no-audit", "--no-fund"},
-		run:       func(script string) []string { return []string{"npm", "run", script} },
-		readLock:  readNpmLock,
-		workspace: npmWorkspaceManager,
+		prune:       []string{"npm", "prune", "--omit=dev", "--no-audit", "--no-fund"},
+		pruneAlways: true,
+		run:         func(script string) []string { return []string{"npm", "run", script} },
+		readLock:    readNpmLock,
+		workspace:   npmWorkspaceManager,
 	},
 	"pnpm": {
 		name:           "pnpm",

@@ -205,15 +205,16 @@ func TestStartCommand(t *testing.T) {
 	}
 }
 
-// The install steps see only the manifests; the runtime image holds
-// production dependencies and the app as two linked layers, non-root.
+// The install step sees only the manifests; production dependencies are
+// the install pruned; the runtime image holds them and the app as two
+// linked layers, non-root.
 func TestPlanShape(t *testing.T) {
 	files := map[string]string{"package.json": pkgJSON, "package-lock.json": lockFor(t, pkgJSON, nil), ".npmrc": "//registry/:_authToken=${NPM_TOKEN}\n"}
 	p, err := planFor(t, "", files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"deps", "prod-deps"} {
+	for _, name := range []string{"deps"} {
 		st, _ := p.Stage(name)
 		cp := st.Steps[0].Copy
 		if cp == nil || words(cp.From.Context.Include) != "package.json package-lock.json" {
@@ -245,8 +246,8 @@ func TestPlanShape(t *testing.T) {
 	if deps, _ := p.Stage("deps"); !strings.Contains(words(deps.Steps[1].Run.Args), "--include=dev") {
 		t.Error("the build's install must include dev dependencies")
 	}
-	if prod, _ := p.Stage("prod-deps"); !strings.Contains(words(prod.Steps[1].Run.Args), "--omit=dev") {
-		t.Error("the runtime's install must omit dev dependencies")
+	if prod, _ := p.Stage("prod-deps"); prod.From.Stage != "deps" || words(prod.Steps[0].Run.Args) != "npm prune --omit=dev --no-audit --no-fund" {
+		t.Errorf("the runtime's dependencies must be the install pruned of dev dependencies: %+v", prod)
 	}
 	build, _ := p.Stage("build")
 	if ex := build.Steps[0].Copy.From.Context.Exclude; !strings.Contains(strings.Join(ex, " "), ".npmrc") || !strings.Contains(strings.Join(ex, " "), "node_modules") {

@@ -143,9 +143,10 @@ func (r *resolver) registryEnv(m *manager) []plan.Env {
 	}, provider.PassThroughEnv(installArgs))
 }
 
-// install is a frozen install with the manager's cache on a cache mount:
-// it fails rather than change the lockfile.
-func (r *resolver) install(prod bool) plan.Step {
+// installMounts are what the manager reads beside the manifests: its
+// cache, the credentials, the project's .npmrc and the description's
+// build mounts. A prune reads the same config as the install it prunes.
+func (r *resolver) installMounts() []plan.Mount {
 	mounts := []plan.Mount{
 		r.mgr.cache,
 		// Tokens come as secrets, never args or layers: a whole .npmrc, or
@@ -157,6 +158,12 @@ func (r *resolver) install(prod bool) plan.Step {
 		mounts = append(mounts, plan.Mount{Type: plan.BindMount, Target: appDir + "/.npmrc",
 			From: &plan.Source{Context: &plan.ContextFilter{Include: plan.Lits(".npmrc")}, Path: ".npmrc"}})
 	}
+	return append(mounts, provider.BuildMounts(r.Spec, "node")...)
+}
+
+// install is a frozen install with the manager's cache on a cache mount:
+// it fails rather than change the lockfile.
+func (r *resolver) install(prod bool) plan.Step {
 	args := r.installArgv(prod)
 	name := r.manager + " install"
 	if r.manager == "npm" {
@@ -171,7 +178,7 @@ func (r *resolver) install(prod bool) plan.Step {
 	run := plan.TrustCA(&plan.Run{
 		Args:   plan.Lits(args...),
 		Env:    r.registryEnv(r.mgr),
-		Mounts: append(mounts, provider.BuildMounts(r.Spec, "node")...),
+		Mounts: r.installMounts(),
 	})
 	if r.mgr.damaged != nil {
 		run = plan.Recoverable(run, *r.mgr.damaged)
@@ -190,21 +197,24 @@ func (r *resolver) depsStage() plan.Stage {
 	return st
 }
 
-// prodDepsStage installs production dependencies from the warm cache in a
-// stage of its own: it depends on the manifests only, so it runs beside the
-// build and a source edit never touches it. When the install builds native
-// code, a second install would build it again: the build's node_modules is
-// pruned of dev dependencies instead.
+// prodDepsStage makes the production dependencies in a stage of its own:
+// it depends on the manifests only, so it runs beside the build and a
+// source edit never touches it. The build's node_modules is pruned of dev
+// dependencies where the manager's prune is cheaper than a second install
+// (npm, outside a workspace, whose production install is narrowed to the
+// runtime's members), or where the install builds native code, which a
+// second install would build again; else production dependencies are
+// installed from the warm cache.
 func (r *resolver) prodDepsStage() plan.Stage {
 	var st plan.Stage
-	if r.installPlatform == plan.TargetPlatform && r.mgr.prune != nil {
+	if r.mgr.prune != nil && (r.mgr.pruneAlways && r.ws == nil || r.installPlatform == plan.TargetPlatform) {
 		name := r.manager + " prune (production)"
 		if r.mgr.stepName != nil {
 			name = r.mgr.stepName(true)
 		}
 		st = plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
 			Name: name,
-			Run:  plan.TrustCA(&plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: []plan.Mount{r.mgr.cache}}),
+			Run:  plan.TrustCA(&plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: r.installMounts()}),
 		}}}
 	} else {
 		st = r.installStage("prod-deps")
@@ -299,11 +309,31 @@ func (r *resolver) runtimeStage() plan.Stage {
 	if r.bunRuntime {
 		st.Steps = append(st.Steps, bunRuntimeStep())
 	}
-	st.Steps = append(st.Steps, deps,
-		plan.Step{Name: "copy the app", Copy: &plan.Copy{
-			From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: slices.Concat([]string{"node_modules"}, r.mgr.appExclude),
-		}},
-	)
+	st.Steps = append(st.Steps, deps, r.appCopy())
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
+}
+
+// appCopy is the runtime's copy of the app: from the build stage, or,
+// when that stage adds the source alone (no build), from the context with
+// the same filter and what the runtime leaves out. The two hold the same
+// files, and BuildKit checksums a copy from a stage by walking the parent
+// of what it copies: for /app, the builder's whole root filesystem, on
+// every source edit.
+func (r *resolver) appCopy() plan.Step {
+	exclude := slices.Concat([]string{"node_modules"}, r.mgr.appExclude)
+	if b := r.buildStage(); len(b.Steps) == 1 && b.Steps[0].Copy != nil && b.Steps[0].Copy.From.Context != nil {
+		cp := *b.Steps[0].Copy
+		filter := *cp.From.Context
+		for _, e := range exclude {
+			if !slices.Contains(filter.Exclude, e) {
+				filter.Exclude = append(slices.Clone(filter.Exclude), e)
+			}
+		}
+		cp.From.Context, cp.Link = &filter, true
+		return plan.Step{Name: "copy the app", Copy: &cp}
+	}
+	return plan.Step{Name: "copy the app", Copy: &plan.Copy{
+		From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: exclude,
+	}}
 }
