@@ -233,7 +233,7 @@ func TestBakeBuildsEveryAppOfTheMonorepo(t *testing.T) {
 		"web":    {"npm ci"},
 		"api":    {"go mod download", "go build ./cmd/api"},
 		"notify": {"go mod download", "go build ./cmd/notify"},
-		"worker": {"pip install -r requirements.txt", "copy the source", "copy the app"},
+		"worker": {"pip install -r requirements.txt", "copy the app"},
 	} {
 		for _, s := range steps {
 			if ran, _ := second.step(t, tg, s); ran {

@@ -50,8 +50,8 @@ func TestNodeBun(t *testing.T) {
 			t.Errorf("a source edit re-ran %s", step)
 		}
 	}
-	if v.cached(t, "copy the source") {
-		t.Error("a source edit did not reach the source copy")
+	if v.cached(t, "copy the app") {
+		t.Error("a source edit did not reach the app's copy")
 	}
 
 	// A new dependency, added by the same bun on the host: both installs
