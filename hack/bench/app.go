@@ -22,15 +22,15 @@ var scenarios = []scenarioInfo{
 	{ID: "base", Title: "base image changed", Rebuild: true},
 	{ID: "cache-import", Title: "cache imported on an empty daemon", Rebuild: true},
 	{ID: "platform", Title: "second platform added (arm64)", Rebuild: true},
+	{ID: "bigctx", Title: "1 GB .git and node_modules, no .dockerignore", Rebuild: true},
+	{ID: "bigctx-ignored", Title: "the same, in .dockerignore", Rebuild: true},
 }
 
 // bothPlatforms is what the platform scenario builds, after amd64 alone.
 const bothPlatforms = "linux/amd64,linux/arm64"
 
 // notMeasured are the scenarios of the benchmark's brief not built yet.
-var notMeasured = []string{
-	"a 1 GB context (a large .git or node_modules next to the app)",
-}
+var notMeasured []string
 
 // app is one example app with the edits the scenarios make to it.
 type app struct {

@@ -267,6 +267,21 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 			err = pushBase(ctx, e, a.runtimeBase, a.benchBase(e), a.basePlatforms, fmt.Sprintf("run %d %s changed %d", run, s.info().ID, time.Now().UnixNano()))
 		case "platform":
 			rs.platforms = bothPlatforms
+		case "bigctx":
+			// one platform again (built before), the example's
+			// .dockerignore set aside, the big directories beside the app
+			rs.platforms = ""
+			ignore := filepath.Join(rs.dir, ".dockerignore")
+			if rs.dockerignore, err = os.ReadFile(ignore); err == nil {
+				err = os.Remove(ignore)
+			}
+			if err == nil {
+				err = addBigDirs(e, rs.dir)
+			}
+		case "bigctx-ignored":
+			if err = os.WriteFile(filepath.Join(rs.dir, ".dockerignore"), rs.dockerignore, 0o644); err == nil {
+				err = ignoreBigDirs(rs.dir)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.ID, err)

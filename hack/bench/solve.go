@@ -32,7 +32,7 @@ type vertex struct {
 	started          *time.Time
 	completed        bool
 	took             time.Duration // the first completion's, for -v
-	ran              bool // one uncached completion: it ran (it is reported cached again on export)
+	ran              bool          // one uncached completion: it ran (it is reported cached again on export)
 	errorText        string
 	transferredBytes map[string]int64 // per status id, the highest count seen
 }

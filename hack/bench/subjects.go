@@ -29,6 +29,9 @@ type runState struct {
 	args      map[string]string
 	verbose   bool
 	platforms string // empty: the daemon's own
+	// dockerignore is the example's own, set aside by the big-context
+	// scenario and restored by the next
+	dockerignore []byte
 	// currentScenario is the scenario being built, for subjects that
 	// take part in only some.
 	currentScenario string
