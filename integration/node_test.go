@@ -136,7 +136,12 @@ func TestNodePnpm(t *testing.T) {
 		t.Errorf("runtime holds ms %v, is-number (a dev dependency) %v", ms, isNumber)
 	}
 
-	// A source edit re-runs neither install; --target test runs the tests.
+	// The app has no build: its runtime takes the app from the context and
+	// needs no install with dev dependencies. --target test runs the tests
+	// on one; a source edit re-runs neither install.
+	if _, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}}); err != nil {
+		t.Fatal(err)
+	}
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	if err := os.WriteFile(filepath.Join(dir, "extra.js"), []byte("// "+run+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -150,11 +155,19 @@ func TestNodePnpm(t *testing.T) {
 	}
 
 	// A new dependency, added by the pinned pnpm on the host: both installs
-	// re-run, pnpm reuses from the store mount every package it had (its
-	// own progress line counts them) and downloads at most the new one.
-	installs := []string{"[deps 3/3] pnpm install", "[prod-deps 3/5] pnpm install (production)"}
-	_, v = b.rebuildWithNewDependency(t, c, dir, installs, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", newDependency))
-	for _, step := range installs {
+	// re-run (the runtime's, then the test target's), pnpm reuses from the
+	// store mount every package it had (its own progress line counts them)
+	// and downloads at most the new one.
+	prodInstall, devInstall := "[prod-deps 3/5] pnpm install (production)", "[deps 3/3] pnpm install"
+	_, v = b.rebuildWithNewDependency(t, c, dir, []string{prodInstall}, managerAdd(t, dir, "pnpm@10.34.9", "pnpm", "add", "--lockfile-only", newDependency))
+	vt, err := b.solve(t, c, build{dir: dir, attrs: map[string]string{"target": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vt.cached(t, devInstall) {
+		t.Errorf("a lockfile change did not re-run %s", devInstall)
+	}
+	for step, v := range map[string]report{prodInstall: v, devInstall: vt} {
 		m := regexp.MustCompile(`resolved (\d+), reused (\d+), downloaded (\d+), added (\d+), done`).FindStringSubmatch(v.log(t, step))
 		if m == nil || m[3] != "0" && m[3] != "1" || m[2] == "0" {
 			t.Errorf("%s: pnpm's progress %q, want every package but the new one reused from the store", step, m)
