@@ -4,16 +4,21 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // bigDirs is what the big-context scenarios put beside the app: a .git
-// and a node_modules of bigFiles files of bigFileBytes each (1 GB in all),
-// as a checkout with history and a host install leave them.
+// and a node_modules of bigFiles files of bigFileBytes each (1 GiB in
+// all), as a checkout with history and a host install leave them. The
+// .git is a repository with one commit (a Dockerfile that copies it and
+// runs go build has Go stamp the binary from it), its bulk in files git
+// does not read.
 var bigDirs = []string{".git/objects/pack", "node_modules/.cache/blobs"}
 
 const (
-	bigFiles     = 128
+	bigFiles     = 256
 	bigFileBytes = 4 << 20
 )
 
@@ -27,6 +32,16 @@ func bigSource(e env) (string, error) {
 		return src, nil
 	}
 	tmp := src + ".tmp"
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", err
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"-c", "user.name=bench", "-c", "user.email=bench@strata.invalid", "commit", "-q", "--allow-empty", "-m", "bench"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = tmp
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("git %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	}
 	buf := make([]byte, bigFileBytes)
 	for i := 0; i < bigFiles; i++ {
 		dir := filepath.Join(tmp, bigDirs[i%len(bigDirs)])
