@@ -120,3 +120,26 @@ func PassThroughEnv(names []string) []plan.Env {
 	}
 	return env
 }
+
+// AppCopy is the runtime's copy of the app in dir from the build stage,
+// less exclude; or, when that stage adds the source alone (SourceStep),
+// the same files from the context, its filter plus exclude. BuildKit
+// checksums a copy from a stage by walking the parent of what it copies:
+// for /app, the builder's whole root filesystem, on every source edit.
+func AppCopy(build plan.Stage, dir string, exclude []string) plan.Step {
+	if len(build.Steps) == 1 && build.Steps[0].Copy != nil && build.Steps[0].Copy.From.Context != nil {
+		cp := *build.Steps[0].Copy
+		filter := *cp.From.Context
+		filter.Exclude = slices.Clone(filter.Exclude)
+		for _, e := range exclude {
+			if !slices.Contains(filter.Exclude, e) {
+				filter.Exclude = append(filter.Exclude, e)
+			}
+		}
+		cp.From.Context, cp.Link = &filter, true
+		return plan.Step{Name: "copy the app", Copy: &cp}
+	}
+	return plan.Step{Name: "copy the app", Copy: &plan.Copy{
+		From: plan.Source{Stage: build.Name}, Src: plan.Lit(dir), Dest: plan.Lit(dir), Link: true, Exclude: exclude,
+	}}
+}

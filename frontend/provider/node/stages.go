@@ -314,26 +314,7 @@ func (r *resolver) runtimeStage() plan.Stage {
 	return st
 }
 
-// appCopy is the runtime's copy of the app: from the build stage, or,
-// when that stage adds the source alone (no build), from the context with
-// the same filter and what the runtime leaves out. The two hold the same
-// files, and BuildKit checksums a copy from a stage by walking the parent
-// of what it copies: for /app, the builder's whole root filesystem, on
-// every source edit.
+// appCopy is the runtime's copy of the app (provider.AppCopy).
 func (r *resolver) appCopy() plan.Step {
-	exclude := slices.Concat([]string{"node_modules"}, r.mgr.appExclude)
-	if b := r.buildStage(); len(b.Steps) == 1 && b.Steps[0].Copy != nil && b.Steps[0].Copy.From.Context != nil {
-		cp := *b.Steps[0].Copy
-		filter := *cp.From.Context
-		for _, e := range exclude {
-			if !slices.Contains(filter.Exclude, e) {
-				filter.Exclude = append(slices.Clone(filter.Exclude), e)
-			}
-		}
-		cp.From.Context, cp.Link = &filter, true
-		return plan.Step{Name: "copy the app", Copy: &cp}
-	}
-	return plan.Step{Name: "copy the app", Copy: &plan.Copy{
-		From: plan.Source{Stage: "build"}, Src: plan.Lit(appDir), Dest: plan.Lit(appDir), Link: true, Exclude: exclude,
-	}}
+	return provider.AppCopy(r.buildStage(), appDir, slices.Concat([]string{"node_modules"}, r.mgr.appExclude))
 }
