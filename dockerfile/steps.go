@@ -20,6 +20,8 @@ func (w *writer) copy(c *plan.Copy) error {
 	srcs, dest := []plan.Str{c.Src}, c.Dest
 	switch from := c.From; {
 	case from.Stage != "":
+		// a stage's own layers (Own) have no Dockerfile form: the copy
+		// reads the whole stage, the same files (plan.Source.Own).
 		flags = append(flags, "--from="+w.l.names[from.Stage])
 	case from.Output != "":
 		out := w.l.outputs[from.Output]

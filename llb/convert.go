@@ -455,6 +455,9 @@ func (c *converter) source(src *plan.Source) (bk.State, error) {
 	switch {
 	case src.Context != nil:
 		return c.opt.Context(ContextPaths{Include: c.expandAll(src.Context.Include), Exclude: src.Context.Exclude})
+	case src.Stage != "" && src.Own:
+		st, _ := c.p.Stage(src.Stage)
+		return bk.Diff(c.stages[st.From.Stage].st, c.stages[src.Stage].st), nil
 	case src.Stage != "":
 		return c.stages[src.Stage].st, nil
 	case src.Output != "":

@@ -453,3 +453,39 @@ func TestBaseImagesResolveAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A copy from a stage's own layers reads a diff of that stage over the
+// stage it starts from: the runtime's copy of a built Node app checksums
+// the source and the build's output, not the builder's root filesystem.
+func TestOwnLayersCopyFromTheStagesDiff(t *testing.T) {
+	p := planDir(t, "../examples/node-express")
+	_, def := convert(t, p, options())
+	all := ops(t, def)
+	var diff *pb.Op
+	var copyInputs []*pb.Op
+	for _, op := range all {
+		if op.GetDiff() != nil {
+			if diff != nil {
+				t.Fatal("more than one diff")
+			}
+			diff = op
+		}
+		if f := op.GetFile(); f != nil && len(f.Actions) == 1 && f.Actions[0].GetCopy() != nil &&
+			f.Actions[0].GetCopy().Src == "/app" && slices.Contains(f.Actions[0].GetCopy().ExcludePatterns, "node_modules") {
+			for _, in := range op.Inputs {
+				copyInputs = append(copyInputs, all[digest.Digest(in.Digest)])
+			}
+		}
+	}
+	if diff == nil || !slices.Contains(copyInputs, diff) {
+		t.Fatalf("the runtime's copy of the app reads %v, not a diff", copyInputs)
+	}
+	input := func(i int64) *pb.Op { return all[digest.Digest(diff.Inputs[i].Digest)] }
+	_, build := execWith(t, all, "npm run build")
+	if up := input(diff.GetDiff().Upper.Input); up.GetExec() != build {
+		t.Errorf("the diff's upper is %v, not the build step", up)
+	}
+	if low := input(diff.GetDiff().Lower.Input); low.GetExec() == nil || !strings.Contains(strings.Join(low.GetExec().Meta.Args, " "), "npm ci") {
+		t.Errorf("the diff's lower is %v, not the install", low)
+	}
+}

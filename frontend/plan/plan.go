@@ -208,6 +208,14 @@ type Source struct {
 	Output  string         `json:"output,omitempty"`
 	// Stage is the root filesystem of another stage.
 	Stage string `json:"stage,omitempty"`
+	// Own, with Stage, is only what that stage's own steps wrote over
+	// the stage it starts from (BuildKit's diff: the layers between the
+	// two). Copying a directory from it gives the same files as copying
+	// it from the whole stage wherever the own steps rewrote everything
+	// the base held there that the copy keeps (a builder that copies the
+	// source over its dependencies, less those); BuildKit then checksums
+	// those layers only, not the builder's whole root filesystem.
+	Own bool `json:"own,omitempty"`
 	// Path is a sub-directory of the source (bind mounts).
 	Path string `json:"path,omitempty"`
 }

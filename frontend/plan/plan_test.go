@@ -53,6 +53,7 @@ func TestValidateNamesEveryProblemWithItsPath(t *testing.T) {
 		{"duplicate stage", func(p *Plan) { p.Stages[1].Name = "build" }, `a second stage named "build"`},
 		{"later stage", func(p *Plan) { p.Stages[0].From = From{Stage: "runtime"} }, `stage "runtime" is not an earlier stage`},
 		{"missing output", func(p *Plan) { p.Stages[1].Steps[0].Copy.From.Output = "binary" }, `no earlier step has an output named "binary"`},
+		{"own layers of a stage on an image", func(p *Plan) { p.Stages[1].Steps[0].Copy.From = Source{Stage: "build", Own: true} }, "own layers are those of a stage that starts from another stage"},
 		{"unknown target stage", func(p *Plan) { p.Targets[0].Stage = "final" }, `no stage named "final"`},
 		{"two defaults", func(p *Plan) { p.Targets = append(p.Targets, Target{Name: "b", Stage: "build", Default: true}) }, "2 default targets"},
 		{"undeclared template arg", func(p *Plan) { p.Stages[0].Steps[0].Run.Args[1] = Tmpl("${VERSOIN}") }, "names ${VERSOIN}, which the plan does not declare"},

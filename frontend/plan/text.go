@@ -224,6 +224,8 @@ func (s *Source) describe() string {
 		d = "context"
 	case s.Output != "":
 		d = "output " + s.Output
+	case s.Stage != "" && s.Own:
+		d = "stage " + s.Stage + " (its own layers)"
 	case s.Stage != "":
 		d = "stage " + s.Stage
 	default:

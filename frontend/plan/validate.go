@@ -87,6 +87,15 @@ func (v *validator) stage(i int, s *Stage) {
 
 func (v *validator) has(stage string) bool { _, ok := v.stages[stage]; return ok }
 
+// base is the stage an earlier stage starts from, "" for an image.
+func (v *validator) base(stage string) string {
+	i, ok := v.stages[stage]
+	if !ok {
+		return ""
+	}
+	return v.p.Stages[i].From.Stage
+}
+
 func (v *validator) step(at string, s *Step) {
 	actions := 0
 	for _, set := range []bool{s.Run != nil, s.Copy != nil, s.File != nil, s.Mkdir != nil, s.Symlink != nil} {
@@ -203,6 +212,8 @@ func (v *validator) source(at string, s *Source) {
 		v.errorf(at, "a source is exactly one of context, output and stage")
 	case s.Stage != "" && !v.has(s.Stage):
 		v.errorf(at, "stage %q is not an earlier stage", s.Stage)
+	case s.Own && (s.Stage == "" || v.base(s.Stage) == ""):
+		v.errorf(at, "own layers are those of a stage that starts from another stage")
 	case s.Output != "" && v.outputs[s.Output] == "":
 		v.errorf(at, "no earlier step has an output named %q", s.Output)
 	}

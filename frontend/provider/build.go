@@ -124,8 +124,10 @@ func PassThroughEnv(names []string) []plan.Env {
 // AppCopy is the runtime's copy of the app in dir from the build stage,
 // less exclude; or, when that stage adds the source alone (SourceStep),
 // the same files from the context, its filter plus exclude. BuildKit
-// checksums a copy from a stage by walking the parent of what it copies:
-// for /app, the builder's whole root filesystem, on every source edit.
+// checksums a filtered copy from a stage by walking the stage's whole
+// root filesystem, on every source edit: so the copy is from the build
+// stage's own layers (the source copied over the dependencies, and what
+// the build wrote), the same files, walked alone.
 func AppCopy(build plan.Stage, dir string, exclude []string) plan.Step {
 	if len(build.Steps) == 1 && build.Steps[0].Copy != nil && build.Steps[0].Copy.From.Context != nil {
 		cp := *build.Steps[0].Copy
@@ -140,6 +142,6 @@ func AppCopy(build plan.Stage, dir string, exclude []string) plan.Step {
 		return plan.Step{Name: "copy the app", Copy: &cp}
 	}
 	return plan.Step{Name: "copy the app", Copy: &plan.Copy{
-		From: plan.Source{Stage: build.Name}, Src: plan.Lit(dir), Dest: plan.Lit(dir), Link: true, Exclude: exclude,
+		From: plan.Source{Stage: build.Name, Own: build.From.Stage != ""}, Src: plan.Lit(dir), Dest: plan.Lit(dir), Link: true, Exclude: exclude,
 	}}
 }

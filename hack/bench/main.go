@@ -34,7 +34,7 @@ type env struct {
 func main() {
 	var (
 		quick       = flag.Bool("quick", false, "one run per cell, for development")
-		runs        = flag.Int("runs", 3, "runs per cell (the median is reported)")
+		runs        = flag.Int("runs", 2, "runs per cell (the median is reported; of two, their mean)")
 		provisional = flag.Bool("provisional", false, "mark the figures provisional (a busy machine)")
 		appsF       = flag.String("apps", "", "comma-separated example apps (go-service,node-express); default all")
 		subjectsF   = flag.String("subjects", "", "comma-separated subjects (naive,expert,expert-syntax,strata,ejected,ko,host); default all")
