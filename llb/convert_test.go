@@ -455,8 +455,9 @@ func TestBaseImagesResolveAtOnce(t *testing.T) {
 }
 
 // A copy from a stage's own layers reads a diff of that stage over the
-// stage it starts from: the runtime's copy of a built Node app checksums
-// the source and the build's output, not the builder's root filesystem.
+// stage it starts from: the runtime's copy of a built Node app mounts and
+// checksums the source and the build's output, not node_modules and the
+// builder's root filesystem.
 func TestOwnLayersCopyFromTheStagesDiff(t *testing.T) {
 	p := planDir(t, "../examples/node-express")
 	_, def := convert(t, p, options())

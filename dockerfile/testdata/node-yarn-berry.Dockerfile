@@ -57,6 +57,8 @@ WORKDIR /app
 
 FROM node:26-slim AS runtime
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
+# "x[y]" matches the path itself and lets a missing one be skipped.
+COPY --link --parents package.jso[n] yarn.loc[k] .yarnrc.ym[l] .yarn/release[s] .yarn/plugin[s] .yarn/patche[s] patche[s] /app/
 COPY --link --from=build-stage --exclude=node_modules --exclude=.yarn --exclude=.pnp.cjs --exclude=.pnp.loader.mjs /app /app
 
 # the runtime target: the runtime image

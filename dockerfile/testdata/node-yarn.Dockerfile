@@ -66,6 +66,8 @@ WORKDIR /app
 
 FROM node:26-slim AS runtime
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
+# "x[y]" matches the path itself and lets a missing one be skipped.
+COPY --link --parents package.jso[n] yarn.loc[k] /app/
 COPY --link --from=build-stage --exclude=node_modules /app /app
 
 # the runtime target: the runtime image

@@ -210,11 +210,9 @@ type Source struct {
 	Stage string `json:"stage,omitempty"`
 	// Own, with Stage, is only what that stage's own steps wrote over
 	// the stage it starts from (BuildKit's diff: the layers between the
-	// two). Copying a directory from it gives the same files as copying
-	// it from the whole stage wherever the own steps rewrote everything
-	// the base held there that the copy keeps (a builder that copies the
-	// source over its dependencies, less those); BuildKit then checksums
-	// those layers only, not the builder's whole root filesystem.
+	// two), so BuildKit mounts and checksums those layers alone. A file
+	// a step rewrote with the bytes it had may be left out: what the
+	// base copied in, the copy takes from where the base took it.
 	Own bool `json:"own,omitempty"`
 	// Path is a sub-directory of the source (bind mounts).
 	Path string `json:"path,omitempty"`

@@ -89,11 +89,10 @@ func (v *validator) has(stage string) bool { _, ok := v.stages[stage]; return ok
 
 // base is the stage an earlier stage starts from, "" for an image.
 func (v *validator) base(stage string) string {
-	i, ok := v.stages[stage]
-	if !ok {
-		return ""
+	if i, ok := v.stages[stage]; ok {
+		return v.p.Stages[i].From.Stage
 	}
-	return v.p.Stages[i].From.Stage
+	return ""
 }
 
 func (v *validator) step(at string, s *Step) {

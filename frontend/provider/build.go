@@ -124,11 +124,13 @@ func PassThroughEnv(names []string) []plan.Env {
 // AppCopy is the runtime's copy of the app in dir from the build stage,
 // less exclude; or, when that stage adds the source alone (SourceStep),
 // the same files from the context, its filter plus exclude. BuildKit
-// checksums a filtered copy from a stage by walking the stage's whole
-// root filesystem, on every source edit: so the copy is from the build
-// stage's own layers (the source copied over the dependencies, and what
-// the build wrote), the same files, walked alone.
-func AppCopy(build plan.Stage, dir string, exclude []string) plan.Step {
+// mounts and checksums a copy's whole input (for a stage, the builder's
+// root filesystem and node_modules) on every source edit: so the copy
+// reads the build stage's own layers (the source and what the build
+// wrote), and what base, the stage it starts from, copied into dir from
+// the context (manifests, lockfiles) comes from the context again, as the
+// diff may leave out a file the source copy rewrote with the same bytes.
+func AppCopy(build, base plan.Stage, dir string, exclude []string) []plan.Step {
 	if len(build.Steps) == 1 && build.Steps[0].Copy != nil && build.Steps[0].Copy.From.Context != nil {
 		cp := *build.Steps[0].Copy
 		filter := *cp.From.Context
@@ -139,9 +141,25 @@ func AppCopy(build plan.Stage, dir string, exclude []string) plan.Step {
 			}
 		}
 		cp.From.Context, cp.Link = &filter, true
-		return plan.Step{Name: "copy the app", Copy: &cp}
+		return []plan.Step{{Name: "copy the app", Copy: &cp}}
 	}
-	return plan.Step{Name: "copy the app", Copy: &plan.Copy{
-		From: plan.Source{Stage: build.Name, Own: build.From.Stage != ""}, Src: plan.Lit(dir), Dest: plan.Lit(dir), Link: true, Exclude: exclude,
-	}}
+	var steps []plan.Step
+	if build.From.Stage == base.Name {
+		for _, st := range base.Steps {
+			if cp := st.Copy; cp != nil && cp.From.Context != nil && !cp.Dest.Template && within(cp.Dest.Text, dir) {
+				c := *cp
+				c.Link = true
+				steps = append(steps, plan.Step{Name: st.Name, Copy: &c})
+			}
+		}
+	}
+	return append(steps, plan.Step{Name: "copy the app", Copy: &plan.Copy{
+		From: plan.Source{Stage: build.Name, Own: build.From.Stage == base.Name}, Src: plan.Lit(dir), Dest: plan.Lit(dir), Link: true, Exclude: exclude,
+	}})
+}
+
+// within says whether p is dir or below it.
+func within(p, dir string) bool {
+	p, dir = path.Clean(p), path.Clean(dir)
+	return p == dir || strings.HasPrefix(p, dir+"/")
 }

@@ -254,7 +254,11 @@ func TestPlanShape(t *testing.T) {
 		t.Errorf("source copy excludes %q", ex)
 	}
 	rt, _ := p.Stage("runtime")
-	if rt.From.Image != "node:26-slim" || len(rt.Steps) != 2 || rt.Steps[0].Copy.From.Stage != "prod-deps" || !rt.Steps[1].Copy.Link {
+	// node_modules, the manifests from the context, then the build
+	// stage's own layers (the source and the build output)
+	if rt.From.Image != "node:26-slim" || len(rt.Steps) != 3 || rt.Steps[0].Copy.From.Stage != "prod-deps" ||
+		rt.Steps[1].Copy.From.Context == nil || !rt.Steps[1].Copy.Link ||
+		rt.Steps[2].Copy.From.Stage != "build" || !rt.Steps[2].Copy.From.Own || !rt.Steps[2].Copy.Link {
 		t.Errorf("runtime %+v", rt)
 	}
 	img := p.DefaultTarget().Image

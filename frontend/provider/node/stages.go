@@ -309,12 +309,13 @@ func (r *resolver) runtimeStage() plan.Stage {
 	if r.bunRuntime {
 		st.Steps = append(st.Steps, bunRuntimeStep())
 	}
-	st.Steps = append(st.Steps, deps, r.appCopy())
+	st.Steps = append(st.Steps, deps)
+	st.Steps = append(st.Steps, r.appCopy()...)
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
 }
 
 // appCopy is the runtime's copy of the app (provider.AppCopy).
-func (r *resolver) appCopy() plan.Step {
-	return provider.AppCopy(r.buildStage(), appDir, slices.Concat([]string{"node_modules"}, r.mgr.appExclude))
+func (r *resolver) appCopy() []plan.Step {
+	return provider.AppCopy(r.buildStage(), r.depsStage(), appDir, slices.Concat([]string{"node_modules"}, r.mgr.appExclude))
 }

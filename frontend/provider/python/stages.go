@@ -254,13 +254,13 @@ func (r *resolver) runtimeStage() plan.Stage {
 		plan.Step{Name: "copy the virtualenv", Copy: &plan.Copy{
 			From: plan.Source{Stage: venvFrom}, Src: plan.Lit(venv), Dest: plan.Lit(venv), Link: true,
 		}},
-		r.appCopy(),
 	)
+	st.Steps = append(st.Steps, r.appCopy()...)
 	st.Steps = append(st.Steps, provider.CopySteps(r.Spec, plan.Str{})...)
 	return st
 }
 
 // appCopy is the runtime's copy of the app (provider.AppCopy).
-func (r *resolver) appCopy() plan.Step {
-	return provider.AppCopy(r.buildStage(), appDir, r.runtimeExcludes())
+func (r *resolver) appCopy() []plan.Step {
+	return provider.AppCopy(r.buildStage(), r.depsStage(), appDir, r.runtimeExcludes())
 }
