@@ -72,9 +72,9 @@ type Result struct {
 // stageState is a converted stage: its filesystem, its image config and the
 // outputs its steps made.
 type stageState struct {
-	st   bk.State
-	img  *dockerspec.DockerOCIImage
-	base *dockerspec.DockerOCIImage
+	st      bk.State
+	img     *dockerspec.DockerOCIImage
+	base    *dockerspec.DockerOCIImage
 	outputs map[string]bk.State
 }
 
