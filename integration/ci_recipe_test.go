@@ -31,7 +31,7 @@ func TestCIRecipeScript(t *testing.T) {
 	// a source no daemon has seen, so only the registry cache can answer
 	edit(t, filepath.Join(dir, "internal", "greet", "greet.go"), "hello from", "hello "+run+" from")
 	image := b.registry + "/it-ci-" + run + "/go-service"
-	recipe := func(t *testing.T, addr, branch, defaultBranch, tag string) map[string]bool {
+	recipe := func(t *testing.T, addr, branch, defaultBranch, tag string) (map[string]bool, string) {
 		t.Helper()
 		cmd := exec.Command("bash", filepath.Join(b.root, "docs", "ci", "build.sh"), "--progress", "rawjson")
 		cmd.Env = append(os.Environ(), "BUILDKIT_HOST="+addr, "BUILD="+bin+" build", "IMAGE="+image, "TAG="+tag,
@@ -41,12 +41,12 @@ func TestCIRecipeScript(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("build.sh on %s: %v\n%s", branch, err, stderr.String())
 		}
-		return cachedSteps(t, stderr.String())
+		return cachedSteps(t, stderr.String()), stderr.String()
 	}
 	const download, compile = "go mod download", "go build ./cmd/api"
 
 	_, first := startDaemonAt(t, b)
-	steps := recipe(t, first, "main", "main", "main-1")
+	steps, _ := recipe(t, first, "main", "main", "main-1")
 	if steps[download] || steps[compile] {
 		t.Fatalf("the default branch's first build on an empty daemon found a cache: %v", steps)
 	}
@@ -56,7 +56,10 @@ func TestCIRecipeScript(t *testing.T) {
 	// a branch of a name that needs a slug, with one source edit
 	edit(t, filepath.Join(dir, "internal", "greet", "greet.go"), "hello "+run+" from", "hello "+run+" branch from")
 	c, second := startDaemonAt(t, b)
-	steps = recipe(t, second, "feature/Login-Form", "main", "feature-1")
+	steps, log := recipe(t, second, "feature/Login-Form", "main", "feature-1")
+	if cmd := commandLine(log); !strings.Contains(log, "importing "+image+":cache-main") || strings.Count(cmd, "--cache-from") != 1 || !strings.Contains(cmd, "--cache-from type=registry,ref="+image+":cache-main ") {
+		t.Errorf("the branch's first build did not import main's cache alone: %s", cmd)
+	}
 	if !steps[download] {
 		t.Errorf("the branch's first build did not take %q from cache-main: %v", download, steps)
 	}
@@ -69,10 +72,13 @@ func TestCIRecipeScript(t *testing.T) {
 	if err := c.Prune(context.Background(), nil, client.PruneAll); err != nil {
 		t.Fatal(err)
 	}
-	// The branch's cache alone: imported beside main's, whose download
-	// result is the same, BuildKit at times follows main's record and
-	// compiles again (1 of 3 runs here; docs/ci.md says so).
-	steps = recipe(t, second, "feature/Login-Form", "feature/Login-Form", "feature-2")
+	// The script imports the branch's cache alone now that the registry
+	// holds it (beside main's, BuildKit at times follows main's record of
+	// the download and compiles again: docs/ci.md).
+	steps, log = recipe(t, second, "feature/Login-Form", "main", "feature-2")
+	if cmd := commandLine(log); strings.Count(cmd, "--cache-from") != 1 || !strings.Contains(cmd, "--cache-from type=registry,ref="+image+":cache-feature-login-form ") {
+		t.Errorf("the branch's next build did not import its own cache alone: %s", cmd)
+	}
 	for _, s := range []string{download, compile} {
 		if !steps[s] {
 			t.Errorf("after a prune, the branch's build did not take %q from its cache: %v", s, steps)
@@ -124,4 +130,14 @@ func cachedSteps(t *testing.T, rawjson string) map[string]bool {
 		}
 	}
 	return cached
+}
+
+// commandLine is the build command build.sh printed ("+ …") before it ran.
+func commandLine(stderr string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "+ ") {
+			return l
+		}
+	}
+	return "(build.sh printed no command)"
 }

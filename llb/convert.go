@@ -401,7 +401,14 @@ func (c *converter) mount(m plan.Mount) ([]bk.RunOption, error) {
 }
 
 func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.ConstraintsOpt) error {
-	src, err := c.source(&cp.From)
+	if cp.Link {
+		// COPY --link: the layer is built on scratch and merged, so it does
+		// not depend on (nor get rebuilt for) the layers below it. The ops
+		// (and a diff the source makes) show as one line of progress.
+		id := platforms.Format(c.opt.TargetPlatform) + " " + name
+		cons = append(slices.Clip(cons), bk.ProgressGroup(id, name, true))
+	}
+	src, err := c.source(&cp.From, cons...)
 	if err != nil {
 		return err
 	}
@@ -420,11 +427,6 @@ func (c *converter) copy(ss *stageState, cp *plan.Copy, name string, cons []bk.C
 	}
 	action := bk.Copy(src, c.expand(cp.Src), c.expand(cp.Dest), copyOpts...)
 	if cp.Link {
-		// COPY --link: the layer is built on scratch and merged, so it does
-		// not depend on (nor get rebuilt for) the layers below it. Both ops
-		// show as one line of progress.
-		id := platforms.Format(c.opt.TargetPlatform) + " " + name
-		cons = append(slices.Clip(cons), bk.ProgressGroup(id, name, true))
 		layer := bk.Scratch().File(action, cons...)
 		ss.st = bk.Merge([]bk.State{ss.st, layer}, cons...)
 		return nil
@@ -451,13 +453,15 @@ func (c *converter) file(ss *stageState, f *plan.File, name string, cons []bk.Co
 	ss.st = ss.st.File(action, cons...)
 }
 
-func (c *converter) source(src *plan.Source) (bk.State, error) {
+// source is the state a copy or mount reads; cons name a diff it makes
+// after the step that reads it, so progress shows no vertex of its own.
+func (c *converter) source(src *plan.Source, cons ...bk.ConstraintsOpt) (bk.State, error) {
 	switch {
 	case src.Context != nil:
 		return c.opt.Context(ContextPaths{Include: c.expandAll(src.Context.Include), Exclude: src.Context.Exclude})
 	case src.Stage != "" && src.Own:
 		st, _ := c.p.Stage(src.Stage)
-		return bk.Diff(c.stages[st.From.Stage].st, c.stages[src.Stage].st), nil
+		return bk.Diff(c.stages[st.From.Stage].st, c.stages[src.Stage].st, cons...), nil
 	case src.Stage != "":
 		return c.stages[src.Stage].st, nil
 	case src.Output != "":

@@ -15,11 +15,18 @@ import (
 	"github.com/strata-build/strata/internal/registry"
 )
 
-// cacheCmd is `strata cache prune`: the retention policy for registry
-// caches (docs/ci.md).
+const cacheUsage = "usage: strata cache prune [--keep N] [--keep-branch B]... [--prefix P] [--dry-run] [--plain-http] REPOSITORY\n" +
+	"       strata cache exists [--plain-http] REPOSITORY:TAG"
+
+// cacheCmd is `strata cache prune`, the retention policy for registry
+// caches, and `strata cache exists`, which docs/ci/build.sh asks before
+// it picks the cache to import (docs/ci.md).
 func cacheCmd(args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "exists" {
+		return cacheExists(args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "prune" {
-		return errors.New("usage: strata cache prune [--keep N] [--keep-branch B]... [--prefix P] [--dry-run] [--plain-http] REPOSITORY")
+		return errors.New(cacheUsage)
 	}
 	p, repo, err := parsePruneFlags(args[1:])
 	if errors.Is(err, flag.ErrHelp) {
@@ -91,4 +98,37 @@ func pruneHelp(fl *flag.FlagSet) string {
 	fl.PrintDefaults()
 	fl.SetOutput(io.Discard)
 	return b.String()
+}
+
+// errNoTag is `strata cache exists` answering no: the exit status says it.
+var errNoTag = errors.New("no such tag")
+
+// cacheExists answers whether the registry holds a tag: exit status 0 when
+// it does, 1 (with the reason) when it does not or cannot say.
+func cacheExists(args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("cache exists", flag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	plainHTTP := fl.Bool("plain-http", false, "talk http:// to the registry (localhost and loopback always are)")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 1 {
+		return errors.New("usage: strata cache exists [--plain-http] REPOSITORY:TAG")
+	}
+	ref := fl.Arg(0)
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.Contains(ref[i:], "/") || i == len(ref)-1 {
+		return fmt.Errorf("cache exists %q: name a tag (e.g. registry.example.com/team/api:cache-main)", ref)
+	}
+	repo, err := registry.ParseRepo(ref[:i])
+	if err != nil {
+		return fmt.Errorf("cache exists: %w", err)
+	}
+	repo.PlainHTTP = repo.PlainHTTP || *plainHTTP
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, _, _, err := registry.New(nil).Manifest(ctx, repo, ref[i+1:]); errors.Is(err, registry.ErrNotFound) {
+		return fmt.Errorf("%s: %w", ref, errNoTag)
+	} else if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, ref)
+	return err
 }

@@ -54,13 +54,15 @@ type buildFlag struct{ name, value string }
 
 // scriptFlags runs docs/ci/build.sh with DRY_RUN=1 and reads the flags it
 // would pass.
-func scriptFlags(t *testing.T, env ...string) []buildFlag {
+func scriptFlags(t *testing.T, present []string, env ...string) []buildFlag {
 	t.Helper()
 	cmd := exec.Command("bash", "../../docs/ci/build.sh")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "DRY_RUN=1", "CONTEXT=."}, env...)
-	out, err := cmd.CombinedOutput()
+	cmd.Env = append(registryStub(t, present), append([]string{"DRY_RUN=1", "CONTEXT=."}, env...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("build.sh %q: %v\n%s", env, err, out)
+		t.Fatalf("build.sh %q: %v\n%s", env, err, stderr.String())
 	}
 	args := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	if !slices.Equal(args[:3], []string{"docker", "buildx", "build"}) || args[len(args)-1] != "." {
@@ -125,11 +127,14 @@ func list(v any) []map[string]any {
 
 // runSlugStep runs the workflow step that names the cache tags, as the
 // runner would, and returns its outputs.
-func runSlugStep(t *testing.T, step map[string]any, branch, defaultBranch string) map[string]string {
+func runSlugStep(t *testing.T, step map[string]any, env map[string]any, present []string, branch, defaultBranch string) map[string]string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "output")
 	cmd := exec.Command("bash", "-e", "-c", step["run"].(string))
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "BRANCH=" + branch, "DEFAULT_BRANCH=" + defaultBranch, "GITHUB_OUTPUT=" + out}
+	cmd.Env = append(registryStub(t, present), "BRANCH="+branch, "DEFAULT_BRANCH="+defaultBranch, "GITHUB_OUTPUT="+out)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v.(string))
+	}
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the slug step: %v\n%s", err, msg)
 	}
@@ -143,6 +148,20 @@ func runSlugStep(t *testing.T, step map[string]any, branch, defaultBranch string
 		outputs[k] = v
 	}
 	return outputs
+}
+
+// registryStub is the environment of a recipe's shell with a docker CLI
+// that stands for `docker buildx imagetools inspect` of a registry holding
+// just the refs present.
+func registryStub(t *testing.T, present []string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	stub := "#!/bin/sh\n[ \"$1 $2 $3\" = \"buildx imagetools inspect\" ] || { echo \"stub docker: $*\" >&2; exit 2; }\n" +
+		"case \" $STUB_PRESENT \" in *\" $4 \"*) exit 0 ;; esac\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "docker"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "STUB_PRESENT=" + strings.Join(present, " ")}
 }
 
 var expression = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
@@ -227,8 +246,20 @@ func TestCIDocRecipes(t *testing.T) {
 					if slugStep == nil {
 						t.Fatalf("job %s: no step with id cache names the cache tags", name)
 					}
-					for _, branch := range []string{"main", "feature/Login", "release/2.1", "dependabot/go_modules/x"} {
-						outputs := runSlugStep(t, slugStep, branch, "main")
+					for _, c := range []struct {
+						branch  string
+						present []string // the cache tags the registry holds
+					}{
+						{"main", nil}, {"main", []string{"cache-main"}},
+						{"feature/Login", []string{"cache-main"}}, {"feature/Login", []string{"cache-main", "cache-feature-login"}},
+						{"release/2.1", nil}, {"dependabot/go_modules/x", []string{"cache-dependabot-go_modules-x"}},
+					} {
+						branch := c.branch
+						var present []string
+						for _, tag := range c.present {
+							present = append(present, env["IMAGE"].(string)+":"+tag)
+						}
+						outputs := runSlugStep(t, slugStep, env, present, branch, "main")
 						if want := "cache-" + cacheprune.Slug(branch); outputs["branch"] != want {
 							t.Errorf("the slug step names %q %q, strata cache prune %q", branch, outputs["branch"], want)
 						}
@@ -260,9 +291,18 @@ func TestCIDocRecipes(t *testing.T) {
 						if with["push"] == true {
 							got = append(got, buildFlag{name: "--push"})
 						}
-						want := scriptFlags(t, "IMAGE="+env["IMAGE"].(string), "TAG=0123abc", "BRANCH="+branch, "DEFAULT_BRANCH=main")
+						want := scriptFlags(t, present, "IMAGE="+env["IMAGE"].(string), "TAG=0123abc", "BRANCH="+branch, "DEFAULT_BRANCH=main")
 						if got = dedupe(got); !slices.Equal(got, want) {
-							t.Errorf("job %s on branch %s passes\n%q\nbuild.sh passes\n%q", name, branch, got, want)
+							t.Errorf("job %s on branch %s with %q in the registry passes\n%q\nbuild.sh passes\n%q", name, branch, c.present, got, want)
+						}
+						// one cache, the branch's once the registry holds it
+						own := slices.Contains(c.present, "cache-"+cacheprune.Slug(branch))
+						wantFrom := "type=registry,ref=" + env["IMAGE"].(string) + ":cache-" + cacheprune.Slug(branch)
+						if !own {
+							wantFrom = "type=registry,ref=" + env["IMAGE"].(string) + ":cache-main"
+						}
+						if from := slices.DeleteFunc(slices.Clone(want), func(f buildFlag) bool { return f.name != "--cache-from" }); len(from) != 1 || from[0].value != wantFrom {
+							t.Errorf("branch %s with %q in the registry imports %q, want %s alone", branch, c.present, from, wantFrom)
 						}
 					}
 				}
@@ -296,10 +336,9 @@ func TestCIDocRecipes(t *testing.T) {
 				}
 				env = append(env, k+"="+strings.NewReplacer("$CI_REGISTRY_IMAGE", "registry.example.com/group/project", "$CI_COMMIT_SHORT_SHA", "0123abc").Replace(v.(string)))
 			}
-			got := scriptFlags(t, env...)
+			got := scriptFlags(t, []string{"registry.example.com/group/project/api:cache-feature-x"}, env...)
 			for _, want := range []buildFlag{
 				{"--cache-from", "type=registry,ref=registry.example.com/group/project/api:cache-feature-x"},
-				{"--cache-from", "type=registry,ref=registry.example.com/group/project/api:cache-main"},
 				{"--cache-to", "type=registry,ref=registry.example.com/group/project/api:cache-feature-x,mode=max"},
 				{"--tag", "registry.example.com/group/project/api:0123abc"},
 			} {

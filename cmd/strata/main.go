@@ -32,6 +32,7 @@ const usage = `usage:
                [--output …|-t NAME [--push]] [--cache-from …] [--cache-to …] [--progress MODE]
                [--call check|outline|targets] [--in-process] [DIR]
                                                                   build through BuildKit ($BUILDKIT_HOST) as buildx does
+  strata cache exists REPOSITORY:TAG                              exit status 0 when the registry holds the tag (docs/ci/build.sh picks its cache so)
   strata cache prune [--keep N] [--keep-branch B]... [--dry-run] REPOSITORY
                                                                   delete old registry cache tags (<repo>:cache-<branch>)
   strata defaults check FILE                                      check an organisation defaults file (hack/publish.sh bakes it into the image)

@@ -13,13 +13,16 @@
 #   DEFAULT_BRANCH  the branch a new branch's first build takes its cache from
 #                   (default: $CI_DEFAULT_BRANCH, else main)
 #   CACHE_REPO      where the caches go, as $CACHE_REPO:cache-<branch> (default: $IMAGE)
+#   CACHE_FROM      auto (default): import the branch's cache when the registry holds its
+#                   tag, else the default branch's; both: import the two
 #   CACHE_MODE      max (default: every stage, dependency steps included) or min
 #   CACHE_OPTS      more --cache-to options, e.g. image-manifest=true,oci-mediatypes=true
 #   CONTEXT         the build context (default: .)
 #   BUILD           the build command (default: docker buildx build; `strata build`
 #                   takes the same flags)
 #   PUSH            true (default) pushes the image; false builds and caches only
-#   DRY_RUN         1 prints the command, one argument per line, and runs nothing
+#   DRY_RUN         1 prints the command, one argument per line, and runs nothing (the
+#                   lookup of the branch's cache tag still asks the registry)
 # Arguments are passed to the build command before the context
 # (--platform, --build-arg, -f, --progress …).
 set -euo pipefail
@@ -63,12 +66,39 @@ branch_tag=cache-$(slug "$BRANCH")
 default_tag=cache-$(slug "$DEFAULT_BRANCH")
 [[ $branch_tag != cache- ]] || die "BRANCH=$BRANCH gives an empty cache tag"
 
+# has_tag REF: whether the registry holds REF, asked with the tool at hand
+# (the same registry login as the build's).
+has_tag() {
+	if [[ ${build[0]##*/} == strata ]]; then
+		"${build[0]}" cache exists "$1" >/dev/null 2>&1
+	else
+		docker buildx imagetools inspect "$1" >/dev/null 2>&1
+	fi
+}
+
 cache_to="type=registry,ref=$CACHE_REPO:$branch_tag,mode=$CACHE_MODE"
 [[ -z ${CACHE_OPTS:-} ]] || cache_to+=",$CACHE_OPTS"
-args=(--cache-from "type=registry,ref=$CACHE_REPO:$branch_tag")
-# A branch's first build has no cache of its own yet: the default branch's
-# fills in (a missing cache is a warning, never an error).
-[[ $default_tag == "$branch_tag" ]] || args+=(--cache-from "type=registry,ref=$CACHE_REPO:$default_tag")
+from=("$CACHE_REPO:$branch_tag")
+case ${CACHE_FROM:-auto} in
+auto)
+	# One cache: given two that hold the same step, BuildKit follows either
+	# one's record of it, and from the default branch's it then misses the
+	# branch's steps after it (docs/ci.md). A branch's first build has no
+	# cache of its own yet: the default branch's fills in.
+	if [[ $default_tag != "$branch_tag" ]] && ! has_tag "$CACHE_REPO:$branch_tag"; then
+		echo "build.sh: $CACHE_REPO:$branch_tag is not in the registry yet: importing $CACHE_REPO:$default_tag" >&2
+		from=("$CACHE_REPO:$default_tag")
+	fi
+	;;
+both)
+	[[ $default_tag == "$branch_tag" ]] || from+=("$CACHE_REPO:$default_tag")
+	;;
+*) die "CACHE_FROM=$CACHE_FROM: auto or both" ;;
+esac
+args=()
+for ref in "${from[@]}"; do
+	args+=(--cache-from "type=registry,ref=$ref") # a missing cache is a warning, never an error
+done
 args+=(--cache-to "$cache_to")
 if [[ $PUSH == true ]]; then
 	args+=(--tag "$IMAGE:$TAG" --push)
