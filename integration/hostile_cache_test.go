@@ -120,7 +120,7 @@ func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
 			source: func(t *testing.T, dir, tag string) {
 				edit(t, filepath.Join(dir, "src", "greet.ts"), "hello from", "hello "+tag+" from")
 			},
-			steps:     []string{"[deps 2/2] npm ci", "[prod-deps 1/2] npm prune (production)"},
+			steps:     []string{"[deps 2/2] npm ci", "[prod-deps 1/2] remove dev dependencies"},
 			recovered: []string{"[deps 2/2] npm ci"},
 			toolMends: "seems to be corrupted. Trying again",
 			check: func(t *testing.T, dir string, c *client.Client, attrs map[string]string) {

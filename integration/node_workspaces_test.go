@@ -120,7 +120,7 @@ func TestNodeNpmWorkspaces(t *testing.T) {
 	}
 	installs := []string{"[deps 2/2] npm ci", "[prod-deps 2/2] npm ci (production)"}
 	b.editWorkspaceWeb(t, c, dir, installs)
-	imgs := b.npmRebuildWithNewDependency(t, c, dir, installs, "--workspace", "apps/web")
+	imgs, _ := b.npmRebuildWithNewDependency(t, c, dir, installs, "--workspace", "apps/web")
 	if !holds(layerPaths(t, imgs[0]), "app/node_modules/escape-html/") {
 		t.Error("the runtime lacks the new dependency")
 	}

@@ -202,7 +202,7 @@ func npmAdd(t testing.TB, dir string, flags ...string) func() {
 // cache is keyed by tarball URL (another registry would miss it): npm's
 // own log at level http says where each tarball came from, "(cache miss)"
 // being a download.
-func (b bed) npmRebuildWithNewDependency(t *testing.T, c *client.Client, dir string, steps []string, flags ...string) []imagerun.Image {
+func (b bed) npmRebuildWithNewDependency(t *testing.T, c *client.Client, dir string, steps []string, flags ...string) ([]imagerun.Image, report) {
 	t.Helper()
 	markRun(t, dir)
 	npmAdd(t, dir, flags...)()
@@ -227,5 +227,5 @@ func (b bed) npmRebuildWithNewDependency(t *testing.T, c *client.Client, dir str
 	if tarballs == 0 {
 		t.Errorf("npm logged no tarball in %q: the check saw nothing", steps)
 	}
-	return imgs
+	return imgs, v
 }

@@ -38,14 +38,9 @@ FROM build-stage AS build
 WORKDIR /app
 
 FROM deps AS prod-deps
-# npm prune (production)
-RUN --mount=type=cache,id=strata/node/npm,target=/root/.npm \
-    --mount=type=secret,id=npmrc,target=/root/.npmrc \
-    --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN \
-    --mount=type=secret,id=ca,target=/run/secrets/ca \
-    --mount=type=tmpfs,target=/run/strata-ca \
-    if [ -s /run/secrets/ca ]; then b=/run/strata-ca/bundle.pem; cat /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /run/secrets/ca > $b 2>/dev/null; export SSL_CERT_FILE=$b REQUESTS_CA_BUNDLE=$b PIP_CERT=$b CURL_CA_BUNDLE=$b GIT_SSL_CAINFO=$b NODE_EXTRA_CA_CERTS=$b; fi && \
-    npm_config_cache=/root/.npm npm_config_nodedir=/usr/local npm_config_update_notifier=false npm prune --omit=dev --no-audit --no-fund
+# remove dev dependencies
+RUN --network=none \
+    rm -rf -- /app/node_modules/.package-lock.json /app/node_modules/is-number
 # make /app/node_modules: Strata needs no shell for this; a Dockerfile runs mkdir in the image's.
 RUN mkdir -p -m 0755 /app/node_modules
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -31,6 +32,12 @@ type manifest struct {
 	Pnpm            struct {
 		OnlyBuiltDependencies []string `json:"onlyBuiltDependencies"`
 	} `json:"pnpm"`
+
+	// devOnly, read from package-lock.json, is what `npm prune
+	// --omit=dev` removes after `npm ci`: the folders (under the app) of
+	// the packages only dev dependencies need, and their bin links; nil
+	// when the lockfile names a path Strata will not pass to rm.
+	devOnly []string
 }
 
 // readManifest reads and parses package.json in dir.
@@ -60,15 +67,21 @@ func (m *manifest) hasDependency(name string) bool {
 // lockfile is an npm package-lock.json (v2 or v3): the root package's
 // declared dependencies and whether any package needs the target platform.
 type npmLock struct {
-	LockfileVersion int `json:"lockfileVersion"`
-	Packages        map[string]struct {
-		Dependencies     map[string]string `json:"dependencies"`
-		DevDependencies  map[string]string `json:"devDependencies"`
-		Optional         map[string]string `json:"optionalDependencies"`
-		HasInstallScript bool              `json:"hasInstallScript"`
-		OS               []string          `json:"os"`
-		CPU              []string          `json:"cpu"`
-	} `json:"packages"`
+	LockfileVersion int                   `json:"lockfileVersion"`
+	Packages        map[string]npmPackage `json:"packages"`
+}
+
+// npmPackage is one folder of package-lock.json's packages: what Strata
+// reads of it.
+type npmPackage struct {
+	Dependencies     map[string]string `json:"dependencies"`
+	DevDependencies  map[string]string `json:"devDependencies"`
+	Optional         map[string]string `json:"optionalDependencies"`
+	HasInstallScript bool              `json:"hasInstallScript"`
+	OS               []string          `json:"os"`
+	CPU              []string          `json:"cpu"`
+	Dev              bool              `json:"dev"` // only dev dependencies need it
+	Bin              map[string]string `json:"bin"`
 }
 
 // readNpmLock reads an npm lockfile and checks it against package.json:
@@ -99,10 +112,64 @@ func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) 
 			return "", fileError(ruleLockfileOutOfSync, name, fmt.Sprintf("package.json and %s are out of sync: %s %s", name, d.kind, diff), "run npm install and commit "+name)
 		}
 	}
+	m.devOnly = l.devOnly()
 	if pkg, ok := l.needsTargetPlatform(); ok {
 		return pkg + " has an install script or is platform-specific", nil
 	}
 	return "", nil
+}
+
+// prodBin says whether a package that stays, in the node_modules folder
+// dir, links a bin of that name: the link is then its.
+func (l *npmLock) prodBin(dir, name string) bool {
+	for p, pkg := range l.Packages {
+		if _, ok := pkg.Bin[name]; ok && !pkg.Dev && strings.HasPrefix(p, dir+"/") && !strings.Contains(p[len(dir)+1:], "/node_modules/") {
+			return true
+		}
+	}
+	return false
+}
+
+// A package's folder in the lockfile: node_modules/<name>, nested under
+// other packages' node_modules; names as npm allows them.
+var (
+	lockPath = regexp.MustCompile(`^node_modules/(@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*(/node_modules/(@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*)*$`)
+	binName  = regexp.MustCompile(`^[A-Za-z0-9~-][A-Za-z0-9._~-]*$`)
+)
+
+// devOnly lists the folders of the packages flagged dev (only dev
+// dependencies need them; devOptional ones stay, as npm keeps them) and
+// their links in the .bin folder beside them, relative to the app, as
+// `npm prune --omit=dev` removes them; a folder inside a removed one is
+// not listed again. It is nil when a path is not one a package can have.
+func (l *npmLock) devOnly() []string {
+	var dirs []string
+	for _, p := range slices.Sorted(maps.Keys(l.Packages)) {
+		if !l.Packages[p].Dev {
+			continue
+		}
+		if !lockPath.MatchString(p) {
+			return nil
+		}
+		dirs = append(dirs, p)
+	}
+	out := []string{}
+	for i, p := range dirs {
+		if slices.ContainsFunc(dirs[:i], func(q string) bool { return strings.HasPrefix(p, q+"/") }) {
+			continue
+		}
+		out = append(out, p)
+		parent := p[:strings.LastIndex(p, "node_modules/")+len("node_modules")]
+		for _, b := range slices.Sorted(maps.Keys(l.Packages[p].Bin)) {
+			if !binName.MatchString(b) {
+				return nil
+			}
+			if !l.prodBin(parent, b) {
+				out = append(out, parent+"/.bin/"+b)
+			}
+		}
+	}
+	return out
 }
 
 // needsTargetPlatform reports packages whose install depends on the

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -206,7 +207,7 @@ func TestStartCommand(t *testing.T) {
 }
 
 // The install step sees only the manifests; production dependencies are
-// the install pruned; the runtime image holds them and the app as two
+// the install less its dev-only packages; the runtime image holds them and the app as two
 // linked layers, non-root.
 func TestPlanShape(t *testing.T) {
 	files := map[string]string{"package.json": pkgJSON, "package-lock.json": lockFor(t, pkgJSON, nil), ".npmrc": "//registry/:_authToken=${NPM_TOKEN}\n"}
@@ -246,8 +247,9 @@ func TestPlanShape(t *testing.T) {
 	if deps, _ := p.Stage("deps"); !strings.Contains(words(deps.Steps[1].Run.Args), "--include=dev") {
 		t.Error("the build's install must include dev dependencies")
 	}
-	if prod, _ := p.Stage("prod-deps"); prod.From.Stage != "deps" || words(prod.Steps[0].Run.Args) != "npm prune --omit=dev --no-audit --no-fund" {
-		t.Errorf("the runtime's dependencies must be the install pruned of dev dependencies: %+v", prod)
+	// the lockfile lists no dev-only package: nothing to remove
+	if prod, _ := p.Stage("prod-deps"); prod.From.Stage != "deps" || len(prod.Steps) != 1 || prod.Steps[0].Mkdir == nil {
+		t.Errorf("the runtime's dependencies must be the install, with nothing to prune: %+v", prod)
 	}
 	build, _ := p.Stage("build")
 	if ex := build.Steps[0].Copy.From.Context.Exclude; !strings.Contains(strings.Join(ex, " "), ".npmrc") || !strings.Contains(strings.Join(ex, " "), "node_modules") {
@@ -283,5 +285,49 @@ func TestNativeAddonsInstallOnTheTarget(t *testing.T) {
 	}
 	if !strings.Contains(setting(p, "install platform"), "target") {
 		t.Errorf("settings %+v", p.Settings)
+	}
+}
+
+// The dev-only packages npm prune --omit=dev removes, read from the
+// lockfile: dev folders (a folder inside a removed one not again) and
+// their bin links unless a package that stays links the same name;
+// devOptional and production packages stay; a path no package can have
+// gives nil, and Strata runs npm prune itself.
+func TestDevOnlyAsNpmPruneRemoves(t *testing.T) {
+	lock := `{"lockfileVersion": 3, "packages": {
+		"": {"dependencies": {"express": "^5"}, "devDependencies": {"typescript": "^5", "@types/node": "^22", "devtool": "1"}},
+		"node_modules/express": {"version": "5.0.0"},
+		"node_modules/express/node_modules/debug": {"version": "4.0.0"},
+		"node_modules/typescript": {"version": "5.0.0", "dev": true, "bin": {"tsc": "bin/tsc", "tsserver": "bin/tsserver"}},
+		"node_modules/typescript/node_modules/inner": {"version": "1.0.0", "dev": true, "bin": {"inner": "x.js"}},
+		"node_modules/@types/node": {"version": "22.0.0", "dev": true},
+		"node_modules/fsevents": {"version": "2.0.0", "devOptional": true, "optional": true},
+		"node_modules/shared": {"version": "1.0.0", "bin": {"both": "cli.js"}},
+		"node_modules/devtool": {"version": "1.0.0", "dev": true, "bin": {"both": "cli.js", "devtool": "cli.js"}},
+		"node_modules/express/node_modules/lint": {"version": "1.0.0", "dev": true, "bin": {"lint": "l.js"}}
+	}}`
+	var l npmLock
+	if err := json.Unmarshal([]byte(lock), &l); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"node_modules/@types/node",
+		"node_modules/devtool", "node_modules/.bin/devtool",
+		"node_modules/express/node_modules/lint", "node_modules/express/node_modules/.bin/lint",
+		"node_modules/typescript", "node_modules/.bin/tsc", "node_modules/.bin/tsserver",
+	}
+	if got := l.devOnly(); !slices.Equal(got, want) {
+		t.Errorf("devOnly\n%q, want\n%q", got, want)
+	}
+	for _, bad := range []string{"node_modules/../../etc", "/abs", "node_modules/a b", "node_modules/$(x)", "packages/member"} {
+		l.Packages[bad] = l.Packages["node_modules/typescript"]
+		if got := l.devOnly(); got != nil {
+			t.Errorf("with %q in the lockfile: %q, want nil (npm prune)", bad, got)
+		}
+		delete(l.Packages, bad)
+	}
+	l.Packages["node_modules/typescript"] = npmPackage{Dev: true, Bin: map[string]string{"../x": "y"}}
+	if got := l.devOnly(); got != nil {
+		t.Errorf("a bin name with a slash: %q, want nil", got)
 	}
 }

@@ -207,7 +207,23 @@ func (r *resolver) depsStage() plan.Stage {
 // installed from the warm cache.
 func (r *resolver) prodDepsStage() plan.Stage {
 	var st plan.Stage
-	if r.mgr.prune != nil && (r.mgr.pruneAlways && r.ws == nil || r.installPlatform == plan.TargetPlatform) {
+	if r.mgr.pruneAlways && r.ws == nil && r.pkg.devOnly != nil {
+		// npm's prune, as rm: the lockfile names what it removes, and an
+		// rm does not compete with the build for the cores as npm does.
+		st = plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform}
+		if len(r.pkg.devOnly) > 0 {
+			// npm's record of the tree goes too (npm prune rewrites it):
+			// it would still list what was removed.
+			paths := []string{appDir + "/node_modules/.package-lock.json"}
+			for _, p := range r.pkg.devOnly {
+				paths = append(paths, appDir+"/"+p)
+			}
+			st.Steps = []plan.Step{{
+				Name: "remove dev dependencies",
+				Run:  &plan.Run{Args: plan.Lits(append([]string{"rm", "-rf", "--"}, paths...)...), Network: plan.NetworkNone},
+			}}
+		}
+	} else if r.mgr.prune != nil && (r.mgr.pruneAlways && r.ws == nil || r.installPlatform == plan.TargetPlatform) {
 		name := r.manager + " prune (production)"
 		if r.mgr.stepName != nil {
 			name = r.mgr.stepName(true)
