@@ -32,6 +32,8 @@ EOF
 # the base images Strata picks run as.
 USER ""
 RUN python -m venv /app/.venv
+# compile the bytecode of the virtualenv's pip
+RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 # pip install -r requirements.txt
 # PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
 ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
@@ -57,7 +59,7 @@ if [ "$s" != 0 ] && grep -qF -e 'located at /root/.cache/pip/wheels/' /run/strat
 else exit "$s"; fi
 EOF
 # compile the virtualenv's bytecode
-RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
+RUN /app/.venv/bin/python -c 'import compileall, py_compile, re; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, rx=re.compile('\''/site-packages/(pip|setuptools|pkg_resources|_distutils_hack)/'\''), invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 
 FROM deps AS build-stage
 COPY --exclude=.venv --exclude=.git --exclude=__pycache__ . /app

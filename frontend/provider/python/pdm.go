@@ -131,13 +131,43 @@ func finishSteps() []plan.Step {
 // write none (the runtime's app directory is read-only, so without it
 // every start compiles again). The .pyc files are checked-hash: they
 // record the source's hash, not its mtime, which is the time the
-// installer wrote it, so two builds give the same bytes. force rewrites
-// the timestamp-based ones `python -m venv` left for pip itself. A file
-// that does not compile (test data in some packages) is reported, not
-// fatal, as pip and uv treat it.
+// installer wrote it, so two builds give the same bytes. A file that
+// does not compile (test data in some packages) is reported, not fatal,
+// as pip and uv treat it.
 func compileStep() plan.Step {
-	return plan.Step{Name: "compile the virtualenv's bytecode", Run: &plan.Run{
-		Args: plan.Lits(venv+"/bin/python", "-c", "import compileall, py_compile; compileall.compile_dir('"+venv+"/lib', quiet=1, workers=0, force=True, "+
+	return compileBytecode("compile the virtualenv's bytecode", "")
+}
+
+// seeded are the packages `python -m venv` puts in a virtualenv: pip, and
+// setuptools with its pkg_resources and _distutils_hack before Python
+// 3.12.
+const seeded = "pip|setuptools|pkg_resources|_distutils_hack"
+
+// seedCompileStep compiles what `python -m venv` seeded, right after it
+// (force rewrites the timestamp-based .pyc files it left): a step a
+// dependency change does not re-run, so the compile after each install
+// (compileInstalledStep) skips about half the files of a small app.
+func seedCompileStep() plan.Step {
+	return compileBytecode("compile the bytecode of the virtualenv's pip", "")
+}
+
+// compileInstalledStep is compileStep after pip installs into a seeded
+// virtualenv: all but the seeded packages, which seedCompileStep
+// compiled. A requirement that replaces pip or setuptools leaves it
+// without bytecode (it still imports, compiling in memory).
+func compileInstalledStep() plan.Step {
+	return compileBytecode("compile the virtualenv's bytecode", "/site-packages/("+seeded+")/")
+}
+
+// compileBytecode compiles the virtualenv's lib folder to checked-hash
+// .pyc files, leaving the paths skip matches.
+func compileBytecode(name, skip string) plan.Step {
+	imports, rx := "compileall, py_compile", ""
+	if skip != "" {
+		imports, rx = imports+", re", "rx=re.compile('"+skip+"'), "
+	}
+	return plan.Step{Name: name, Run: &plan.Run{
+		Args: plan.Lits(venv+"/bin/python", "-c", "import "+imports+"; compileall.compile_dir('"+venv+"/lib', quiet=1, workers=0, force=True, "+rx+
 			"invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)"),
 	}}
 }

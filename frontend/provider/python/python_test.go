@@ -2,6 +2,7 @@ package python
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,7 +153,15 @@ func TestPlanShape(t *testing.T) {
 	if deps.Platform != plan.TargetPlatform {
 		t.Errorf("deps on %s", deps.Platform)
 	}
-	install := deps.Steps[1].Run
+	// pip's own bytecode is compiled once, beside the venv; the compile
+	// after the install, which a dependency change re-runs, leaves it.
+	if got := stepNames(deps); !slices.Equal(got, []string{"python -m venv /app/.venv", "compile the bytecode of the virtualenv's pip", "pip install -r requirements.txt", "compile the virtualenv's bytecode"}) {
+		t.Fatalf("deps steps %q", got)
+	}
+	if seed, after := deps.Steps[1].Run.Args[2].Text, deps.Steps[3].Run.Args[2].Text; strings.Contains(seed, "rx=") || !strings.Contains(after, "rx=re.compile('/site-packages/(pip|setuptools|pkg_resources|_distutils_hack)/')") {
+		t.Errorf("the seed compile %q skips, or the install's %q does not skip pip", seed, after)
+	}
+	install := deps.Steps[2].Run
 	var include []string
 	for _, m := range install.Mounts {
 		if m.Type == plan.BindMount {

@@ -150,14 +150,14 @@ func (r *resolver) depsStage() plan.Stage {
 	case "pdm":
 		return r.pdmDeps(st)
 	}
-	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}})
+	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}}, seedCompileStep())
 	if r.requirements != "" {
 		step := r.pipInstall("pip install -r "+r.requirements, []string{"-r", r.requirements},
 			plan.Mount{Type: plan.BindMount, Target: reqDir, From: &plan.Source{Context: &plan.ContextFilter{
 				Include: plan.Lits(slices.Compact(slices.Sorted(slices.Values([]string{"requirements*.txt", "requirements/*.txt", "constraints*.txt", r.requirements})))...)}}})
 		step.Run.Workdir = reqDir
 		step.Pos = r.cfg.Requirements.Pos
-		st.Steps = append(st.Steps, step, compileStep())
+		st.Steps = append(st.Steps, step, compileInstalledStep())
 	}
 	return st
 }
@@ -182,7 +182,7 @@ func (r *resolver) buildStage() plan.Stage {
 			st.Steps = append(append(st.Steps, r.pdmInstall("pdm install --check --prod", nil, "--prod")), finishSteps()...)
 		}
 	case r.requirements == "": // pip, with pyproject.toml alone
-		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}), compileStep())
+		st.Steps = append(st.Steps, r.pipInstall("pip install .", []string{"."}), compileInstalledStep())
 	}
 	if r.django != nil && r.django.collectstatic {
 		st.Steps = append(st.Steps, r.collectstaticStep())
