@@ -70,6 +70,20 @@ func TestNodeExpress(t *testing.T) {
 		}
 	}
 
+	// The description and .dockerignore are not the app's source: a new
+	// run.env value and a new ignore pattern re-run no build.
+	appendFile(t, filepath.Join(dir, "Dockerfile"), "  env:\n    GREETING_RUN: "+strconv.Quote(run)+"\n")
+	appendFile(t, filepath.Join(dir, ".dockerignore"), "*.log\n")
+	imgs, v = b.imagesAndReport(t, c, build{dir: dir})
+	for _, step := range []string{"[build 1/2] copy the source", "[build 2/2] npm run build"} {
+		if !v.cached(t, step) {
+			t.Errorf("an edit of the description and .dockerignore re-ran %s", step)
+		}
+	}
+	if !slices.Contains(imgs[0].Config.Config.Env, "GREETING_RUN="+run) {
+		t.Errorf("the description's new run.env is not in the image: %q", imgs[0].Config.Config.Env)
+	}
+
 	// A new dependency re-runs the install, which takes every package it
 	// had before from npm's cache mount, and the prune. (The description changes too, so
 	// that this run's installs are new to a daemon that ran the test before.)

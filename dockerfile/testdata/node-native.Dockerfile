@@ -31,7 +31,7 @@ else exit "$s"; fi
 EOF
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
@@ -53,7 +53,7 @@ WORKDIR /app
 
 FROM node:24-slim AS runtime
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
-COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

@@ -31,7 +31,7 @@ else exit "$s"; fi
 EOF
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # npm run build
 RUN --mount=type=cache,id=strata/node/next/node-next/.next/cache,target=/app/.next/cache,sharing=locked \
     NEXT_TELEMETRY_DISABLED=1 npm run build

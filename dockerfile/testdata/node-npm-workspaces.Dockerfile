@@ -31,7 +31,7 @@ else exit "$s"; fi
 EOF
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=**/node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --exclude=node_modules --exclude=**/node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # npm run build --workspace packages/greet
 RUN npm run build --workspace packages/greet
 

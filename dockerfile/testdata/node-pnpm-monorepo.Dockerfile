@@ -26,7 +26,7 @@ RUN --mount=type=cache,id=strata/node/pnpm-store,target=/root/.local/share/pnpm/
     npm_config_nodedir=/usr/local npm_config_update_notifier=false pnpm install --frozen-lockfile --prefer-offline --store-dir /root/.local/share/pnpm/store --package-import-method copy --reporter append-only --filter @demo/web... --filter .
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=**/node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --exclude=node_modules --exclude=**/node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # pnpm --filter @demo/web... run build
 RUN pnpm --filter @demo/web... run build
 

@@ -26,7 +26,7 @@ RUN --mount=type=cache,id=strata/node/pnpm-store,target=/root/.local/share/pnpm/
     npm_config_nodedir=/usr/local npm_config_update_notifier=false pnpm install --frozen-lockfile --prefer-offline --store-dir /root/.local/share/pnpm/store --package-import-method copy --reporter append-only
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
@@ -67,7 +67,7 @@ WORKDIR /app
 
 FROM node:26-slim AS runtime
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
-COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

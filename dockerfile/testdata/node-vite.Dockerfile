@@ -31,7 +31,7 @@ else exit "$s"; fi
 EOF
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # npm run build
 RUN --mount=type=cache,id=strata/node/vite/node-vite/node_modules/.vite,target=/app/node_modules/.vite,sharing=locked \
     npm run build

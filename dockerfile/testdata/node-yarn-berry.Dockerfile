@@ -27,7 +27,7 @@ RUN --mount=type=cache,id=strata/node/yarn-berry,target=/root/.yarn/berry,sharin
     YARN_GLOBAL_FOLDER=/root/.yarn/berry YARN_ENABLE_TELEMETRY=false YARN_ENABLE_GLOBAL_CACHE=true npm_config_nodedir=/usr/local npm_config_update_notifier=false yarn install --immutable
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # yarn run build
 RUN yarn run build
 

@@ -27,7 +27,7 @@ RUN --mount=type=cache,id=strata/node/yarn-berry,target=/root/.yarn/berry,sharin
     YARN_GLOBAL_FOLDER=/root/.yarn/berry YARN_ENABLE_TELEMETRY=false YARN_ENABLE_GLOBAL_CACHE=false YARN_ENABLE_MIRROR=true YARN_CACHE_FOLDER=/app/.yarn/cache YARN_PNP_ENABLE_ESM_LOADER=true npm_config_nodedir=/usr/local npm_config_update_notifier=false yarn install --immutable
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
@@ -64,7 +64,7 @@ WORKDIR /app
 
 FROM node:26-slim AS runtime
 COPY --link --from=prod-deps /app /app
-COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs --exclude=.yarn . /app
+COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore --exclude=.yarn . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

@@ -26,7 +26,7 @@ RUN --mount=type=cache,id=strata/node/yarn,target=/usr/local/share/.cache/yarn,s
     YARN_CACHE_FOLDER=/usr/local/share/.cache/yarn npm_config_nodedir=/usr/local npm_config_update_notifier=false yarn install --frozen-lockfile --non-interactive --prefer-offline --production=false
 
 FROM deps AS build-stage
-COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo . /app
+COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # yarn run build
 RUN yarn run build
 

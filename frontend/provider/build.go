@@ -99,6 +99,25 @@ func SourceStep(dir string, exclude ...string) plan.Step {
 	}
 }
 
+// DescriptionFiles are the context's files that describe the build, not
+// the app: .dockerignore, and the description and its own ignore file
+// (<name>.dockerignore) by their names at the context's root, where
+// `strata init` and most projects keep them. A source copy leaves them
+// out, as experts list them in .dockerignore: an edit of the description
+// (a run.env value) or of the ignore patterns then re-runs no build. A
+// name with pattern characters is left in rather than matched loosely.
+func DescriptionFiles(s *spec.Spec) []string {
+	out := []string{".dockerignore"}
+	if s == nil || s.File == "" {
+		return out
+	}
+	name := path.Base(strings.ReplaceAll(s.File, "\\", "/"))
+	if name == "." || name == "/" || name == ".dockerignore" || strings.ContainsAny(name, "*?[\\") {
+		return out
+	}
+	return append(out, name, name+".dockerignore")
+}
+
 // DeclarePassThrough declares args every step that reads them may get from
 // --build-arg (GOPROXY, NPM_CONFIG_REGISTRY, PIP_INDEX_URL …), without a
 // default; one the description declares itself keeps its default (and

@@ -256,7 +256,7 @@ func (r *resolver) buildStage() plan.Stage {
 		From:     plan.From{Stage: "deps"},
 		Platform: r.installPlatform,
 		// An .npmrc may hold a token: it is mounted for installs only.
-		Steps: []plan.Step{provider.SourceStep(appDir, r.sourceExcludes()...)},
+		Steps: []plan.Step{provider.SourceStep(appDir, slices.Concat(r.sourceExcludes(), provider.DescriptionFiles(r.Spec))...)},
 	}
 	run := &plan.Run{Mounts: slices.Concat(r.frameworkCacheMounts(), provider.BuildMounts(r.Spec, "node"))}
 	if r.fw != nil {

@@ -169,7 +169,7 @@ func (r *resolver) buildStage() plan.Stage {
 		Name:     "build",
 		From:     plan.From{Stage: "deps"},
 		Platform: plan.TargetPlatform,
-		Steps:    []plan.Step{provider.SourceStep(appDir, ".venv", ".git", "__pycache__")},
+		Steps:    []plan.Step{provider.SourceStep(appDir, slices.Concat([]string{".venv", ".git", "__pycache__"}, provider.DescriptionFiles(r.Spec))...)},
 	}
 	switch {
 	case r.installer == "uv":
