@@ -85,7 +85,7 @@ func TestNodeExpress(t *testing.T) {
 	}
 
 	// A new dependency re-runs the install, which takes every package it
-	// had before from npm's cache mount, and the prune. (The description changes too, so
+	// had before from npm's cache mount, and the removal. (The description changes too, so
 	// that this run's installs are new to a daemon that ran the test before.)
 	manifest := filepath.Join(dir, "package.json")
 	pj, err := os.ReadFile(manifest)

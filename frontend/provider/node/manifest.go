@@ -119,15 +119,15 @@ func readNpmLock(ctx context.Context, fsys source.FS, name string, m *manifest) 
 	return "", nil
 }
 
-// prodBin says whether a package that stays, in the node_modules folder
-// dir, links a bin of that name: the link is then its.
-func (l *npmLock) prodBin(dir, name string) bool {
-	for p, pkg := range l.Packages {
-		if _, ok := pkg.Bin[name]; ok && !pkg.Dev && strings.HasPrefix(p, dir+"/") && !strings.Contains(p[len(dir)+1:], "/node_modules/") {
-			return true
-		}
+// binFolder is the node_modules folder whose .bin holds the links of the
+// package in the lockfile folder p ("" for the root or a workspace member,
+// whose bins npm does not link there).
+func binFolder(p string) string {
+	i := strings.LastIndex(p, "node_modules/")
+	if i < 0 {
+		return ""
 	}
-	return false
+	return p[:i+len("node_modules")]
 }
 
 // A package's folder in the lockfile: node_modules/<name>, nested under
@@ -144,8 +144,15 @@ var (
 // not listed again. It is nil when a path is not one a package can have.
 func (l *npmLock) devOnly() []string {
 	var dirs []string
+	kept := map[string]bool{} // the bin links of packages that stay: <folder>/.bin/<name>
 	for _, p := range slices.Sorted(maps.Keys(l.Packages)) {
-		if !l.Packages[p].Dev {
+		pkg := l.Packages[p]
+		if !pkg.Dev {
+			if dir := binFolder(p); dir != "" {
+				for b := range pkg.Bin {
+					kept[dir+"/.bin/"+b] = true
+				}
+			}
 			continue
 		}
 		if !lockPath.MatchString(p) {
@@ -159,13 +166,12 @@ func (l *npmLock) devOnly() []string {
 			continue
 		}
 		out = append(out, p)
-		parent := p[:strings.LastIndex(p, "node_modules/")+len("node_modules")]
 		for _, b := range slices.Sorted(maps.Keys(l.Packages[p].Bin)) {
 			if !binName.MatchString(b) {
 				return nil
 			}
-			if !l.prodBin(parent, b) {
-				out = append(out, parent+"/.bin/"+b)
+			if link := binFolder(p) + "/.bin/" + b; !kept[link] {
+				out = append(out, link)
 			}
 		}
 	}

@@ -207,8 +207,8 @@ func TestStartCommand(t *testing.T) {
 }
 
 // The install step sees only the manifests; production dependencies are
-// the install less its dev-only packages; the runtime image holds them and the app as two
-// linked layers, non-root.
+// the install less its dev-only packages; the runtime image holds them
+// and the app as two linked layers, non-root.
 func TestPlanShape(t *testing.T) {
 	files := map[string]string{"package.json": pkgJSON, "package-lock.json": lockFor(t, pkgJSON, nil), ".npmrc": "//registry/:_authToken=${NPM_TOKEN}\n"}
 	p, err := planFor(t, "", files)

@@ -207,31 +207,20 @@ func (r *resolver) depsStage() plan.Stage {
 // installed from the warm cache.
 func (r *resolver) prodDepsStage() plan.Stage {
 	var st plan.Stage
-	if r.mgr.pruneAlways && r.ws == nil && r.pkg.devOnly != nil {
-		// npm's prune, as rm: the lockfile names what it removes, and an
-		// rm does not compete with the build for the cores as npm does.
+	if r.mgr.prune != nil && (r.mgr.pruneAlways && r.ws == nil || r.installPlatform == plan.TargetPlatform) {
 		st = plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform}
-		if len(r.pkg.devOnly) > 0 {
-			// npm's record of the tree goes too (npm prune rewrites it):
-			// it would still list what was removed.
-			paths := []string{appDir + "/node_modules/.package-lock.json"}
-			for _, p := range r.pkg.devOnly {
-				paths = append(paths, appDir+"/"+p)
+		if r.ws == nil && r.pkg.devOnly != nil {
+			st.Steps = r.removeDevOnly()
+		} else {
+			name := r.manager + " prune (production)"
+			if r.mgr.stepName != nil {
+				name = r.mgr.stepName(true)
 			}
 			st.Steps = []plan.Step{{
-				Name: "remove dev dependencies",
-				Run:  &plan.Run{Args: plan.Lits(append([]string{"rm", "-rf", "--"}, paths...)...), Network: plan.NetworkNone},
+				Name: name,
+				Run:  plan.TrustCA(&plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: r.installMounts()}),
 			}}
 		}
-	} else if r.mgr.prune != nil && (r.mgr.pruneAlways && r.ws == nil || r.installPlatform == plan.TargetPlatform) {
-		name := r.manager + " prune (production)"
-		if r.mgr.stepName != nil {
-			name = r.mgr.stepName(true)
-		}
-		st = plan.Stage{Name: "prod-deps", From: plan.From{Stage: "deps"}, Platform: r.installPlatform, Steps: []plan.Step{{
-			Name: name,
-			Run:  plan.TrustCA(&plan.Run{Args: plan.Lits(r.pruneArgv()...), Env: r.registryEnv(r.mgr), Mounts: r.installMounts()}),
-		}}}
 	} else {
 		st = r.installStage("prod-deps")
 		st.Steps = append(st.Steps, r.install(true))
@@ -248,6 +237,26 @@ func (r *resolver) prodDepsStage() plan.Stage {
 		st.Steps = append(st.Steps, plan.Step{Name: "mkdir node_modules", Mkdir: &plan.Mkdir{Path: appDir + "/node_modules", Mode: 0o755}})
 	}
 	return st
+}
+
+// removeDevOnly is npm's prune as one rm, where the lockfile names the
+// dev-only folders (manifest.devOnly): an rm does not read the tree, nor
+// compete with the build for the cores as npm does. No step when there
+// is nothing to remove.
+func (r *resolver) removeDevOnly() []plan.Step {
+	if len(r.pkg.devOnly) == 0 {
+		return nil
+	}
+	// npm's record of the tree goes too (npm prune rewrites it): it would
+	// still list what was removed.
+	paths := []string{appDir + "/node_modules/.package-lock.json"}
+	for _, p := range r.pkg.devOnly {
+		paths = append(paths, appDir+"/"+p)
+	}
+	return []plan.Step{{
+		Name: "remove dev dependencies",
+		Run:  &plan.Run{Args: plan.Lits(append([]string{"rm", "-rf", "--"}, paths...)...), Network: plan.NetworkNone},
+	}}
 }
 
 func (r *resolver) buildStage() plan.Stage {
