@@ -43,7 +43,7 @@ EOF
 RUN /app/.venv/bin/python -c 'import compileall, py_compile, re; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, rx=re.compile('\''/site-packages/(pip|setuptools|pkg_resources|_distutils_hack)/'\''), invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 
 FROM deps AS build-stage
-COPY --exclude=.venv --exclude=.git --exclude=__pycache__ --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
+COPY --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_modules --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # python manage.py collectstatic
 RUN DJANGO_SETTINGS_MODULE=shop.settings /app/.venv/bin/python manage.py collectstatic --noinput
 

@@ -62,7 +62,7 @@ EOF
 RUN /app/.venv/bin/python -c 'import compileall, py_compile, re; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, rx=re.compile('\''/site-packages/(pip|setuptools|pkg_resources|_distutils_hack)/'\''), invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 
 FROM deps AS build-stage
-COPY --exclude=.venv --exclude=.git --exclude=__pycache__ --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
+COPY --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_modules --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app
@@ -93,7 +93,7 @@ if [ -f /tmp/docker-clean ]; then mv /tmp/docker-clean "$clean"; fi
 rm -f /var/log/apt/history.log /var/log/apt/term.log /var/log/apt/eipp.log.xz /var/log/dpkg.log /var/log/alternatives.log /var/cache/ldconfig/aux-cache
 EOF
 COPY --link --from=deps /app/.venv /app/.venv
-COPY --link --exclude=.venv --exclude=.git --exclude=__pycache__ --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
+COPY --link --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_modules --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
 # the runtime target: the runtime image
 ENTRYPOINT []

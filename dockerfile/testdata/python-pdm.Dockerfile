@@ -57,7 +57,7 @@ RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_
 RUN chmod -R go-w /app/.venv
 
 FROM deps AS build-stage
-COPY --exclude=.venv --exclude=.git --exclude=__pycache__ --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
+COPY --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_modules --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # pdm install --check --prod
 RUN --mount=type=cache,id=strata/python/pdm,target=/root/.cache/pdm,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \

@@ -51,7 +51,7 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
     POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_CACHE_DIR=/root/.cache/pypoetry POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_OPTIONS_NO_PIP=true /opt/poetry/bin/poetry install --only main --no-root --no-directory
 
 FROM deps AS build-stage
-COPY --exclude=.venv --exclude=.git --exclude=__pycache__ --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
+COPY --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_modules --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # poetry install --only main
 RUN --mount=type=cache,id=strata/python/poetry,target=/root/.cache/pypoetry,sharing=locked \
     --mount=type=secret,id=netrc,target=/root/.netrc \

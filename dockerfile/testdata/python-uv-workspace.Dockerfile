@@ -32,7 +32,7 @@ RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyprojec
 RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 
 FROM deps AS build-stage
-COPY --exclude=.venv --exclude=.git --exclude=__pycache__ --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
+COPY --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_modules --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 # uv sync --locked --no-dev --no-editable --package api
 RUN --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
     --mount=type=secret,id=netrc,target=/root/.netrc \

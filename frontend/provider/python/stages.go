@@ -162,6 +162,13 @@ func (r *resolver) depsStage() plan.Stage {
 	return st
 }
 
+// sourceExcludes are what a checkout holds that is not the app's source,
+// as experts list them in .dockerignore: a local virtualenv, the history,
+// bytecode at any depth (compiled again in the image), and a front end's
+// node_modules at any depth, which a Python build never reads and which
+// can be most of the context's bytes.
+var sourceExcludes = []string{".venv", ".git", "**/__pycache__", "**/node_modules"}
+
 // buildStage adds the app: installed into the virtualenv when it is a
 // project without requirements, or built by the description's command.
 func (r *resolver) buildStage() plan.Stage {
@@ -169,7 +176,7 @@ func (r *resolver) buildStage() plan.Stage {
 		Name:     "build",
 		From:     plan.From{Stage: "deps"},
 		Platform: plan.TargetPlatform,
-		Steps:    []plan.Step{provider.SourceStep(appDir, slices.Concat([]string{".venv", ".git", "__pycache__"}, provider.DescriptionFiles(r.Spec))...)},
+		Steps:    []plan.Step{provider.SourceStep(appDir, slices.Concat(sourceExcludes, provider.DescriptionFiles(r.Spec))...)},
 	}
 	switch {
 	case r.installer == "uv":
