@@ -315,9 +315,13 @@ func detectionContext(ctx context.Context, bc *dockerui.Client, s *spec.Spec, ig
 	if err != nil {
 		return nil, err
 	}
-	return source.Cache(&refFS{ref: ref, fetch: func(ctx context.Context, paths []string) (client.Reference, error) {
+	fsys := source.Cache(&refFS{ref: ref, fetch: func(ctx context.Context, paths []string) (client.Reference, error) {
 		return load(ctx, []bk.LocalOption{bk.IncludePatterns(paths)}, "strata-detect-more", "load files for detection "+strings.Join(paths, " "))
-	}}), nil
+	}})
+	// The narrowed context is small: read it at once, not one question
+	// of planning's at a time.
+	source.Preload(ctx, fsys)
+	return fsys, nil
 }
 
 // detectionFilter is what detection asks of the context: the providers'

@@ -112,8 +112,8 @@ func (r *refFS) ReadDir(ctx context.Context, dir string) ([]source.Entry, error)
 		}
 		found = true
 		for _, s := range stats {
-			e := source.Entry{Name: path.Base(s.Path), IsDir: s.IsDir()}
-			if !slices.Contains(out, e) {
+			e := source.Entry{Name: path.Base(s.Path), IsDir: s.IsDir(), Size: s.Size}
+			if !slices.ContainsFunc(out, func(o source.Entry) bool { return o.Name == e.Name }) {
 				out = append(out, e)
 			}
 		}

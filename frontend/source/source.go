@@ -23,6 +23,8 @@ import (
 type Entry struct {
 	Name  string
 	IsDir bool
+	// Size is a file's size in bytes, or -1 where the FS does not say.
+	Size int64
 }
 
 // FS reads files of the build context. Paths are slash-separated and
@@ -121,7 +123,7 @@ func (d Dir) ReadDir(_ context.Context, dir string) ([]Entry, error) {
 	sort.Slice(des, func(i, j int) bool { return des[i].Name() < des[j].Name() })
 	out := make([]Entry, 0, len(des))
 	for _, de := range des {
-		out = append(out, Entry{Name: de.Name(), IsDir: de.IsDir()})
+		out = append(out, Entry{Name: de.Name(), IsDir: de.IsDir(), Size: -1})
 	}
 	return out, nil
 }
@@ -197,9 +199,12 @@ func (c confined) Fetch(ctx context.Context, paths []string) error {
 type Map struct {
 	Files map[string]string
 	Reads map[string]int
+	mu    sync.Mutex // Preload reads at once
 }
 
 func (m *Map) note(p string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.Reads == nil {
 		m.Reads = map[string]int{}
 	}
@@ -242,7 +247,11 @@ func (m *Map) ReadDir(_ context.Context, dir string) ([]Entry, error) {
 		name, _, isDir := strings.Cut(rest, "/")
 		if !seen[name] {
 			seen[name] = true
-			out = append(out, Entry{Name: name, IsDir: isDir})
+			e := Entry{Name: name, IsDir: isDir, Size: -1}
+			if !isDir {
+				e.Size = int64(len(m.Files[p]))
+			}
+			out = append(out, e)
 		}
 	}
 	if len(out) == 0 && dir != "." {
@@ -274,12 +283,18 @@ type cached struct {
 	mu    sync.Mutex
 	files map[fileKey]result[[]byte]
 	dirs  map[string]result[[]Entry]
+	// listed is set by Preload when dirs holds every directory of fs: a
+	// path missing from them is then missing without asking.
+	listed bool
 }
 
 func (c *cached) ReadFile(ctx context.Context, name string, limit int) ([]byte, error) {
 	k := fileKey{name, limit}
 	c.mu.Lock()
 	r, ok := c.files[k]
+	if !ok {
+		r, ok = c.known(name, limit)
+	}
 	c.mu.Unlock()
 	if !ok {
 		r.v, r.err = c.fs.ReadFile(ctx, name, limit)
@@ -305,6 +320,7 @@ func (c *cached) Fetch(ctx context.Context, paths []string) error {
 	}
 	// A fetched pattern may add entries to any directory it leads through.
 	clear(c.dirs)
+	c.listed = false
 	return nil
 }
 
