@@ -17,6 +17,7 @@ import (
 // nothing, and the warm scenarios must not share the bed daemon's caches.
 type daemon struct {
 	root string
+	addr string
 	cmd  *exec.Cmd
 	log  *os.File
 	c    *client.Client
@@ -36,6 +37,7 @@ func startDaemon(ctx context.Context, e env) (*daemon, error) {
 		return nil, err
 	}
 	addr := "unix://" + filepath.Join(root, "buildkitd.sock")
+	d.addr = addr
 	d.cmd = exec.Command("buildkitd", "--config", cfg, "--root", filepath.Join(root, "state"), "--addr", addr, "--oci-worker-net=host")
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {

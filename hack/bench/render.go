@@ -193,13 +193,17 @@ func writeOwn(w *strings.Builder, a appResult) {
 		if x := a.cell("expert-syntax", sc.ID); x != nil && len(x.RunsS) > 0 {
 			syntax = fmtSeconds(x.FrontendS) + " s"
 		}
-		rows = append(rows, fmt.Sprintf("| %s | %s s | %s s: %s | %s | %s s | %s |", sc.Title, fmtSeconds(c.OwnS), fmtSeconds(c.OwnWaitS), c.OwnCalls, fmtBytes(c.OwnAlloc), fmtSeconds(c.FrontendS), syntax))
+		rss := "—"
+		if c.OwnRSS > 0 {
+			rss = fmtBytes(c.OwnRSS)
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s s | %s s: %s | %s | %s | %s s | %s |", sc.Title, fmtSeconds(c.OwnS), fmtSeconds(c.OwnWaitS), c.OwnCalls, fmtBytes(c.OwnAlloc), rss, fmtSeconds(c.FrontendS), syntax))
 	}
 	if len(rows) == 0 {
 		return
 	}
-	w.WriteString("\nStrata's frontend on its own (the same request, run in the benchmark's process: description and detection files read, image configs resolved, LLB returned), beside the frontend phase of Strata's image and of the expert Dockerfile through a `# syntax=` image:\n\n")
-	w.WriteString("| scenario | Strata in process | of which waiting on the daemon | allocated | Strata image phase | expert `# syntax=` phase |\n|---|---:|---|---:|---:|---:|\n")
+	w.WriteString("\nStrata's frontend on its own (the same request, run in a child process of the benchmark: description and detection files read, image configs resolved, LLB returned; its peak RSS also holds the client's side of the session, so it bounds the image's from above), beside the frontend phase of Strata's image and of the expert Dockerfile through a `# syntax=` image:\n\n")
+	w.WriteString("| scenario | Strata in process | of which waiting on the daemon | allocated | peak RSS | Strata image phase | expert `# syntax=` phase |\n|---|---:|---|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		w.WriteString(r + "\n")
 	}

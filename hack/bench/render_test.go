@@ -22,7 +22,7 @@ func sample() results {
 	na := cell{Subject: "ko", Scenario: "arg-run", Note: "ko sets no image environment"}
 	noArg := func(subject string) cell { return cell{Subject: subject, Scenario: "arg-build", Note: "no build arg"} }
 	own := c("strata", "edit", 0.5, 0.6, 0.4)
-	own.OwnS, own.OwnAlloc, own.OwnWaitS, own.OwnCalls = 0.04, 1_200_000, 0.03, "2 solve 20ms, 3 read 10ms"
+	own.OwnS, own.OwnAlloc, own.OwnRSS, own.OwnWaitS, own.OwnCalls = 0.04, 1_200_000, 31_000_000, 0.03, "2 solve 20ms, 3 read 10ms"
 	return results{
 		Generated: time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC), Machine: "2 cores, Test CPU", Provisional: true, Runs: 3,
 		NotMeasured: []string{"a second platform added"},
@@ -66,7 +66,7 @@ func TestMarkdown(t *testing.T) {
 		"2 / 5 · 1.5 kB · 0.00 s",
 		"Not yet measured:\n\n- a second platform added\n",
 		// Strata's own time where it was measured, beside the syntax image's phase
-		"|---|---:|---|---:|---:|---:|\n| edit | 0.04 s | 0.03 s: 2 solve 20ms, 3 read 10ms | 1.2 MB | 0.00 s | 0.00 s |\n\n",
+		"|---|---:|---|---:|---:|---:|---:|\n| edit | 0.04 s | 0.03 s: 2 solve 20ms, 3 read 10ms | 1.2 MB | 31.0 MB | 0.00 s | 0.00 s |\n\n",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)

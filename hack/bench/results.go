@@ -54,6 +54,8 @@ type cell struct {
 	// request: its own time (median over the runs) and bytes allocated
 	OwnS     float64 `json:"frontend_own_s,omitempty"`
 	OwnAlloc int64   `json:"frontend_alloc_bytes,omitempty"`
+	// the peak resident set of the process that ran it (median run)
+	OwnRSS int64 `json:"frontend_peak_rss_bytes,omitempty"`
 	// of the median run: the time it waited on calls to the daemon, and
 	// those calls by kind
 	OwnWaitS float64 `json:"frontend_wait_s,omitempty"`
@@ -70,6 +72,7 @@ type measure struct {
 	Frontend    time.Duration
 	Own         time.Duration // Strata's frontend in process (zero: not measured)
 	OwnAlloc    int64
+	OwnRSS      int64 // peak resident set of the process it ran in
 	OwnWait     time.Duration // of Own, waiting on calls to the daemon
 	OwnCalls    string
 }
@@ -110,7 +113,7 @@ func summarise(subject, scenario string, runs []measure) cell {
 	}
 	if len(own) > 0 {
 		c.OwnS = seconds(spreadOf(own).Median)
-		c.OwnAlloc, c.OwnWaitS, c.OwnCalls = mid.OwnAlloc, seconds(mid.OwnWait), mid.OwnCalls
+		c.OwnAlloc, c.OwnRSS, c.OwnWaitS, c.OwnCalls = mid.OwnAlloc, mid.OwnRSS, seconds(mid.OwnWait), mid.OwnCalls
 	}
 	return c
 }

@@ -105,13 +105,11 @@ func (s *bkSubject) build(ctx context.Context, rs *runState) (measure, error) {
 	}
 	m, _, err := solve(ctx, s.d.c, s.opt(rs), rs.verboseOut())
 	if err == nil && s.id == "strata" {
-		var calls *callTimes
-		m.Own, m.OwnAlloc, calls, err = frontendOwn(ctx, s.d.c, s.opt(rs))
-		if calls != nil {
-			m.OwnWait, m.OwnCalls = calls.total(), calls.String()
-		}
+		var f ownFigures
+		f, err = frontendOwn(ctx, s.d, s.opt(rs))
+		m.Own, m.OwnAlloc, m.OwnRSS, m.OwnWait, m.OwnCalls = f.Took, f.Alloc, f.PeakRSS, f.Wait, f.Calls
 		if err == nil && rs.verbose {
-			fmt.Fprintf(os.Stderr, "    Strata in process: %dms, waiting on the daemon %dms: %s\n", m.Own.Milliseconds(), calls.total().Milliseconds(), calls)
+			fmt.Fprintf(os.Stderr, "    Strata in process: %dms, waiting on the daemon %dms: %s; peak RSS %s\n", f.Took.Milliseconds(), f.Wait.Milliseconds(), f.Calls, fmtBytes(f.PeakRSS))
 		}
 	}
 	return m, err
