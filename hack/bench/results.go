@@ -72,7 +72,7 @@ type measure struct {
 	Frontend    time.Duration
 	Own         time.Duration // Strata's frontend in process (zero: not measured)
 	OwnAlloc    int64
-	OwnRSS      int64 // peak resident set of the process it ran in
+	OwnRSS      int64         // peak resident set of the process it ran in
 	OwnWait     time.Duration // of Own, waiting on calls to the daemon
 	OwnCalls    string
 }
