@@ -178,7 +178,7 @@ func writeDetails(w *strings.Builder, a appResult) {
 	}
 }
 
-// writeOwn is Strata's frontend run in the benchmark's process on each
+// writeOwn is Strata's frontend run in a child process of the benchmark on each
 // scenario's request, beside the frontend phases of Strata and of the
 // expert Dockerfile through a frontend image: what Strata itself costs,
 // apart from starting a frontend image.

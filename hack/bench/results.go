@@ -50,7 +50,7 @@ type cell struct {
 	StepsCached int       `json:"steps_cached"`
 	SentBytes   int64     `json:"sent_bytes"`
 	FrontendS   float64   `json:"frontend_s,omitempty"` // solve start to the first build step
-	// Strata's frontend run in the benchmark's process on the same
+	// Strata's frontend run in a child process of the benchmark on the same
 	// request: its own time (median over the runs) and bytes allocated
 	OwnS     float64 `json:"frontend_own_s,omitempty"`
 	OwnAlloc int64   `json:"frontend_alloc_bytes,omitempty"`
