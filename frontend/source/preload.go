@@ -40,7 +40,7 @@ func Preload(ctx context.Context, fsys FS) {
 				continue
 			}
 			total += e.Size
-			files = append(files, join(d.name, e.Name))
+			files = append(files, path.Join(d.name, e.Name))
 		}
 	}
 	c.readAll(ctx, files)
@@ -77,7 +77,7 @@ func (c *cached) listAll(ctx context.Context) (out []listing, complete bool) {
 			out = append(out, l)
 			for _, e := range l.entries {
 				if e.IsDir {
-					level = append(level, join(l.name, e.Name))
+					level = append(level, path.Join(l.name, e.Name))
 				}
 			}
 		}
@@ -135,11 +135,4 @@ func (c *cached) holdsFile(name string) bool {
 	}
 	i := slices.IndexFunc(d.v, func(e Entry) bool { return e.Name == path.Base(name) })
 	return i >= 0 && !d.v[i].IsDir
-}
-
-func join(dir, name string) string {
-	if dir == "." {
-		return name
-	}
-	return dir + "/" + name
 }
