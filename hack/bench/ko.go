@@ -95,12 +95,13 @@ func (s *koSubject) fromCache(context.Context, *runState) (measure, error) {
 	return measure{}, errNA{"ko has no build cache to export: it uses the host's Go caches"}
 }
 
-func (s *koSubject) imageBytes(ctx context.Context, rs *runState) (int64, error) {
+// pushed is the image ko's last build pushed: ko builds by pushing.
+func (s *koSubject) pushed(ctx context.Context, rs *runState) (string, string, error) {
 	_, dgst, ok := strings.Cut(s.last, "@")
 	if !ok {
-		return 0, fmt.Errorf("ko printed no image digest")
+		return "", "", fmt.Errorf("ko printed no image digest")
 	}
-	return manifestBytes(ctx, rs.env.registry, strings.TrimPrefix(s.repo, rs.env.registry+"/"), dgst)
+	return strings.TrimPrefix(s.repo, rs.env.registry+"/"), dgst, nil
 }
 
 func (s *koSubject) end() {}

@@ -186,9 +186,10 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 	got := map[string]map[string][]measure{}
 	notes := map[string]map[string]string{}
 	sizes := map[string]int64{}
+	pushedBytes := map[string]map[string]int64{} // first run only
 	var errs []error
 	for _, s := range subjects {
-		got[s.info().ID], notes[s.info().ID] = map[string][]measure{}, map[string]string{}
+		got[s.info().ID], notes[s.info().ID], pushedBytes[s.info().ID] = map[string][]measure{}, map[string]string{}, map[string]int64{}
 	}
 	for i := 1; i <= runs; i++ {
 		for _, s := range subjects {
@@ -203,9 +204,9 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 			}, func(sc, note string) {
 				notes[id][sc] = note
 			}, func(n int64) {
-				if i == 1 {
-					sizes[id] = n
-				}
+				sizes[id] = n
+			}, func(sc string, n int64) {
+				pushedBytes[id][sc] = n
 			})
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "bench: %s run %d: %s: %v\n", a.name, i, id, err)
@@ -220,6 +221,10 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 		for _, sc := range scen {
 			c := summarise(info.ID, sc.ID, got[info.ID][sc.ID])
 			c.Note = notes[info.ID][sc.ID]
+			c.PushedBytes = -1
+			if n, ok := pushedBytes[info.ID][sc.ID]; ok {
+				c.PushedBytes = n
+			}
 			ar.Cells = append(ar.Cells, c)
 		}
 	}
@@ -229,7 +234,7 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 // runSequence is one run of one subject: fresh state, then each scenario's
 // change and build in order.
 func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioInfo, run int, verbose bool,
-	record func(string, measure), note func(string, string), size func(int64)) error {
+	record func(string, measure), note func(string, string), size func(int64), layers func(string, int64)) error {
 	scratch, err := os.MkdirTemp(e.scratch, s.info().ID+"-")
 	if err != nil {
 		return err
@@ -250,6 +255,7 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 	selected := func(id string) bool {
 		return slices.ContainsFunc(scen, func(x scenarioInfo) bool { return x.ID == id })
 	}
+	var pushedBefore map[string]int64 // the layers of the image pushed last
 	for _, sc := range scenarios {
 		if sc.ID != "cold" && !selected(sc.ID) {
 			continue
@@ -312,8 +318,30 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 		if selected(sc.ID) {
 			record(sc.ID, m)
 		}
-		if sc.ID == "cold" && run == 1 {
-			n, err := s.imageBytes(ctx, rs)
+		// The first run pushes each scenario's image, untimed: what the
+		// push uploads beside the image pushed before it, and the cold
+		// image's size. The cache scenario builds on another daemon the
+		// state already pushed.
+		if run != 1 || sc.ID == "cache-import" {
+			continue
+		}
+		repo, dgst, err := s.pushed(ctx, rs)
+		if errors.As(err, &na) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s: push the image: %w", sc.ID, err)
+		}
+		now, err := imageLayers(ctx, e.registry, repo, dgst)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.ID, err)
+		}
+		if selected(sc.ID) {
+			layers(sc.ID, newLayerBytes(pushedBefore, now))
+		}
+		pushedBefore = now
+		if sc.ID == "cold" {
+			n, err := manifestBytes(ctx, e.registry, repo, dgst)
 			if err != nil {
 				return fmt.Errorf("image size: %w", err)
 			}
@@ -347,7 +375,9 @@ func (s *absentSubject) build(context.Context, *runState) (measure, error) {
 func (s *absentSubject) fromCache(context.Context, *runState) (measure, error) {
 	return measure{}, errNA{s.i.Note}
 }
-func (s *absentSubject) imageBytes(context.Context, *runState) (int64, error) { return 0, nil }
+func (s *absentSubject) pushed(context.Context, *runState) (string, string, error) {
+	return "", "", errNA{s.i.Note}
+}
 func (s *absentSubject) end()                                                 {}
 
 func firstLine(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,28 +15,35 @@ import (
 
 const manifestAccept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json"
 
-// manifestBytes is the compressed size of an image's layers, from the
-// registry; an index counts its linux/amd64 image.
-func manifestBytes(ctx context.Context, registry, repo, ref string) (int64, error) {
-	var m struct {
-		MediaType string                `json:"mediaType"`
-		Manifests []ocispecs.Descriptor `json:"manifests"`
-		Layers    []ocispecs.Descriptor `json:"layers"`
-	}
+// manifest is what the benchmark reads of an image manifest or index.
+type manifest struct {
+	Manifests []ocispecs.Descriptor `json:"manifests"`
+	Layers    []ocispecs.Descriptor `json:"layers"`
+}
+
+func getManifest(ctx context.Context, registry, repo, ref string) (manifest, error) {
+	var m manifest
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/v2/%s/manifests/%s", registry, repo, ref), nil)
 	if err != nil {
-		return 0, err
+		return m, err
 	}
 	req.Header.Set("Accept", manifestAccept)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return m, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s/%s@%s: %s", registry, repo, ref, resp.Status)
+		return m, fmt.Errorf("%s/%s@%s: %s", registry, repo, ref, resp.Status)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+	return m, json.NewDecoder(resp.Body).Decode(&m)
+}
+
+// manifestBytes is the compressed size of an image's layers, from the
+// registry; an index counts its linux/amd64 image.
+func manifestBytes(ctx context.Context, registry, repo, ref string) (int64, error) {
+	m, err := getManifest(ctx, registry, repo, ref)
+	if err != nil {
 		return 0, err
 	}
 	if len(m.Manifests) > 0 {
@@ -51,6 +59,43 @@ func manifestBytes(ctx context.Context, registry, repo, ref string) (int64, erro
 		n += l.Size
 	}
 	return n, nil
+}
+
+// imageLayers are the layers of an image, or of every platform's image of
+// an index (attestation manifests, platform unknown, left out), by digest
+// with their compressed sizes.
+func imageLayers(ctx context.Context, registry, repo, ref string) (map[string]int64, error) {
+	m, err := getManifest(ctx, registry, repo, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, l := range m.Layers {
+		out[l.Digest.String()] = l.Size
+	}
+	for _, d := range m.Manifests {
+		if d.Platform != nil && d.Platform.OS == "unknown" {
+			continue
+		}
+		sub, err := imageLayers(ctx, registry, repo, d.Digest.String())
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, sub)
+	}
+	return out, nil
+}
+
+// newLayerBytes is what a push of now uploads to a registry that holds
+// before: the bytes of the layers before does not have.
+func newLayerBytes(before, now map[string]int64) int64 {
+	var n int64
+	for d, size := range now {
+		if _, ok := before[d]; !ok {
+			n += size
+		}
+	}
+	return n
 }
 
 // pushBase pushes a copy of the runtime base stand-in with one extra file

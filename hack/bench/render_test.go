@@ -22,6 +22,7 @@ func sample() results {
 	na := cell{Subject: "ko", Scenario: "arg-run", Note: "ko sets no image environment"}
 	noArg := func(subject string) cell { return cell{Subject: subject, Scenario: "arg-build", Note: "no build arg"} }
 	own := c("strata", "edit", 0.5, 0.6, 0.4)
+	own.PushedBytes = 2_100_000
 	own.OwnS, own.OwnAlloc, own.OwnRSS, own.OwnWaitS, own.OwnCalls = 0.04, 1_200_000, 31_000_000, 0.03, "2 solve 20ms, 3 read 10ms"
 	return results{
 		Generated: time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC), Machine: "2 cores, Test CPU", Provisional: true, Runs: 3,
@@ -63,7 +64,9 @@ func TestMarkdown(t *testing.T) {
 		"- runtime arg: Strata 0.30 s, expert 0.20 s (+0.10 s, ×1.50)\n",
 		"- ko, runtime arg: ko sets no image environment\n- every subject, build arg: no build arg\n",
 		"| naive Dockerfile | 2.6 MB |  |",
-		"2 / 5 · 1.5 kB · 0.00 s",
+		"2 / 5 · 1.5 kB · 0.00 s |",
+		// the push figure where the run pushed, and no other
+		"| edit | 2 / 5 · 1.5 kB · 0.00 s | 2 / 5 · 1.5 kB · 0.00 s | 2 / 5 · 1.5 kB · 0.00 s | 2 / 5 · 1.5 kB · 0.00 s · push 2.1 MB |",
 		"Not yet measured:\n\n- a second platform added\n",
 		// Strata's own time where it was measured, beside the syntax image's phase
 		"|---|---:|---|---:|---:|---:|---:|\n| edit | 0.04 s | 0.03 s: 2 solve 20ms, 3 read 10ms | 1.2 MB | 31.0 MB | 0.00 s | 0.00 s |\n\n",

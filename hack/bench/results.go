@@ -50,6 +50,10 @@ type cell struct {
 	StepsCached int       `json:"steps_cached"`
 	SentBytes   int64     `json:"sent_bytes"`
 	FrontendS   float64   `json:"frontend_s,omitempty"` // solve start to the first build step
+	// the compressed bytes of the layers a push of the cell's image
+	// uploads to a registry holding the image of the scenario before (the
+	// cold image: every layer); first run only, -1 for none
+	PushedBytes int64 `json:"pushed_layer_bytes"`
 	// Strata's frontend run in a child process of the benchmark on the same
 	// request: its own time (median over the runs) and bytes allocated
 	OwnS     float64 `json:"frontend_own_s,omitempty"`
@@ -85,7 +89,7 @@ func noFigures(wall time.Duration) measure {
 // summarise turns the runs of one cell into its figures: the spread of the
 // wall times, and the other figures of the median run.
 func summarise(subject, scenario string, runs []measure) cell {
-	c := cell{Subject: subject, Scenario: scenario}
+	c := cell{Subject: subject, Scenario: scenario, PushedBytes: -1}
 	if len(runs) == 0 {
 		c.StepsRun, c.StepsCached, c.SentBytes = -1, -1, -1
 		return c

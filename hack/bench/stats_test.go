@@ -87,3 +87,17 @@ func TestFrontendsOwn(t *testing.T) {
 		}
 	}
 }
+
+func TestNewLayerBytes(t *testing.T) {
+	before := map[string]int64{"sha256:base": 1000, "sha256:deps": 500, "sha256:app": 20}
+	now := map[string]int64{"sha256:base": 1000, "sha256:deps": 500, "sha256:app2": 21}
+	if got := newLayerBytes(before, now); got != 21 {
+		t.Errorf("one layer changed: %d bytes, want 21", got)
+	}
+	if got := newLayerBytes(nil, now); got != 1521 {
+		t.Errorf("nothing before: %d bytes, want every layer's 1521", got)
+	}
+	if got := newLayerBytes(now, now); got != 0 {
+		t.Errorf("the same image: %d bytes, want 0", got)
+	}
+}

@@ -46,8 +46,9 @@ type subject interface {
 	// fromCache exports the cache of the current state and builds on an
 	// empty daemon that imports it.
 	fromCache(ctx context.Context, rs *runState) (measure, error)
-	// imageBytes is the runtime image's size, built from the current state.
-	imageBytes(ctx context.Context, rs *runState) (int64, error)
+	// pushed puts the runtime image of the current state in the local
+	// registry, untimed, and says where: repository and digest.
+	pushed(ctx context.Context, rs *runState) (repo, digest string, err error)
 	end()
 }
 
@@ -133,21 +134,21 @@ func (s *bkSubject) fromCache(ctx context.Context, rs *runState) (measure, error
 	return m, err
 }
 
-func (s *bkSubject) imageBytes(ctx context.Context, rs *runState) (int64, error) {
-	ref := fmt.Sprintf("%s/bench/%s-%s:latest", rs.env.registry, rs.app.name, s.id)
+func (s *bkSubject) pushed(ctx context.Context, rs *runState) (string, string, error) {
+	repo := "bench/" + rs.app.name + "-" + s.id
 	o := s.opt(rs)
 	o.exports = []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{
-		"name": ref, "push": "true", "registry.insecure": "true",
+		"name": rs.env.registry + "/" + repo + ":latest", "push": "true", "registry.insecure": "true",
 	}}}
 	_, resp, err := solve(ctx, s.d.c, o, nil)
 	if err != nil {
-		return 0, err
+		return "", "", err
 	}
 	dgst := resp["containerimage.digest"]
 	if dgst == "" {
-		return 0, errors.New("the image exporter returned no digest")
+		return "", "", errors.New("the image exporter returned no digest")
 	}
-	return manifestBytes(ctx, rs.env.registry, "bench/"+rs.app.name+"-"+s.id, dgst)
+	return repo, dgst, nil
 }
 
 func (s *bkSubject) end() {
@@ -237,6 +238,8 @@ func (s *hostSubject) fromCache(context.Context, *runState) (measure, error) {
 	return measure{}, errNA{"no cache export on the host"}
 }
 
-func (s *hostSubject) imageBytes(context.Context, *runState) (int64, error) { return 0, nil }
+func (s *hostSubject) pushed(context.Context, *runState) (string, string, error) {
+	return "", "", errNA{"no image"}
+}
 
 func (s *hostSubject) end() {}
