@@ -148,6 +148,9 @@ func TestEjectedDockerfileTargets(t *testing.T) {
 // give the attrs both builds take.
 var prepares = map[string]func(testing.TB, bed, string) map[string]string{
 	"python-uv": lockUV,
+	"python-uv-requirements": func(_ testing.TB, b bed, _ string) map[string]string {
+		return uvImageContext(b)
+	},
 	"python-poetry": func(t testing.TB, _ bed, dir string) map[string]string {
 		lockPoetry(t, dir)
 		return nil
@@ -157,20 +160,21 @@ var prepares = map[string]func(testing.TB, bed, string) map[string]string{
 // servers are the examples that serve requests instead of running to exit,
 // with the check that asks them.
 var servers = map[string]func(*testing.T, imagerun.Image){
-	"go-service":      func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
-	"node-bun":        answers("HOST", "PORT", "hello from node-bun, up "),
-	"node-express":    func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
-	"node-next":       answers("HOSTNAME", "PORT", "hello from node-next"),
-	"node-pnpm":       answers("HOST", "PORT", "hello from node-pnpm, up "),
-	"node-native":     answers("HOST", "PORT", "hello from node-native, sqlite 3."),
-	"node-vite":       servesAt("127.0.0.1:8080", "hello from node-vite"),
-	"node-yarn":       answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),
-	"node-yarn-berry": answers("HOST", "PORT", "hello from node-yarn-berry (built by yarn run build)"),
-	"node-yarn-pnp":   answers("HOST", "PORT", "hello from node-yarn-pnp, up "),
-	"python-fastapi":  answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
-	"python-uv":       answers("", "PORT", "hello from python-uv"),
-	"python-poetry":   answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-poetry"),
-	"python-django":   answers("", "PORT", "hello from python-django"),
+	"go-service":             func(t *testing.T, img imagerun.Image) { checkService(t, img, "dev") },
+	"node-bun":               answers("HOST", "PORT", "hello from node-bun, up "),
+	"node-express":           func(t *testing.T, img imagerun.Image) { checkNodeExpress(t, img, "hello from node-express") },
+	"node-next":              answers("HOSTNAME", "PORT", "hello from node-next"),
+	"node-pnpm":              answers("HOST", "PORT", "hello from node-pnpm, up "),
+	"node-native":            answers("HOST", "PORT", "hello from node-native, sqlite 3."),
+	"node-vite":              servesAt("127.0.0.1:8080", "hello from node-vite"),
+	"node-yarn":              answers("HOST", "PORT", "hello from node-yarn (built by yarn run build)"),
+	"node-yarn-berry":        answers("HOST", "PORT", "hello from node-yarn-berry (built by yarn run build)"),
+	"node-yarn-pnp":          answers("HOST", "PORT", "hello from node-yarn-pnp, up "),
+	"python-fastapi":         answers("UVICORN_HOST", "UVICORN_PORT", `"hello from python-fastapi"`),
+	"python-uv":              answers("", "PORT", "hello from python-uv"),
+	"python-uv-requirements": answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-uv-requirements"),
+	"python-poetry":          answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-poetry"),
+	"python-django":          answers("", "PORT", "hello from python-django"),
 	"node-pnpm-monorepo": func(t *testing.T, img imagerun.Image) {
 		checkWorkspaceWeb(t, img, "hello from web, greeted by @demo/greet, up ")
 	},

@@ -5,6 +5,7 @@ package integration
 import (
 	"archive/tar"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -59,6 +60,56 @@ func TestPythonFastAPI(t *testing.T) {
 	if !v.cached(t, "pip install -r requirements.txt") || v.cached(t, "python -m unittest discover") {
 		t.Error("a source edit re-ran pip, or did not re-run the tests")
 	}
+}
+
+// A Starlette service with pinned requirements and `installer: uv`: uv's
+// pip interface installs the requirements file into a virtualenv uv made
+// (no pip in it), uv's cache stays on its cache mount, uvicorn serves the
+// app; a source edit leaves the install cached, a new requirement re-runs
+// it and the image imports the new package.
+func TestPythonUVRequirements(t *testing.T) {
+	b := testBed(t)
+	c := b.client(t)
+	dir := b.example(t, "python-uv-requirements")
+	attrs := uvImageContext(b)
+	img := b.images(t, c, build{dir: dir, attrs: attrs})[0]
+	if cmd := img.Config.Config.Cmd; !slices.Equal(cmd, []string{"uvicorn", "main:app"}) {
+		t.Errorf("cmd %q", cmd)
+	}
+	answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-uv-requirements")(t, img)
+	paths := layerPaths(t, img)
+	if holds(paths, "root/.cache/uv/") || holds(paths, "app/.venv/lib/python3.13/site-packages/pip/") || !holds(paths, "app/.venv/lib/python3.13/site-packages/starlette/") {
+		t.Errorf("uv's cache in a layer %v, pip in the virtualenv %v, starlette missing %v", holds(paths, "root/.cache/uv/"),
+			holds(paths, "app/.venv/lib/python3.13/site-packages/pip/"), !holds(paths, "app/.venv/lib/python3.13/site-packages/starlette/"))
+	}
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	edit(t, filepath.Join(dir, "greet.py"), "hello from", "hi "+run+" from")
+	v, err := b.solve(t, c, build{dir: dir, attrs: withAttrs(attrs, "target", "test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.cached(t, "uv pip install -r requirements.txt") || v.cached(t, "python -m unittest discover") {
+		t.Error("a source edit re-ran uv, or did not re-run the tests")
+	}
+
+	appendFile(t, filepath.Join(dir, "requirements.txt"), "six==1.17.0\n")
+	edit(t, filepath.Join(dir, "greet.py"), "return ", "import six\n    return six.__name__ + ' ' + ")
+	img = b.images(t, c, build{dir: dir, attrs: attrs})[0]
+	answers("UVICORN_HOST", "UVICORN_PORT", "six hi "+run+" from python-uv-requirements")(t, img)
+}
+
+// uvImageContext redirects uv's image to the test bed's stand-in, as a
+// platform team would with --build-context.
+func uvImageContext(b bed) map[string]string {
+	return map[string]string{"context:ghcr.io/astral-sh/uv:0.13.9": "docker-image://" + b.registry + "/astral-sh/uv:0.13.9"}
+}
+
+// withAttrs is attrs and one more.
+func withAttrs(attrs map[string]string, k, v string) map[string]string {
+	out := maps.Clone(attrs)
+	out[k] = v
+	return out
 }
 
 // A Flask app locked with uv: uv comes from its own image (redirected here
@@ -158,7 +209,7 @@ func lockUV(t testing.TB, b bed, dir string) map[string]string {
 	if out, err := command(t, dir, "uv", "lock", "--quiet", "--upgrade"); err != nil {
 		t.Fatalf("uv lock: %v\n%s", err, out)
 	}
-	return map[string]string{"context:ghcr.io/astral-sh/uv:0.13.9": "docker-image://" + b.registry + "/astral-sh/uv:0.13.9"}
+	return uvImageContext(b)
 }
 
 // lockPoetry writes poetry.lock from the index this machine's pip uses,

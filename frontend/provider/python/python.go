@@ -69,7 +69,7 @@ func (Provider) Docs() map[string]string {
 	return map[string]string{
 		"":                 "Python settings; every key is optional.",
 		"version":          "Python release line or version of the builder and runtime images, e.g. \"3.12\" (default: .python-version, runtime.txt, else 3.13 when requires-python (or, without it, poetry's [tool.poetry.dependencies] python) allows it, else the newest line it allows).",
-		"installer":        "pip, uv, poetry or pdm (default: uv with uv.lock, poetry with poetry.lock, pdm with pdm.lock, else pip).",
+		"installer":        "pip, uv, poetry or pdm (default: uv with uv.lock, poetry with poetry.lock, pdm with pdm.lock, else pip). uv without uv.lock installs the requirements file with uv pip install -r, a faster drop-in for pip's.",
 		"installerVersion": "Version of the installer image or package, e.g. 0.13.9 for uv (default: the lockfile's own pin where it has one, else Strata's: uv 0.13.9, poetry 2.5.1, pdm 2.29.3).",
 		"requirements":     "The requirements file pip installs (default: requirements.txt).",
 		"package":          "The uv workspace member to build, by its project name, e.g. api (default: the workspace root when it is a project).",
@@ -197,7 +197,11 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 		if !slices.Contains(installers, i.V) {
 			return r.Spec.Errorf(i.Pos, "python.installer", spec.Suggest(i.V, installers), fmt.Sprintf("Strata does not build with %q (yet)", i.V))
 		}
-		if i.V != "pip" && !locked[i.V] {
+		switch {
+		case i.V == "uv" && !locked["uv"]:
+			// uv without its lockfile installs requirements files, as pip would
+			return r.resolveRequirements(ctx, "uv pip")
+		case i.V != "pip" && !locked[i.V]:
 			return r.Spec.Errorf(i.Pos, "python.installer", "run "+i.V+" lock and commit "+i.V+".lock", i.V+" installs from "+i.V+".lock, which the build context does not hold")
 		}
 		r.installer = i.V
@@ -210,7 +214,19 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 	case "pdm":
 		return r.resolvePDM(ctx)
 	}
-	r.installer = "pip"
+	return r.resolveRequirements(ctx, "pip")
+}
+
+// resolveRequirements installs a requirements file with pip, or with uv's
+// pip interface ("uv pip"), or the project itself with pip when there is
+// no requirements file.
+func (r *resolver) resolveRequirements(ctx context.Context, installer string) error {
+	r.installer = installer
+	if installer == "uv pip" {
+		if err := r.resolveUVVersion(); err != nil {
+			return err
+		}
+	}
 	req := r.cfg.Requirements
 	name := req.Or("requirements.txt")
 	if req.Set {
@@ -232,12 +248,19 @@ func (r *resolver) resolveInstaller(ctx context.Context) error {
 		if req.Set {
 			from = r.At(req.Pos)
 		}
-		r.Set("installer", "pip -r "+name, from)
+		r.Set("installer", installer+" -r "+name, from)
+		if installer == "uv pip" {
+			r.Set("uv version", r.uvVersion, r.At(r.cfg.InstallerVersion.Pos))
+		}
 		if err := r.checkPins(ctx); err != nil {
 			return err
 		}
 	case req.Set:
 		return r.Spec.Errorf(req.Pos, "python.requirements", "check the path, or remove the key to use requirements.txt", name+" is not in the build context")
+	case installer == "uv pip":
+		i := r.cfg.Installer
+		return r.Spec.Errorf(i.Pos, "python.installer", "run uv lock and commit uv.lock, or add a requirements file",
+			"uv installs from uv.lock or from "+name+", and the build context holds neither")
 	case r.proj != nil:
 		r.deps = r.projectDeps()
 		r.Set("installer", "pip install . (pyproject.toml, no lockfile)", "detected")

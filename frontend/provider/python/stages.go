@@ -51,7 +51,7 @@ func (r *resolver) plan() *plan.Plan {
 	}
 	provider.DeclarePassThrough(p, args)
 	switch r.installer {
-	case "uv":
+	case "uv", "uv pip":
 		p.Stages = []plan.Stage{{Name: "uv", From: plan.FromImage(uvImage+r.uvVersion, "python.installerVersion", r.cfg.InstallerVersion.Pos), Platform: plan.TargetPlatform}}
 	case "poetry":
 		p.Stages = []plan.Stage{r.toolStage(r.poetryTool())}
@@ -149,17 +149,24 @@ func (r *resolver) depsStage() plan.Stage {
 		return r.poetryDeps(st)
 	case "pdm":
 		return r.pdmDeps(st)
+	case "uv pip":
+		return r.uvPipDeps(st)
 	}
 	st.Steps = append(st.Steps, plan.Step{Name: "python -m venv " + venv, Run: &plan.Run{Args: plan.Lits("python", "-m", "venv", venv)}}, seedCompileStep())
 	if r.requirements != "" {
-		step := r.pipInstall("pip install -r "+r.requirements, []string{"-r", r.requirements},
-			plan.Mount{Type: plan.BindMount, Target: reqDir, From: &plan.Source{Context: &plan.ContextFilter{
-				Include: plan.Lits(slices.Compact(slices.Sorted(slices.Values([]string{"requirements*.txt", "requirements/*.txt", "constraints*.txt", r.requirements})))...)}}})
+		step := r.pipInstall("pip install -r "+r.requirements, []string{"-r", r.requirements}, requirementsMount(r.requirements))
 		step.Run.Workdir = reqDir
 		step.Pos = r.cfg.Requirements.Pos
 		st.Steps = append(st.Steps, step, compileInstalledStep())
 	}
 	return st
+}
+
+// requirementsMount binds the requirements files at reqDir: the named
+// one and those it may include (-r, -c), so only they key the install.
+func requirementsMount(name string) plan.Mount {
+	return plan.Mount{Type: plan.BindMount, Target: reqDir, From: &plan.Source{Context: &plan.ContextFilter{
+		Include: plan.Lits(slices.Compact(slices.Sorted(slices.Values([]string{"requirements*.txt", "requirements/*.txt", "constraints*.txt", name})))...)}}}
 }
 
 // sourceExcludes are what a checkout holds that is not the app's source,
@@ -237,7 +244,7 @@ func (r *resolver) runtimeExcludes() []string {
 // the virtualenv, which the runtime then copies from there.
 func (r *resolver) installsProject() bool {
 	switch r.installer {
-	case "pip":
+	case "pip", "uv pip":
 		return r.requirements == ""
 	case "pdm":
 		return r.pdmIsPackage()
