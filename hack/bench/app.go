@@ -51,6 +51,9 @@ type app struct {
 	hostBuild    func(rs *runState, out string) *exec.Cmd
 	hostEnv      func(dir string) []string
 	hostScenario map[string]bool
+	// uvVariant: Strata builds the app a second time with
+	// `python: {installer: uv}` (Dockerfile.strata-uv).
+	uvVariant bool
 	// ko builds Go apps only.
 	ko       bool
 	koConfig string
@@ -168,6 +171,7 @@ var nodeExpress = &app{
 
 var pythonFastAPI = &app{
 	name:          "python-fastapi",
+	uvVariant:     true,
 	runtimeBase:   "python:3.13-slim",
 	defaultArgs:   map[string]string{"LOG_LEVEL": "info"},
 	runArg:        "LOG_LEVEL",

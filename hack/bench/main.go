@@ -150,6 +150,9 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 	return err
 }
 
+// uvImage is the uv release Strata's Python provider copies uv from.
+const uvImage = "ghcr.io/astral-sh/uv:0.13.9"
+
 // subjectsOf are the ways of building app a.
 func subjectsOf(a *app, koBin string, koErr error, dfImage string, dfErr error) []subject {
 	td := "hack/bench/testdata/" + a.name + "/"
@@ -168,6 +171,13 @@ func subjectsOf(a *app, koBin string, koErr error, dfImage string, dfErr error) 
 		&bkSubject{id: "strata", title: "Strata", note: td + "Dockerfile.strata, through localhost:5000/strata:dev", dockerfile: descriptionDockerfile},
 		&bkSubject{id: "ejected", title: "Strata ejected", note: "`strata dockerfile` of the same description, built-in frontend", dockerfile: ejectedDockerfile, builtin: true},
 	)
+	if a.uvVariant {
+		// uv from the bed's stand-in of its image, as a platform team redirects it
+		out = append(out, &bkSubject{id: "strata-uv", title: "Strata, `installer: uv`",
+			note:       td + "Dockerfile.strata-uv: the same description with `python: {installer: uv}`, through localhost:5000/strata:dev",
+			dockerfile: staticDockerfile("Dockerfile.strata-uv"),
+			attrs:      map[string]string{"context:" + uvImage: "docker-image://" + os.Getenv("STRATA_REGISTRY") + "/astral-sh/uv:0.13.9"}})
+	}
 	switch {
 	case !a.ko:
 	case koErr != nil:
@@ -378,7 +388,7 @@ func (s *absentSubject) fromCache(context.Context, *runState) (measure, error) {
 func (s *absentSubject) pushed(context.Context, *runState) (string, string, error) {
 	return "", "", errNA{s.i.Note}
 }
-func (s *absentSubject) end()                                                 {}
+func (s *absentSubject) end() {}
 
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")

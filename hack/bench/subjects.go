@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +66,7 @@ type bkSubject struct {
 	targetBuilder bool
 	d             *daemon
 	dfDir         string
+	attrs         map[string]string // more solve attrs, e.g. named contexts
 }
 
 func (s *bkSubject) info() subjectInfo { return subjectInfo{ID: s.id, Title: s.title, Note: s.note} }
@@ -88,6 +90,7 @@ func (s *bkSubject) opt(rs *runState) solveOpt {
 		// base-image scenario can push a new digest under its tag
 		"context:" + rs.app.runtimeBase: "docker-image://" + rs.app.benchBase(rs.env),
 	}
+	maps.Copy(attrs, s.attrs)
 	if s.builtin {
 		attrs["cmdline"] = "strata-bench"
 	}
