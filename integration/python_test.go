@@ -78,9 +78,10 @@ func TestPythonUVRequirements(t *testing.T) {
 	}
 	answers("UVICORN_HOST", "UVICORN_PORT", "hello from python-uv-requirements")(t, img)
 	paths := layerPaths(t, img)
-	if holds(paths, "root/.cache/uv/") || holds(paths, "app/.venv/lib/python3.13/site-packages/pip/") || !holds(paths, "app/.venv/lib/python3.13/site-packages/starlette/") {
-		t.Errorf("uv's cache in a layer %v, pip in the virtualenv %v, starlette missing %v", holds(paths, "root/.cache/uv/"),
-			holds(paths, "app/.venv/lib/python3.13/site-packages/pip/"), !holds(paths, "app/.venv/lib/python3.13/site-packages/starlette/"))
+	const site = "app/.venv/lib/python3.13/site-packages/"
+	uvCache, pip, starlette := holds(paths, "root/.cache/uv/"), holds(paths, site+"pip/"), holds(paths, site+"starlette/")
+	if uvCache || pip || !starlette {
+		t.Errorf("uv's cache in a layer %v, pip in the virtualenv %v, starlette there %v", uvCache, pip, starlette)
 	}
 
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)

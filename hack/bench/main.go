@@ -122,7 +122,7 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 			continue
 		}
 		var subjects []subject
-		for _, s := range subjectsOf(a, koBin, koErr, dfImage, dfErr) {
+		for _, s := range subjectsOf(a, e.registry, koBin, koErr, dfImage, dfErr) {
 			if onlySubjects == nil || slices.Contains(onlySubjects, s.info().ID) {
 				subjects = append(subjects, s)
 			}
@@ -154,7 +154,7 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 const uvImage = "ghcr.io/astral-sh/uv:0.13.9"
 
 // subjectsOf are the ways of building app a.
-func subjectsOf(a *app, koBin string, koErr error, dfImage string, dfErr error) []subject {
+func subjectsOf(a *app, registry, koBin string, koErr error, dfImage string, dfErr error) []subject {
 	td := "hack/bench/testdata/" + a.name + "/"
 	out := []subject{
 		&bkSubject{id: "naive", title: "naive Dockerfile", note: td + "Dockerfile.naive", dockerfile: staticDockerfile("Dockerfile.naive"), builtin: true, targetBuilder: true},
@@ -176,7 +176,7 @@ func subjectsOf(a *app, koBin string, koErr error, dfImage string, dfErr error) 
 		out = append(out, &bkSubject{id: "strata-uv", title: "Strata, `installer: uv`",
 			note:       td + "Dockerfile.strata-uv: the same description with `python: {installer: uv}`, through localhost:5000/strata:dev",
 			dockerfile: staticDockerfile("Dockerfile.strata-uv"),
-			attrs:      map[string]string{"context:" + uvImage: "docker-image://" + os.Getenv("STRATA_REGISTRY") + "/astral-sh/uv:0.13.9"}})
+			attrs:      map[string]string{"context:" + uvImage: "docker-image://" + registry + "/" + strings.TrimPrefix(uvImage, "ghcr.io/")}})
 	}
 	switch {
 	case !a.ko:
@@ -231,7 +231,6 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 		for _, sc := range scen {
 			c := summarise(info.ID, sc.ID, got[info.ID][sc.ID])
 			c.Note = notes[info.ID][sc.ID]
-			c.PushedBytes = -1
 			if n, ok := pushedBytes[info.ID][sc.ID]; ok {
 				c.PushedBytes = n
 			}
