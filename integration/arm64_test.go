@@ -16,6 +16,7 @@ import (
 // either architecture: the same description and context give the same
 // definition whatever machine the frontend runs on.
 func TestArm64FrontendGivesTheSameLLB(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	qemu, err := exec.LookPath("qemu-aarch64-static")
 	if err != nil {

@@ -144,6 +144,7 @@ func tail(s string, n int) string {
 // of the Node frontend a second bake re-runs its build and nothing of the
 // other three; after an edit of one Go service, only its compile.
 func TestBakeBuildsEveryAppOfTheMonorepo(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := t.TempDir()
 	src := filepath.Join(b.root, "examples-repos", "monorepo")

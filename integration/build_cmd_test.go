@@ -106,6 +106,7 @@ func manifestHead(t *testing.T, b bed, repo, tag string) (int, string) {
 // `strata build` is buildx's build for pipelines with no docker CLI:
 // through the syntax image, then Strata in process, the same image.
 func TestStrataBuild(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	bin := strataCLI(t, b)
 	dir := b.example(t, "go-service")
@@ -197,6 +198,7 @@ func TestStrataBuild(t *testing.T) {
 // A mistake in the description fails the command with the file, line and
 // the line's text, through the image and in process, as build and as check.
 func TestStrataBuildPointsAtTheLine(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	bin := strataCLI(t, b)
 	dir := b.example(t, "go-service")

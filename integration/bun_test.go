@@ -16,6 +16,7 @@ import (
 // the slim Node image with the bun binary, non-root, with production
 // dependencies only; a source edit leaves both installs cached.
 func TestNodeBun(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-bun")

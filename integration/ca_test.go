@@ -30,6 +30,7 @@ const localCADir = "/usr/local/share/ca-certificates"
 // the apps build and answer, and the CA is in no layer of the builder
 // image nor in the cache export.
 func TestCABundleSecret(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	ca := localCAs(t)
 	cases := []struct{ example, builder, fetch, argv string }{

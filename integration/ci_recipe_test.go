@@ -23,6 +23,8 @@ import (
 // from that cache and compiles only the edit; after the daemon is pruned,
 // the branch's next build takes every step from the branch's own cache;
 // strata cache prune then deletes the branch's cache tag and nothing else.
+// Not parallel: it prunes the shared daemon, which the parallel tests (run
+// after every sequential one) would feel mid-build.
 func TestCIRecipeScript(t *testing.T) {
 	b := testBed(t)
 	bin := strataCLI(t, b)

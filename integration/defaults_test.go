@@ -22,6 +22,7 @@ import (
 // organisation's pinned images, arg defaults, cache namespace and labels,
 // show where each setting came from, and refuse what the policy forbids.
 func TestOrgDefaults(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 

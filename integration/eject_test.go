@@ -61,6 +61,7 @@ func (b bed) ejected(t testing.TB, dir string, attrs map[string]string) build {
 // Every example app builds through Strata and from its ejected Dockerfile
 // into the same image: config, files our layers add, and what it does.
 func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dirs, err := filepath.Glob(filepath.Join(b.root, "examples", "*"))
@@ -101,6 +102,7 @@ func TestEjectedDockerfileBuildsTheSameImage(t *testing.T) {
 // The ejected Dockerfile cross-compiles on the build platform as Strata
 // does: two platforms give native binaries.
 func TestEjectedDockerfileMultiPlatform(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	imgs := b.images(t, b.client(t), b.ejected(t, dir, map[string]string{"platform": "linux/amd64,linux/arm64"}))
@@ -121,6 +123,7 @@ func TestEjectedDockerfileMultiPlatform(t *testing.T) {
 // the builder image as Strata makes it, and the tests, which fail the
 // build when a test fails.
 func TestEjectedDockerfileTargets(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
@@ -321,6 +324,7 @@ func entries(m map[string]string) string {
 // download step and re-runs the compile step; a new VERSION re-runs only
 // the compile step, the one RUN that reads it.
 func TestEjectedDockerfileCaches(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
@@ -369,6 +373,7 @@ func TestEjectedDockerfileCaches(t *testing.T) {
 // The ejected Node Dockerfile keeps both installs keyed on the manifests: a
 // source edit re-runs the build and neither npm ci.
 func TestEjectedNodeDockerfileCaches(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-express")

@@ -26,6 +26,7 @@ import (
 // running frontend process is checked too: every strata-frontend process
 // seen during a build runs as 65532:65532 with no capability.
 func TestFrontendImageRunsUnprivileged(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	ref := strataImage()
 	dir := t.TempDir()

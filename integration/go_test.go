@@ -61,6 +61,7 @@ func checkService(t *testing.T, img imagerun.Image, wantVersion string) {
 
 // 1a. buildctl, the Dockerfile's `# syntax=` line, the image runs and answers.
 func TestBuildctlBuildsAndRuns(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	out := filepath.Join(t.TempDir(), "image.tar")
@@ -74,6 +75,7 @@ func TestBuildctlBuildsAndRuns(t *testing.T) {
 
 // 1b. `docker buildx build .` with no extra flags on the remote builder.
 func TestBuildxBuildsWithNoFlags(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	if msg, err := command(t, dir, "docker", "buildx", "build", "."); err != nil {
@@ -101,6 +103,7 @@ func TestBuildxBuildsWithNoFlags(t *testing.T) {
 
 // 2. A source edit and a --build-arg change leave `go mod download` cached.
 func TestRebuildKeepsDependencyStepCached(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
@@ -139,6 +142,7 @@ func TestRebuildKeepsDependencyStepCached(t *testing.T) {
 
 // 3. Two platforms give an index with two manifests and native binaries.
 func TestMultiPlatform(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
@@ -158,6 +162,7 @@ func TestMultiPlatform(t *testing.T) {
 
 // 4. A bad description fails with the offending line attached.
 func TestBadDescriptionPointsAtTheLine(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-minimal")
@@ -205,6 +210,7 @@ func TestBadDescriptionPointsAtTheLine(t *testing.T) {
 // 5. Cache exported (to a local dir, to the registry) and imported by an
 // empty daemon keeps the dependency and compile steps cached.
 func TestCacheExportImportOnEmptyDaemon(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	cacheDir := t.TempDir()
@@ -264,6 +270,7 @@ func TestCacheExportImportOnEmptyDaemon(t *testing.T) {
 
 // --build-context redirects any base image Strata uses.
 func TestNamedContextRedirectsBaseImage(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
@@ -278,6 +285,7 @@ func TestNamedContextRedirectsBaseImage(t *testing.T) {
 
 // cgo builds on the glibc builder and runs on a glibc runtime base.
 func TestCgoBuildsAndRuns(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-cgo")
 	img := b.images(t, b.client(t), build{dir: dir})[0]
@@ -299,6 +307,7 @@ func TestCgoBuildsAndRuns(t *testing.T) {
 
 // --target test runs the module's tests with the build's caches.
 func TestTestTarget(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	r, err := b.solve(t, b.client(t), build{dir: dir, attrs: map[string]string{"target": "test", "no-cache": "test"}})
@@ -322,6 +331,7 @@ func TestTestTarget(t *testing.T) {
 // clauses: a large .git or node_modules is never transferred for it, and
 // .git never reaches the compile step.
 func TestDetectionIgnoresLargeDirectories(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	os.Remove(filepath.Join(dir, ".dockerignore")) // .git must stay out by Strata's own doing
@@ -365,6 +375,7 @@ func TestDetectionIgnoresLargeDirectories(t *testing.T) {
 
 // A --build-arg the description does not use is named, not dropped silently.
 func TestUnusedBuildArgWarns(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	r, err := b.solve(t, b.client(t), build{dir: dir, attrs: map[string]string{"build-arg:VERSOIN": "2"}})
@@ -379,6 +390,7 @@ func TestUnusedBuildArgWarns(t *testing.T) {
 
 // buildx --call targets / outline reach the frontend's subrequests.
 func TestCallTargetsAndOutline(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	msg, err := command(t, dir, "docker", "buildx", "build", "--call", "targets", ".")
@@ -408,6 +420,7 @@ func TestCallTargetsAndOutline(t *testing.T) {
 
 // SOURCE_DATE_EPOCH sets the image and history times.
 func TestSourceDateEpoch(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-service")
 	img := b.images(t, b.client(t), build{dir: dir, attrs: map[string]string{"build-arg:SOURCE_DATE_EPOCH": "1700000000"}})[0]
@@ -423,6 +436,7 @@ func TestSourceDateEpoch(t *testing.T) {
 
 // The description can live in any file buildx names with -f.
 func TestDescriptionInAnotherFile(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-minimal")
 	desc := "# syntax=localhost:5000/strata:dev\nrun:\n  env: {FROM_FILE: strata.yaml}\n"
@@ -441,6 +455,7 @@ func TestDescriptionInAnotherFile(t *testing.T) {
 // A replace directive pointing into the context resolves in the download
 // step, which sees only lockfiles and the replacement's go.mod.
 func TestLocalReplaceBuilds(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := t.TempDir()
 	files := map[string]string{
@@ -466,6 +481,7 @@ func TestLocalReplaceBuilds(t *testing.T) {
 
 // A go.work workspace builds: members' go.mod files reach the download step.
 func TestWorkspaceBuilds(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-workspace")
 	if got := runToExit(t, b.images(t, b.client(t), build{dir: dir})[0]); !strings.Contains(got, "hello from a Go workspace (and a replaced module)") {
@@ -475,6 +491,7 @@ func TestWorkspaceBuilds(t *testing.T) {
 
 // scratch gets the builder's CA bundle; ${TARGETARCH} reaches ldflags.
 func TestScratchRuntime(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "go-scratch")
 	img := b.images(t, b.client(t), build{dir: dir})[0]

@@ -22,6 +22,7 @@ import (
 // leaves nothing behind that spoils the next build of the same app: it
 // completes, and the image answers.
 func TestCancelledInstallLeavesNextBuildCorrect(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-express")
@@ -72,6 +73,7 @@ func TestCancelledInstallLeavesNextBuildCorrect(t *testing.T) {
 // either refetches by itself or fails on (then Strata's repair runs); pip's
 // built wheels.
 func TestCorruptedCacheMountDoesNotPoison(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	cases := []struct {

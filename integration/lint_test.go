@@ -91,6 +91,7 @@ run:
 // --call=check through the frontend image: every rule at its line, the
 // rule's URL, and exit status 1, as for a Dockerfile.
 func TestCallCheckReportsFindings(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := lintApp(t, b, findingsDesc, map[string]string{".dockerignore": "", "go.sum": "", ".git/HEAD": "ref: refs/heads/main\n"})
 	out, status := buildx(t, dir, "--call=check")
@@ -152,6 +153,7 @@ func TestCallCheckReportsFindings(t *testing.T) {
 
 // The example as shipped has nothing to report: exit status 0.
 func TestCallCheckCleanDescription(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := lintApp(t, b, "app: go\ngo:\n  main: ./cmd/api\n  ldflags: -X main.version=${VERSION}\nargs:\n  VERSION: dev\nrun:\n  cmd: [serve]\n", map[string]string{})
 	out, status := buildx(t, dir, "--call=check")
@@ -168,6 +170,7 @@ func TestCallCheckCleanDescription(t *testing.T) {
 // A description Strata cannot plan is the check's error, shown at its
 // line after the finding of its rule.
 func TestCallCheckPlanningError(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := lintApp(t, b, "go:\n  main: ./cmd/api\n  version: \"1.25\"\n", map[string]string{})
 	out, status := buildx(t, dir, "--call=check")
@@ -184,6 +187,7 @@ func TestCallCheckPlanningError(t *testing.T) {
 // A build shows the findings as warnings with their lines, and fails on
 // them with error=true.
 func TestBuildWarnsWithFindings(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	desc := "app: go\ngo:\n  main: ./cmd/api\nargs:\n  VERSION: dev\nrun:\n  base: gcr.io/distroless/static-debian12\n  cmd: [serve]\n"
 	dir := lintApp(t, b, desc, map[string]string{})
@@ -219,6 +223,7 @@ func TestBuildWarnsWithFindings(t *testing.T) {
 // DockerignoreMissing sees a large .git and node_modules without their
 // contents: detection still transfers next to nothing.
 func TestDockerignoreMissingTransfersNoContents(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := lintApp(t, b, "app: go\ngo:\n  main: ./cmd/api\n  ldflags: -X main.version=${VERSION}\nargs:\n  VERSION: dev\nrun:\n  cmd: [serve]\n", map[string]string{".dockerignore": ""})
 	const big = 32 << 20
@@ -249,6 +254,7 @@ func TestDockerignoreMissingTransfersNoContents(t *testing.T) {
 // The Python rules through the frontend image: PIP_NO_CACHE_DIR at its
 // line, and psycopg2 without libpq5 at the requirement's line.
 func TestCallCheckPythonRules(t *testing.T) {
+	t.Parallel()
 	testBed(t)
 	dir := t.TempDir()
 	for name, data := range map[string]string{

@@ -43,6 +43,7 @@ func checkNodeExpress(t *testing.T, img imagerun.Image, want string) {
 // source edit leaves both installs cached; a dependency change re-runs them
 // with npm's cache warm.
 func TestNodeExpress(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-express")
@@ -130,6 +131,7 @@ func TestNodeExpress(t *testing.T) {
 // A pnpm app pinned by packageManager: pnpm comes from a cached step, the
 // store is a cache mount, the runtime holds production dependencies only.
 func TestNodePnpm(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-pnpm")
@@ -212,6 +214,7 @@ func TestNodePnpm(t *testing.T) {
 // its cache is a locked cache mount, the build script runs with dev
 // dependencies, the runtime holds production ones only.
 func TestNodeYarn(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn")
@@ -303,6 +306,7 @@ func stripResolved(t testing.TB, lock string) {
 // public), node runs server.js, .next/cache is a cache mount; a source edit
 // re-runs the build but not the install.
 func TestNodeNextStandalone(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-next")
@@ -346,6 +350,7 @@ func TestNodeNextStandalone(t *testing.T) {
 // platform, once: the runtime's node_modules is the build's, pruned of dev
 // dependencies, so the addon is not compiled a second time.
 func TestNodeNativeAddon(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-native")
@@ -389,6 +394,7 @@ func TestNodeNativeAddon(t *testing.T) {
 // unprivileged nginx image as uid 101, client-side routes answered with
 // index.html.
 func TestNodeViteStaticSite(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-vite")

@@ -86,6 +86,7 @@ func (b bed) editWorkspaceWeb(t *testing.T, c *client.Client, dir string, instal
 // no dev dependency and no other member; a source edit in apps/web leaves
 // both installs cached.
 func TestNodePnpmMonorepo(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-pnpm-monorepo")
@@ -109,6 +110,7 @@ func TestNodePnpmMonorepo(t *testing.T) {
 // workspaces' dependencies, builds the library in a step before the
 // member's, and the image holds no dev dependency and no other member.
 func TestNodeNpmWorkspaces(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-npm-workspaces")
@@ -143,6 +145,7 @@ func appPathsWith(paths []string, part string) []string {
 // (is-number is apps/admin's), but only apps/web's and packages/greet's
 // code; the library's build runs first, through yarn workspace.
 func TestNodeYarnWorkspaces(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn-workspaces")
@@ -163,6 +166,7 @@ func TestNodeYarnWorkspaces(t *testing.T) {
 // image holds the member's production closure only (not apps/admin's
 // is-number, as yarn 1 must); a source edit leaves both installs cached.
 func TestNodeYarnBerryWorkspaces(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn-berry-workspaces")
@@ -205,6 +209,7 @@ func TestNodeYarnBerryWorkspaces(t *testing.T) {
 // holds .next/standalone with the server under apps/web, node runs
 // server.js there, and the page, the static chunks and public/ answer.
 func TestNodeNextStandaloneInWorkspace(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := t.TempDir()

@@ -31,6 +31,8 @@ type variant struct {
 // mounts (strata/go/mod and /build, the npm cache, pip's). Every build
 // succeeds, each image answers with its own variant's response, and the
 // installs of one app did run concurrently.
+// Not parallel with other tests: it asserts that its own installs overlap
+// in time, which it should see on a daemon busy with nothing else.
 func TestParallelBuilds(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)

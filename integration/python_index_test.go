@@ -31,6 +31,7 @@ var greetingWheel = wheel{name: "strata-private-greeting", version: "0.1.0", fil
 // is in no layer, image config, history entry or local cache export, of
 // Strata's images nor of the image the ejected Dockerfile builds.
 func TestPythonPrivateIndex(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -161,6 +162,8 @@ func noSecret(t *testing.T, secret string, paths ...string) {
 // them; in the build, uv reads them from UV_INDEX_PRIVATE_USERNAME and
 // _PASSWORD, which build.secrets makes environment variables of the install
 // steps. The password is in no layer, config, history or cache export.
+// Not parallel: the host's uv locks with credentials from the process
+// environment (t.Setenv).
 func TestPythonPrivateIndexUV(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
@@ -245,6 +248,8 @@ func refusedWithout(t *testing.T, b bed, c *client.Client, ix *privateIndex, bu 
 // POETRY_HTTP_BASIC_PRIVATE_USERNAME and _PASSWORD, which build.secrets
 // makes environment variables of the install steps, or from the netrc
 // secret. The password is in no layer, config, history or cache export.
+// Not parallel: the host's poetry locks with credentials from the process
+// environment (t.Setenv).
 func TestPythonPrivateIndexPoetry(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)
@@ -309,6 +314,8 @@ priority = "explicit"
 // and PDM_PYPI_PASSWORD, which build.secrets makes environment variables
 // of the install steps, or from the netrc secret. The password is in no
 // layer, config, history or cache export.
+// Not parallel: the host's pdm locks with credentials from the process
+// environment (t.Setenv).
 func TestPythonPrivateIndexPDM(t *testing.T) {
 	b := testBed(t)
 	c := b.client(t)

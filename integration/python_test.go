@@ -23,6 +23,7 @@ import (
 // serves it from the virtualenv on the slim image as a non-root user; a
 // source edit leaves the dependency install cached.
 func TestPythonFastAPI(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-fastapi")
@@ -68,6 +69,7 @@ func TestPythonFastAPI(t *testing.T) {
 // app; a source edit leaves the install cached, a new requirement re-runs
 // it and the image imports the new package.
 func TestPythonUVRequirements(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-uv-requirements")
@@ -119,6 +121,7 @@ func withAttrs(attrs map[string]string, k, v string) map[string]string {
 // dev group and runs pytest. The lockfile is written at run time from the
 // package index this machine uses.
 func TestPythonUV(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-uv")
@@ -241,6 +244,7 @@ func hostIndex(t testing.TB) string {
 // of its own, the locked main dependencies without the project, uvicorn
 // serves it; --target test installs the dev group and runs pytest.
 func TestPythonPoetry(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-poetry")
@@ -307,6 +311,7 @@ func TestPythonPoetry(t *testing.T) {
 // A Django project: gunicorn serves its wsgi module, the static files are
 // collected at build time into the image.
 func TestPythonDjango(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	dir := b.example(t, "python-django")
 	img := b.images(t, b.client(t), build{dir: dir})[0]
@@ -335,6 +340,7 @@ func TestPythonDjango(t *testing.T) {
 // dependency install cached; a lockfile change re-runs it with pdm's
 // cache warm. pdm.lock records no download hosts, so it is committed.
 func TestPythonPDM(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-pdm")
@@ -410,6 +416,7 @@ func TestPythonPDM(t *testing.T) {
 // the member's app. An edit to the library leaves the dependency sync
 // cached. uv.lock is written at run time, as for python-uv.
 func TestPythonUVWorkspace(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-uv-workspace")
@@ -475,6 +482,7 @@ func writable(t testing.TB, img imagerun.Image, prefix string) []string {
 // the compiled module and libpq5 from run.packages but no compiler or
 // headers. A source edit leaves the install, compile included, cached.
 func TestPythonFlask(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "python-flask")

@@ -45,6 +45,7 @@ import (
 // a build that fails in the download step, with all three given, names
 // none of them.
 func TestGoSecretsSweep(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -162,6 +163,7 @@ func main() {
 // registry cache export, or any step's output; installs that fail against
 // a registry refusing each token (which shows npm sent it) name neither.
 func TestNodeSecretsSweep(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)

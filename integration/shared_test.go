@@ -23,6 +23,7 @@ import (
 // a required secret as an environment variable; apt's caches stay on cache
 // mounts and the package lists in no layer.
 func TestSharedBuildKeys(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-minimal")

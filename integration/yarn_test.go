@@ -87,6 +87,7 @@ func commitYarnRelease(t testing.TB, dir string) string {
 // leaves both installs cached; a new dependency re-runs the install, which
 // takes the packages it had from the cache.
 func TestNodeYarnBerry(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn-berry")
@@ -149,6 +150,7 @@ func TestNodeYarnBerry(t *testing.T) {
 // as PID 1 through .pnp.cjs and the ESM loader, with the zips of the
 // production dependencies only.
 func TestNodeYarnPnP(t *testing.T) {
+	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "node-yarn-pnp")
