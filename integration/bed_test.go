@@ -220,6 +220,9 @@ func (b bed) solve(t testing.TB, c *client.Client, bu build) (report, error) {
 		CacheExports:  bu.cacheTo,
 		CacheImports:  bu.cacheFrm,
 		Session:       bu.session,
+		// as buildx does, one key per context directory: tests that run at
+		// once do not sync their contexts into one shared snapshot
+		SharedKey: digest.FromString(bu.dir + "|" + bu.dfDir).Encoded(),
 	}, ch)
 	wg.Wait()
 	if resp != nil {
