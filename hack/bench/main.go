@@ -209,6 +209,12 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 			}
 			fmt.Fprintf(os.Stderr, "bench +%4.0fs: %s run %d/%d: %s\n", time.Since(began).Seconds(), a.name, i, runs, id)
 			err := runSequence(ctx, e, a, s, scen, i, verbose, func(sc string, m measure) {
+				if sc == "cache-import" && i == 1 && runs > 1 {
+					// run 1 pushed every image before this export:
+					// see the table's paragraph on the first run
+					fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  (after the run's pushes: left out)\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached)
+					return
+				}
 				got[id][sc] = append(got[id][sc], m)
 				fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  sent %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, fmtBytes(m.SentBytes))
 			}, func(sc, note string) {
