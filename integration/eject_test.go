@@ -323,8 +323,11 @@ func entries(m map[string]string) string {
 // The ejected Dockerfile caches as Strata does: a source edit keeps the
 // download step and re-runs the compile step; a new VERSION re-runs only
 // the compile step, the one RUN that reads it.
+//
+// Not parallel: beside the other tests' builds, its rebuilds saw go mod
+// download as not cached (in two runs of three; the cause is not found),
+// so it checks the ejected file's caching on a daemon busy with it alone.
 func TestEjectedDockerfileCaches(t *testing.T) {
-	t.Parallel()
 	b := testBed(t)
 	c := b.client(t)
 	dir := b.example(t, "go-service")
