@@ -209,14 +209,15 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 			}
 			fmt.Fprintf(os.Stderr, "bench +%4.0fs: %s run %d/%d: %s\n", time.Since(began).Seconds(), a.name, i, runs, id)
 			err := runSequence(ctx, e, a, s, scen, i, verbose, func(sc string, m measure) {
-				if sc == "cache-import" && i == 1 && runs > 1 {
-					// run 1 pushed every image before this export:
-					// see the table's paragraph on the first run
-					fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  (after the run's pushes: left out)\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached)
-					return
+				tail := "sent " + fmtBytes(m.SentBytes)
+				// the push run's pushes came before this export: see the
+				// table's paragraph on the first run
+				if leftOut := sc == "cache-import" && i == pushRun && runs > 1; leftOut {
+					tail = "(after the run's pushes: left out)"
+				} else {
+					got[id][sc] = append(got[id][sc], m)
 				}
-				got[id][sc] = append(got[id][sc], m)
-				fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  sent %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, fmtBytes(m.SentBytes))
+				fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, tail)
 			}, func(sc, note string) {
 				notes[id][sc] = note
 			}, func(n int64) {
@@ -245,6 +246,9 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 	}
 	return ar, errors.Join(errs...)
 }
+
+// pushRun is the run that pushes each scenario's image, untimed.
+const pushRun = 1
 
 // runSequence is one run of one subject: fresh state, then each scenario's
 // change and build in order.
@@ -337,7 +341,7 @@ func runSequence(ctx context.Context, e env, a *app, s subject, scen []scenarioI
 		// push uploads beside the image pushed before it, and the cold
 		// image's size. The cache scenario builds on another daemon the
 		// state already pushed.
-		if run != 1 || sc.ID == "cache-import" {
+		if run != pushRun || sc.ID == "cache-import" {
 			continue
 		}
 		repo, dgst, err := s.pushed(ctx, rs)
