@@ -245,6 +245,30 @@ func TestCacheExportImportOnEmptyDaemon(t *testing.T) {
 		})
 	}
 
+	// A build that pushes and exports a local cache at once, on a daemon
+	// that never pulled the runtime base: BuildKit leaves a base it did not
+	// unpack out of such an export, and the import then re-ran the compile
+	// (Strata unpacks the runtime base first, llb's unpackDir).
+	t.Run("local beside a push", func(t *testing.T) {
+		dir := b.example(t, "go-service")
+		dest := t.TempDir()
+		image := b.registry + "/strata-it/cache-push:" + run
+		push := []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": image, "push": "true", "registry.insecure": "true"}}}
+		to := client.CacheOptionsEntry{Type: "local", Attrs: map[string]string{"dest": dest, "mode": "max"}}
+		if _, err := b.solve(t, startDaemon(t, b), build{dir: dir, exports: push, cacheTo: []client.CacheOptionsEntry{to}}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := b.solve(t, startDaemon(t, b), build{dir: dir, cacheFrm: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"src": dest}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []string{"go mod download", "go build ./cmd/api", "copy api"} {
+			if !v.cached(t, step) {
+				t.Errorf("%s ran after importing a cache exported beside a push", step)
+			}
+		}
+	})
+
 	// Inline cache rides in the pushed image's config and, as for a
 	// Dockerfile, covers the image's own layers: an empty daemon importing
 	// it compiles nothing.

@@ -207,6 +207,9 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 		ss.img.Config.WorkingDir = s.Workdir
 	}
 	c.stages[s.Name] = ss
+	if dir := c.unpackDir(s); dir != "" {
+		c.unpackBase(ss, s, dir)
+	}
 	for i := range s.Steps {
 		step := &s.Steps[i]
 		name := fmt.Sprintf("[%s %d/%d] %s", s.Name, i+1, len(s.Steps), step.Name)
@@ -243,6 +246,50 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 
 // constraints are the options every op of a step gets: its progress name,
 // the description line it came from, and --no-cache.
+// unpackDir is the directory made on a stage's base image before its
+// steps, or "" for none. A stage of linked layers alone would otherwise
+// leave its base lazy (never pulled: the merge needs only its digests),
+// and BuildKit then leaves that base out of a cache export (type=local)
+// made in the same build as a push, or after a push to the registry the
+// base came from: the merge, and what produced the layers merged, re-run
+// on import. Making the image's working directory unpacks the base first,
+// as a Dockerfile's WORKDIR does. Only a stage an image target is built
+// from, from an image, whose first step is linked, needs it.
+func (c *converter) unpackDir(s *plan.Stage) string {
+	if s.From.Stage != "" || s.From.Image == plan.Scratch || len(s.Steps) == 0 || !linked(&s.Steps[0]) {
+		return ""
+	}
+	for _, t := range c.p.Targets {
+		if t.Stage == s.Name && t.Image.WorkingDir != "" && t.Image.WorkingDir != "/" {
+			return t.Image.WorkingDir
+		}
+	}
+	return ""
+}
+
+func linked(step *plan.Step) bool {
+	return (step.Copy != nil && step.Copy.Link) || (step.File != nil && step.File.Link)
+}
+
+// unpackBase makes dir on the stage's base, owned as a Dockerfile's
+// WORKDIR makes it: by the base image's user.
+func (c *converter) unpackBase(ss *stageState, s *plan.Stage, dir string) {
+	opts := []bk.MkdirOption{bk.WithParents(true)}
+	if ss.base != nil && ss.base.Config.User != "" {
+		opts = append(opts, bk.WithUser(ss.base.Config.User))
+	}
+	if c.opt.Epoch != nil {
+		opts = append(opts, bk.WithCreatedTime(*c.opt.Epoch))
+	}
+	name := fmt.Sprintf("[%s] workdir %s", s.Name, dir)
+	ss.st = ss.st.File(bk.Mkdir(dir, 0o755, opts...), c.constraints(s, &plan.Step{}, name)...)
+	ss.img.History = append(ss.img.History, ocispecs.History{
+		Created:   c.opt.Epoch,
+		CreatedBy: "WORKDIR " + dir,
+		Comment:   "strata",
+	})
+}
+
 func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []bk.ConstraintsOpt {
 	cons := []bk.ConstraintsOpt{bk.WithCustomName(name)}
 	// Every step names the description as its source, so provenance

@@ -210,8 +210,9 @@ func TestRuntimeLayersAreLinked(t *testing.T) {
 	if img.Config.Labels["org.opencontainers.image.title"] != "api" || img.Config.Labels["org.opencontainers.image.base.name"] != "gcr.io/distroless/static-debian12" {
 		t.Errorf("labels %v", img.Config.Labels)
 	}
-	// base history, then one entry per layer Strata added
-	if len(img.History) != 3 || !strings.Contains(img.History[1].CreatedBy, "COPY --link /api /app/api") || !strings.Contains(img.History[2].CreatedBy, "/app/migrations") {
+	// base history, then one entry per layer Strata added: the working
+	// directory that unpacks the base, then the linked copies
+	if len(img.History) != 4 || img.History[1].CreatedBy != "WORKDIR /app" || !strings.Contains(img.History[2].CreatedBy, "COPY --link /api /app/api") || !strings.Contains(img.History[3].CreatedBy, "/app/migrations") {
 		t.Errorf("history %+v", img.History)
 	}
 	for _, h := range img.History[1:] {
@@ -488,5 +489,43 @@ func TestOwnLayersCopyFromTheStagesDiff(t *testing.T) {
 	}
 	if low := input(diff.GetDiff().Lower.Input); low.GetExec() == nil || !strings.Contains(strings.Join(low.GetExec().Meta.Args, " "), "npm ci") {
 		t.Errorf("the diff's lower is %v, not the install", low)
+	}
+}
+
+// A runtime of linked layers alone starts with a mkdir of its working
+// directory on the base image, so the base is unpacked: a lazy base is
+// left out of a local cache export made beside a push. Nothing else gets
+// one: not scratch, not a stage whose first step unpacks the base anyway.
+func TestLinkedRuntimeUnpacksItsBase(t *testing.T) {
+	mkdirs := func(def *bk.Definition) (onImage, total int) {
+		all := ops(t, def)
+		for _, op := range all {
+			f := op.GetFile()
+			if f == nil || len(f.Actions) != 1 || f.Actions[0].GetMkdir() == nil {
+				continue
+			}
+			total++
+			if f.Actions[0].GetMkdir().Path != "/app" || len(op.Inputs) != 1 {
+				continue
+			}
+			if src := all[digest.Digest(op.Inputs[0].Digest)]; src != nil && src.GetSource() != nil && strings.HasPrefix(src.GetSource().Identifier, "docker-image://") {
+				onImage++
+			}
+		}
+		return onImage, total
+	}
+	_, def := convert(t, planDir(t, service), options())
+	if n, _ := mkdirs(def); n != 1 {
+		t.Errorf("go-service: %d mkdirs of /app on the runtime image, want 1", n)
+	}
+	_, def = convert(t, planDir(t, "../examples/go-scratch"), options())
+	if _, n := mkdirs(def); n != 0 {
+		t.Errorf("go-scratch: %d mkdirs, want none on scratch", n)
+	}
+	dir := t.TempDir()
+	writeApp(t, dir, "run:\n  packages: [curl]\n")
+	_, def = convert(t, planDir(t, dir), options())
+	if n, _ := mkdirs(def); n != 0 {
+		t.Errorf("run.packages: %d mkdirs of /app on the runtime image, want none (apt unpacks it)", n)
 	}
 }
