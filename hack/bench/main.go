@@ -209,15 +209,8 @@ func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scena
 			}
 			fmt.Fprintf(os.Stderr, "bench +%4.0fs: %s run %d/%d: %s\n", time.Since(began).Seconds(), a.name, i, runs, id)
 			err := runSequence(ctx, e, a, s, scen, i, verbose, func(sc string, m measure) {
-				tail := "sent " + fmtBytes(m.SentBytes)
-				// the push run's pushes came before this export: see the
-				// table's paragraph on the first run
-				if leftOut := sc == "cache-import" && i == pushRun && runs > 1; leftOut {
-					tail = "(after the run's pushes: left out)"
-				} else {
-					got[id][sc] = append(got[id][sc], m)
-				}
-				fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, tail)
+				got[id][sc] = append(got[id][sc], m)
+				fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  sent %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, fmtBytes(m.SentBytes))
 			}, func(sc, note string) {
 				notes[id][sc] = note
 			}, func(n int64) {
