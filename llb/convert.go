@@ -244,8 +244,6 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 	return nil
 }
 
-// constraints are the options every op of a step gets: its progress name,
-// the description line it came from, and --no-cache.
 // unpackDir is the directory made on a stage's base image before its
 // steps, or "" for none. A stage of linked layers alone would otherwise
 // leave its base lazy (never pulled: the merge needs only its digests),
@@ -290,6 +288,8 @@ func (c *converter) unpackBase(ss *stageState, s *plan.Stage, dir string) {
 	})
 }
 
+// constraints are the options every op of a step gets: its progress name,
+// the description line it came from, and --no-cache.
 func (c *converter) constraints(s *plan.Stage, step *plan.Step, name string) []bk.ConstraintsOpt {
 	cons := []bk.ConstraintsOpt{bk.WithCustomName(name)}
 	// Every step names the description as its source, so provenance

@@ -151,7 +151,7 @@ func fmtBytes(n int64) string {
 }
 
 func writeDetails(w *strings.Builder, a appResult) {
-	w.WriteString("\nSteps executed / cached, bytes sent from the client, and the frontend phase (solve start to the first vertex of the build graph) of the median run; then the layer bytes a push of the image uploads to a registry that holds the image of the scenario before (cold: the whole image), from the first run.:\n\n| scenario |")
+	w.WriteString("\nSteps executed / cached, bytes sent from the client, and the frontend phase (solve start to the first vertex of the build graph) of the median run; then the layer bytes a push of the image uploads to a registry that holds the image of the scenario before (cold: the whole image), from the first run:\n\n| scenario |")
 	var shown []subjectInfo
 	for _, s := range a.Subjects {
 		if hasSteps(a, s.ID) {
