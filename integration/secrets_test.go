@@ -50,8 +50,11 @@ func TestGoSecretsSweep(t *testing.T) {
 	c := b.client(t)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	pass := "s3cret-go-" + run
-	px := startGoProxy(t, "strata", pass, "example.invalid/private", "v1.0.0", map[string]string{
-		"go.mod":     "module example.invalid/private\n\ngo 1.26\n",
+	// a module path of this run's own: the shared module cache of a warm
+	// daemon never holds it, so the proxy must serve it
+	mod := "example.invalid/private-" + run
+	px := startGoProxy(t, "strata", pass, mod, "v1.0.0", map[string]string{
+		"go.mod":     "module " + mod + "\n\ngo 1.26\n",
 		"private.go": "package private\n\n// Msg is what the app prints.\nfunc Msg() string { return \"hello from a private module\" }\n",
 	})
 	ag := startAgent(t, "strata-sweep-"+run)
@@ -65,9 +68,9 @@ build:
     go run ./agentcheck
     go build -o /out/hello .
 `,
-		"go.mod":  "module example.com/hello\n\ngo 1.26\n\nrequire example.invalid/private v1.0.0\n",
+		"go.mod":  "module example.com/hello\n\ngo 1.26\n\nrequire " + mod + " v1.0.0\n",
 		"go.sum":  px.sums,
-		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.invalid/private\"\n)\n\nfunc main() { fmt.Println(private.Msg()) }\n",
+		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\tprivate \"" + mod + "\"\n)\n\nfunc main() { fmt.Println(private.Msg()) }\n",
 		// Asks the agent at $SSH_AUTH_SOCK for its identities, with the
 		// standard library only (SSH_AGENTC_REQUEST_IDENTITIES).
 		"agentcheck/main.go": `package main
@@ -122,7 +125,7 @@ func main() {
 	sweep := []string{pass, caMarker(t, px.ca), ag.keyMarker, ag.sock}
 
 	img, tarPath, cache := b.exportedBuild(t, c, build{dir: dir, attrs: attrs, session: secrets()})
-	if got := px.served(); !slices.Contains(got, "/example.invalid/private/@v/v1.0.0.zip") {
+	if got := px.served(); !slices.Contains(got, "/"+mod+"/@v/v1.0.0.zip") {
 		t.Errorf("the private proxy served %q with the netrc credentials, not the module's zip", got)
 	}
 	if ag.lists() == 0 {
