@@ -34,7 +34,8 @@ func (w *writer) config(t *plan.Target, afterSteps bool) {
 		}
 		w.line("ENV %s=%s", e.Name, w.dfWord(e.Value))
 	}
-	if img.WorkingDir != "" {
+	// a WORKDIR the stage already has would be one more step (a mkdir)
+	if img.WorkingDir != "" && img.WorkingDir != w.workdir {
 		w.line("WORKDIR %s", w.dfWord(plan.Lit(img.WorkingDir)))
 	}
 	if !img.User.IsZero() {

@@ -61,6 +61,7 @@ type writer struct {
 	args     map[string]plan.Arg
 	declared map[string]bool
 	user     string // the user a step switched to, "" for the base image's
+	workdir  string // the block's WORKDIR so far, "" for the base image's
 	ends     map[string]blockEnd
 	// err is the first word no Dockerfile line can hold.
 	err error
@@ -81,6 +82,7 @@ func (w *writer) dfWord(s plan.Str) string {
 type blockEnd struct {
 	declared map[string]bool
 	user     string
+	workdir  string
 }
 
 func (w *writer) line(format string, a ...any) {
@@ -115,12 +117,12 @@ func (w *writer) header(file string) {
 
 func (w *writer) block(b *block) error {
 	w.line("")
-	w.declared, w.user = map[string]bool{}, ""
+	w.declared, w.user, w.workdir = map[string]bool{}, "", ""
 	if end, ok := w.ends[b.from]; ok && b.from != "" {
 		for k := range end.declared {
 			w.declared[k] = true
 		}
-		w.user = end.user
+		w.user, w.workdir = end.user, end.workdir
 	}
 	switch {
 	case b.files != nil:
@@ -145,7 +147,7 @@ func (w *writer) block(b *block) error {
 	if b.target != nil {
 		w.config(b.target, b.hi > b.lo)
 	}
-	w.ends[b.name] = blockEnd{declared: w.declared, user: w.user}
+	w.ends[b.name] = blockEnd{declared: w.declared, user: w.user, workdir: w.workdir}
 	return nil
 }
 
@@ -159,9 +161,15 @@ func (w *writer) from(b *block) {
 		for k := range w.ends[parent].declared {
 			w.declared[k] = true
 		}
+		w.workdir = w.ends[parent].workdir
 		w.line("FROM %s AS %s", parent, b.name)
 	default:
 		w.line("FROM %s%s AS %s", platformFlag(b.platform), s.From.Image, b.name)
+	}
+	if dir := w.p.UnpackDir(s); dir != "" && dir != s.Workdir {
+		w.comment("the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise")
+		w.line("WORKDIR %s", w.dfWord(plan.Lit(dir)))
+		w.workdir = dir
 	}
 	for _, e := range s.Env {
 		w.declare(e.Value)
@@ -172,6 +180,7 @@ func (w *writer) from(b *block) {
 	}
 	if s.Workdir != "" {
 		w.line("WORKDIR %s", w.dfWord(plan.Lit(s.Workdir)))
+		w.workdir = s.Workdir
 	}
 }
 

@@ -207,7 +207,7 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 		ss.img.Config.WorkingDir = s.Workdir
 	}
 	c.stages[s.Name] = ss
-	if dir := c.unpackDir(s); dir != "" {
+	if dir := c.p.UnpackDir(s); dir != "" {
 		c.unpackBase(ss, s, dir)
 	}
 	for i := range s.Steps {
@@ -242,31 +242,6 @@ func (c *converter) stage(ctx context.Context, s *plan.Stage) error {
 		})
 	}
 	return nil
-}
-
-// unpackDir is the directory made on a stage's base image before its
-// steps, or "" for none. A stage of linked layers alone would otherwise
-// leave its base lazy (never pulled: the merge needs only its digests),
-// and BuildKit then leaves that base out of a cache export (type=local)
-// made in the same build as a push, or after a push to the registry the
-// base came from: the merge, and what produced the layers merged, re-run
-// on import. Making the image's working directory unpacks the base first,
-// as a Dockerfile's WORKDIR does. Only a stage an image target is built
-// from, from an image, whose first step is linked, needs it.
-func (c *converter) unpackDir(s *plan.Stage) string {
-	if s.From.Stage != "" || s.From.Image == plan.Scratch || len(s.Steps) == 0 || !linked(&s.Steps[0]) {
-		return ""
-	}
-	for _, t := range c.p.Targets {
-		if t.Stage == s.Name && t.Image.WorkingDir != "" && t.Image.WorkingDir != "/" {
-			return t.Image.WorkingDir
-		}
-	}
-	return ""
-}
-
-func linked(step *plan.Step) bool {
-	return (step.Copy != nil && step.Copy.Link) || (step.File != nil && step.File.Link)
 }
 
 // unpackBase makes dir on the stage's base, owned as a Dockerfile's

@@ -47,7 +47,6 @@ RUN --network=none \
     make check
 
 # the tools target: the tools stage
-WORKDIR /work
 
 FROM scratch AS runtime
 # make /app/data: Strata needs no shell for this; a Dockerfile runs mkdir in the image's.

@@ -80,7 +80,6 @@ COPY --link --from=build-binary /out/keys /usr/local/bin/keys
 
 # the build target: the builder with the compiled binary in /usr/local/bin
 ENTRYPOINT ["/usr/local/bin/keys"]
-WORKDIR /src
 
 FROM deps AS test
 # go test ./...
@@ -97,7 +96,6 @@ RUN --mount=type=bind,target=/src \
     CGO_ENABLED=0 go test ./...
 
 # the test target: go test ./... with the build's warm caches
-WORKDIR /src
 
 FROM debian:bookworm-slim AS runtime
 # apt-get install ca-certificates

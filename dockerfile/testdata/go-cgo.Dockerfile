@@ -62,7 +62,6 @@ COPY --link --from=build-binary /out/cgo-hello /usr/local/bin/cgo-hello
 
 # the build target: the builder with the compiled binary in /usr/local/bin
 ENTRYPOINT ["/usr/local/bin/cgo-hello"]
-WORKDIR /src
 
 FROM deps AS test
 # go test ./...
@@ -76,14 +75,14 @@ RUN --mount=type=bind,target=/src \
     CGO_ENABLED=1 go test ./...
 
 # the test target: go test ./... with the build's warm caches
-WORKDIR /src
 
 FROM gcr.io/distroless/base-debian12 AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=build-binary /out/cgo-hello /app/cgo-hello
 
 # the runtime target: the runtime image
 ENTRYPOINT ["/app/cgo-hello"]
-WORKDIR /app
 USER 65532:65532
 LABEL org.opencontainers.image.base.name=gcr.io/distroless/base-debian12 \
       org.opencontainers.image.title=cgo-hello

@@ -63,7 +63,6 @@ COPY --link --from=build-binary /out/worker /usr/local/bin/worker
 
 # the build target: the builder with the compiled binaries in /usr/local/bin
 ENTRYPOINT ["/usr/local/bin/api"]
-WORKDIR /src
 
 FROM deps AS test
 # go test ./...
@@ -77,15 +76,15 @@ RUN --mount=type=bind,target=/src \
     CGO_ENABLED=0 go test ./...
 
 # the test target: go test ./... with the build's warm caches
-WORKDIR /src
 
 FROM gcr.io/distroless/static-debian12 AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=build-binary /out/api /app/api
 COPY --link --from=build-binary /out/worker /app/worker
 
 # the runtime target: the runtime image
 ENTRYPOINT ["/app/api"]
-WORKDIR /app
 USER 65532:65532
 EXPOSE 8080/tcp
 LABEL org.opencontainers.image.base.name=gcr.io/distroless/static-debian12 \

@@ -62,7 +62,6 @@ COPY --link --from=build-binary /out/tiny /usr/local/bin/tiny
 
 # the build target: the builder with the compiled binary in /usr/local/bin
 ENTRYPOINT ["/usr/local/bin/tiny"]
-WORKDIR /src
 
 FROM deps AS test
 # go test ./...
@@ -76,7 +75,6 @@ RUN --mount=type=bind,target=/src \
     CGO_ENABLED=0 go test ./...
 
 # the test target: go test ./... with the build's warm caches
-WORKDIR /src
 
 FROM scratch AS runtime
 COPY --link --from=deps /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt

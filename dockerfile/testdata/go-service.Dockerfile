@@ -62,7 +62,6 @@ COPY --link --from=build-binary /out/api /usr/local/bin/api
 
 # the build target: the builder with the compiled binary in /usr/local/bin
 ENTRYPOINT ["/usr/local/bin/api"]
-WORKDIR /src
 
 FROM deps AS test
 # go test ./...
@@ -76,9 +75,10 @@ RUN --mount=type=bind,target=/src \
     CGO_ENABLED=0 go test ./...
 
 # the test target: go test ./... with the build's warm caches
-WORKDIR /src
 
 FROM gcr.io/distroless/static-debian12 AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=build-binary /out/api /app/api
 COPY --link migrations /app/migrations
 
@@ -86,7 +86,6 @@ COPY --link migrations /app/migrations
 ENTRYPOINT ["/app/api"]
 CMD ["serve"]
 ENV GIN_MODE=release
-WORKDIR /app
 USER 65532:65532
 EXPOSE 8080/tcp
 LABEL org.opencontainers.image.base.name=gcr.io/distroless/static-debian12 \

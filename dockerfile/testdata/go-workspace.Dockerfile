@@ -62,7 +62,6 @@ COPY --link --from=build-binary /out/svc /usr/local/bin/svc
 
 # the build target: the builder with the compiled binary in /usr/local/bin
 ENTRYPOINT ["/usr/local/bin/svc"]
-WORKDIR /src
 
 FROM deps AS test
 # go test ./...
@@ -76,14 +75,14 @@ RUN --mount=type=bind,target=/src \
     CGO_ENABLED=0 go test ./...
 
 # the test target: go test ./... with the build's warm caches
-WORKDIR /src
 
 FROM gcr.io/distroless/static-debian12 AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=build-binary /out/svc /app/svc
 
 # the runtime target: the runtime image
 ENTRYPOINT ["/app/svc"]
-WORKDIR /app
 USER 65532:65532
 LABEL org.opencontainers.image.base.name=gcr.io/distroless/static-debian12 \
       org.opencontainers.image.title=svc

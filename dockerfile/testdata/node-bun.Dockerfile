@@ -31,7 +31,6 @@ COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbui
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
-WORKDIR /app
 
 FROM node:26 AS prod-deps
 WORKDIR /app
@@ -62,9 +61,10 @@ FROM build-stage AS test
 RUN bun run test
 
 # the test target: the test script with the build's dependencies
-WORKDIR /app
 
 FROM node:26-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=deps /usr/local/lib/node_modules/bun/bin/bun.exe /usr/local/bin/bun
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
 COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
@@ -73,7 +73,6 @@ COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/
 ENTRYPOINT []
 CMD ["bun","server.ts"]
 ENV NODE_ENV=production
-WORKDIR /app
 USER 1000:1000
 EXPOSE 3000/tcp
 LABEL org.opencontainers.image.base.name=node:26-slim \

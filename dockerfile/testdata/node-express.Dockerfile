@@ -37,7 +37,6 @@ RUN npm run build
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
-WORKDIR /app
 
 FROM deps AS prod-deps
 # remove dev dependencies
@@ -51,9 +50,10 @@ FROM build-stage AS test
 RUN npm run test
 
 # the test target: the test script with the build's dependencies
-WORKDIR /app
 
 FROM node:26-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
 # "x[y]" matches the path itself and lets a missing one be skipped.
 COPY --link --parents package.jso[n] package-lock.jso[n] /app/
@@ -64,7 +64,6 @@ ENTRYPOINT []
 CMD ["node","dist/server.js"]
 ENV NODE_ENV=production
 ENV PORT=3000
-WORKDIR /app
 USER 1000:1000
 EXPOSE 3000/tcp
 LABEL org.opencontainers.image.base.name=node:26-slim \

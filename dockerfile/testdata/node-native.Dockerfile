@@ -35,7 +35,6 @@ COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbui
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
-WORKDIR /app
 
 FROM deps AS prod-deps
 # remove dev dependencies
@@ -49,9 +48,10 @@ FROM build-stage AS test
 RUN npm run test
 
 # the test target: the test script with the build's dependencies
-WORKDIR /app
 
 FROM node:24-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=prod-deps /app/node_modules /app/node_modules
 COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
@@ -59,7 +59,6 @@ COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/
 ENTRYPOINT []
 CMD ["node","server.js"]
 ENV NODE_ENV=production
-WORKDIR /app
 USER 1000:1000
 EXPOSE 3000/tcp
 LABEL org.opencontainers.image.base.name=node:24-slim \

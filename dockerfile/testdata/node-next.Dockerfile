@@ -44,16 +44,16 @@ EOF
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
-WORKDIR /app
 
 FROM build-stage AS test
 # npm test
 RUN npm run test
 
 # the test target: the test script with the build's dependencies
-WORKDIR /app
 
 FROM node:26-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=build-stage /app/.next/standalone /app
 
 # the runtime target: the runtime image
@@ -63,7 +63,6 @@ ENV NODE_ENV=production
 ENV HOSTNAME=0.0.0.0
 ENV PORT=3000
 ENV NEXT_TELEMETRY_DISABLED=1
-WORKDIR /app
 USER 1000:1000
 EXPOSE 3000/tcp
 LABEL org.opencontainers.image.base.name=node:26-slim \

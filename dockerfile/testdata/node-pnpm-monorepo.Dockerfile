@@ -32,7 +32,6 @@ RUN pnpm --filter @demo/web... run build
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
-WORKDIR /app
 
 FROM --platform=$BUILDPLATFORM node:26 AS prod-deps
 WORKDIR /app
@@ -63,9 +62,10 @@ FROM build-stage AS test
 RUN pnpm --filter @demo/web run test
 
 # the test target: the test script with the build's dependencies
-WORKDIR /app
 
 FROM node:26-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app/apps/web
 COPY --link --from=prod-deps --exclude=package.json --exclude=pnpm-lock.yaml --exclude=pnpm-workspace.yaml --exclude=apps/admin --exclude=apps/web/package.json --exclude=packages/greet/package.json /app /app
 COPY --link --from=build-stage --exclude=node_modules /app/apps/web /app/apps/web
 COPY --link --from=build-stage --exclude=node_modules /app/packages/greet /app/packages/greet
@@ -74,7 +74,6 @@ COPY --link --from=build-stage --exclude=node_modules /app/packages/greet /app/p
 ENTRYPOINT []
 CMD ["node","server.js"]
 ENV NODE_ENV=production
-WORKDIR /app/apps/web
 USER 1000:1000
 EXPOSE 3000/tcp
 LABEL org.opencontainers.image.base.name=node:26-slim \

@@ -38,16 +38,16 @@ RUN --mount=type=cache,id=strata/node/vite/node-vite/node_modules/.vite,target=/
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
-WORKDIR /app
 
 FROM build-stage AS test
 # npm test
 RUN npm run test
 
 # the test target: the test script with the build's dependencies
-WORKDIR /app
 
 FROM nginxinc/nginx-unprivileged:1.22 AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /usr/share/nginx/html
 COPY --link <<'STRATA_EOF' /etc/nginx/conf.d/default.conf
 server {
     listen 8080;
@@ -65,7 +65,6 @@ STRATA_EOF
 COPY --link --from=build-stage /app/dist /usr/share/nginx/html
 
 # the runtime target: the runtime image
-WORKDIR /usr/share/nginx/html
 USER 101:101
 EXPOSE 8080/tcp
 LABEL org.opencontainers.image.base.name=nginxinc/nginx-unprivileged:1.22 \

@@ -31,7 +31,6 @@ COPY --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbui
 
 FROM build-stage AS build
 # the build target: the builder with dependencies, source and build output in /app
-WORKDIR /app
 
 FROM node:26 AS prod-deps
 WORKDIR /app
@@ -60,9 +59,10 @@ FROM build-stage AS test
 RUN yarn run test
 
 # the test target: the test script with the build's dependencies
-WORKDIR /app
 
 FROM node:26-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=prod-deps /app /app
 COPY --link --exclude=node_modules --exclude=.git --exclude=.npmrc --exclude=**/*.tsbuildinfo --exclude=.yarn/cache --exclude=.yarn/unplugged --exclude=.yarn/install-state.gz --exclude=.pnp.cjs --exclude=.pnp.loader.mjs --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore --exclude=.yarn . /app
 
@@ -71,7 +71,6 @@ ENTRYPOINT []
 CMD ["node","server.js"]
 ENV NODE_ENV=production
 ENV NODE_OPTIONS='--require /app/.pnp.cjs --experimental-loader file:///app/.pnp.loader.mjs'
-WORKDIR /app
 USER 1000:1000
 EXPOSE 3000/tcp
 LABEL org.opencontainers.image.base.name=node:26-slim \

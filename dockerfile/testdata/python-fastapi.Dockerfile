@@ -47,16 +47,16 @@ COPY --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_m
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app
-WORKDIR /app
 
 FROM build-stage AS test
 # python -m unittest discover
 RUN /app/.venv/bin/python -m unittest discover
 
 # the test target: the tests (pytest when a dependency, else unittest) in the builder
-WORKDIR /app
 
 FROM python:3.13-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=deps /app/.venv /app/.venv
 COPY --link --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_modules --exclude=.dockerignore --exclude=Dockerfile --exclude=Dockerfile.dockerignore . /app
 
@@ -69,7 +69,6 @@ ENV PYTHONUNBUFFERED=1
 ENV PYTHONDONTWRITEBYTECODE=1
 ENV UVICORN_HOST=0.0.0.0
 ENV UVICORN_PORT=8000
-WORKDIR /app
 USER 65532:65532
 EXPOSE 8000/tcp
 LABEL org.opencontainers.image.base.name=python:3.13-slim

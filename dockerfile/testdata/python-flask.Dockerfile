@@ -66,14 +66,12 @@ COPY --exclude=.venv --exclude=.git --exclude=**/__pycache__ --exclude=**/node_m
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app
-WORKDIR /app
 
 FROM build-stage AS test
 # python -m unittest discover
 RUN /app/.venv/bin/python -m unittest discover
 
 # the test target: the tests (pytest when a dependency, else unittest) in the builder
-WORKDIR /app
 
 FROM python:3.13-slim AS runtime
 # apt-get install libpq5

@@ -72,7 +72,6 @@ RUN chmod -R go-w /app/.venv
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app
-WORKDIR /app
 
 FROM build-stage AS test
 # pdm install --check --no-self
@@ -86,9 +85,10 @@ RUN --mount=type=cache,id=strata/python/pdm,target=/root/.cache/pdm,sharing=lock
 RUN /app/.venv/bin/python -m pytest
 
 # the test target: the tests (pytest when a dependency, else unittest) in the builder
-WORKDIR /app
 
 FROM python:3.13-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=build-stage /app/.venv /app/.venv
 COPY --link --from=build-stage --exclude=.venv --exclude=.pdm-build /app /app
 
@@ -99,7 +99,6 @@ ENV PATH=/app/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
 ENV VIRTUAL_ENV=/app/.venv
 ENV PYTHONUNBUFFERED=1
 ENV PYTHONDONTWRITEBYTECODE=1
-WORKDIR /app
 USER 65532:65532
 EXPOSE 8000/tcp
 LABEL org.opencontainers.image.base.name=python:3.13-slim \

@@ -45,7 +45,6 @@ RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_
 
 FROM build-stage AS build
 # the build target: the builder with the virtualenv and the app in /app
-WORKDIR /app
 
 FROM build-stage AS test
 # uv sync --locked --package api
@@ -59,9 +58,10 @@ RUN --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \
 RUN /app/.venv/bin/python -m pytest
 
 # the test target: the tests (pytest when a dependency, else unittest) in the builder
-WORKDIR /app
 
 FROM python:3.13-slim AS runtime
+# the image's working directory first: it unpacks the base, which a cache export beside a push leaves out otherwise
+WORKDIR /app
 COPY --link --from=build-stage /app/.venv /app/.venv
 COPY --link --from=build-stage --exclude=.venv /app /app
 
@@ -73,7 +73,6 @@ ENV VIRTUAL_ENV=/app/.venv
 ENV PYTHONUNBUFFERED=1
 ENV PYTHONDONTWRITEBYTECODE=1
 ENV PORT=8000
-WORKDIR /app
 USER 65532:65532
 EXPOSE 8000/tcp
 LABEL org.opencontainers.image.base.name=python:3.13-slim \

@@ -286,6 +286,30 @@ type Image struct {
 	Labels     map[string]string `json:"labels,omitempty"`
 }
 
+// UnpackDir is the directory a stage makes on its base image before its
+// steps, or "" for none: the working directory of an image target built
+// from a stage of an image whose first step is linked. Such a stage would
+// otherwise never pull its base (a merge of linked layers needs only the
+// base's digests), and BuildKit leaves a base it never pulled out of a
+// local cache export made beside a push, or after a push to the base's
+// registry: on import, the merge and what made its layers re-run. Making a
+// directory unpacks the base, as a Dockerfile's WORKDIR does.
+func (p *Plan) UnpackDir(s *Stage) string {
+	if s.From.Stage != "" || s.From.Image == Scratch || len(s.Steps) == 0 || !linked(&s.Steps[0]) {
+		return ""
+	}
+	for _, t := range p.Targets {
+		if t.Stage == s.Name && t.Image.WorkingDir != "" && t.Image.WorkingDir != "/" {
+			return t.Image.WorkingDir
+		}
+	}
+	return ""
+}
+
+func linked(step *Step) bool {
+	return (step.Copy != nil && step.Copy.Link) || (step.File != nil && step.File.Link)
+}
+
 // Stage returns the stage with the given name.
 func (p *Plan) Stage(name string) (*Stage, bool) {
 	for i := range p.Stages {
