@@ -19,9 +19,11 @@ import (
 // callTimes counts the frontend's calls to the daemon and the time it
 // waited on each kind: what of its own time is round trips, not work.
 type callTimes struct {
-	mu sync.Mutex
-	n  map[string]int
-	d  map[string]time.Duration
+	mu     sync.Mutex
+	n      map[string]int
+	d      map[string]time.Duration
+	t0     time.Time // the request's start, for the timeline
+	events []string  // "+12ms stat 5ms", in the order calls ended
 }
 
 func (t *callTimes) add(kind string, start time.Time) {
@@ -30,8 +32,19 @@ func (t *callTimes) add(kind string, start time.Time) {
 	if t.n == nil {
 		t.n, t.d = map[string]int{}, map[string]time.Duration{}
 	}
+	took := time.Since(start)
 	t.n[kind]++
-	t.d[kind] += time.Since(start)
+	t.d[kind] += took
+	if !t.t0.IsZero() {
+		t.events = append(t.events, fmt.Sprintf("+%.1fms %s %.1fms", float64(start.Sub(t.t0).Microseconds())/1000, kind, float64(took.Microseconds())/1000))
+	}
+}
+
+// timeline is every call with its start and length: the critical path.
+func (t *callTimes) timeline() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.Join(t.events, ", ")
 }
 
 // total is the time spent waiting on calls of every kind (calls made at

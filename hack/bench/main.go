@@ -42,6 +42,7 @@ func main() {
 	var (
 		quick       = flag.Bool("quick", false, "one run per cell, for development")
 		runs        = flag.Int("runs", 2, "runs per cell (the median is reported; of two, their mean)")
+		budget      = flag.Duration("budget", 30*time.Minute, "runs after the first only while the whole benchmark is expected to end within this (0: every run)")
 		provisional = flag.Bool("provisional", false, "mark the figures provisional (a busy machine)")
 		appsF       = flag.String("apps", "", "comma-separated example apps (go-service,node-express); default all")
 		subjectsF   = flag.String("subjects", "", "comma-separated subjects (naive,expert,expert-syntax,strata,ejected,ko,host); default all")
@@ -62,7 +63,7 @@ func main() {
 	if *quick {
 		*runs = 1
 	}
-	if err := run(*runs, *quick, *provisional, split(*appsF), split(*subjectsF), split(*scenariosF), *out, *noWrite, *verbose); err != nil {
+	if err := run(*runs, *budget, *quick, *provisional, split(*appsF), split(*subjectsF), split(*scenariosF), *out, *noWrite, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -75,7 +76,7 @@ func split(s string) []string {
 	return strings.Split(s, ",")
 }
 
-func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenarios []string, out string, noWrite, verbose bool) error {
+func run(runs int, budget time.Duration, quick, provisional bool, onlyApps, onlySubjects, onlyScenarios []string, out string, noWrite, verbose bool) error {
 	e := env{root: os.Getenv("STRATA_ROOT"), run: os.Getenv("STRATA_RUN"), cache: os.Getenv("STRATA_CACHE"),
 		registry: os.Getenv("STRATA_REGISTRY"), bedAddr: os.Getenv("STRATA_BUILDKIT_ADDR")}
 	if e.root == "" || e.run == "" || e.registry == "" || e.bedAddr == "" || e.cache == "" {
@@ -87,6 +88,7 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 	if out == "" {
 		out = filepath.Join(e.root, "docs")
 	}
+	began := time.Now()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
@@ -115,8 +117,8 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 			scen = append(scen, s)
 		}
 	}
-	res := results{Generated: time.Now(), Machine: machine(), Provisional: provisional, Quick: quick, Runs: runs, NotMeasured: notMeasured}
-	var errs []error
+	res := results{Generated: time.Now(), Machine: machine(), Provisional: provisional, Quick: quick, Runs: runs, Budget: budget.String(), NotMeasured: notMeasured}
+	var all []*appRun
 	for _, a := range apps {
 		if onlyApps != nil && !slices.Contains(onlyApps, a.name) {
 			continue
@@ -127,12 +129,18 @@ func run(runs int, quick, provisional bool, onlyApps, onlySubjects, onlyScenario
 				subjects = append(subjects, s)
 			}
 		}
-		ar, err := runApp(ctx, e, a, subjects, scen, runs, verbose)
+		all = append(all, newAppRun(a, subjects, scen))
+	}
+	res.LeftOut = runAll(ctx, e, all, runs, budget, began, verbose)
+	var errs []error
+	for _, r := range all {
+		ar, err := r.result()
 		res.Apps = append(res.Apps, ar)
 		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
+	}
+	fmt.Fprintf(os.Stderr, "bench: took %s\n", time.Since(began).Round(time.Second))
+	if ctx.Err() != nil {
+		return ctx.Err() // interrupted: docs/ keeps the last whole run
 	}
 	for _, ar := range res.Apps {
 		for _, l := range ratioLines(ar) {
@@ -188,56 +196,120 @@ func subjectsOf(a *app, registry, koBin string, koErr error, dfImage string, dfE
 	return append(out, &hostSubject{})
 }
 
-// runApp runs every subject through the scenarios, runs times, interleaving
-// subjects so a busy spell of the machine spreads over all of them.
-func runApp(ctx context.Context, e env, a *app, subjects []subject, scen []scenarioInfo, runs int, verbose bool) (appResult, error) {
-	ar := appResult{App: a.name, Scenarios: scen}
-	began := time.Now()
-	got := map[string]map[string][]measure{}
-	notes := map[string]map[string]string{}
-	sizes := map[string]int64{}
-	pushedBytes := map[string]map[string]int64{} // first run only
-	var errs []error
+// appRun is one app's subjects and the figures of their runs so far.
+type appRun struct {
+	app         *app
+	subjects    []subject
+	scen        []scenarioInfo
+	got         map[string]map[string][]measure
+	notes       map[string]map[string]string
+	sizes       map[string]int64
+	pushedBytes map[string]map[string]int64 // first run only
+	took        map[string]time.Duration    // each subject's first run
+	errs        []error
+}
+
+func newAppRun(a *app, subjects []subject, scen []scenarioInfo) *appRun {
+	r := &appRun{app: a, subjects: subjects, scen: scen, got: map[string]map[string][]measure{}, notes: map[string]map[string]string{},
+		sizes: map[string]int64{}, pushedBytes: map[string]map[string]int64{}, took: map[string]time.Duration{}}
 	for _, s := range subjects {
-		got[s.info().ID], notes[s.info().ID], pushedBytes[s.info().ID] = map[string][]measure{}, map[string]string{}, map[string]int64{}
+		id := s.info().ID
+		r.got[id], r.notes[id], r.pushedBytes[id] = map[string][]measure{}, map[string]string{}, map[string]int64{}
 	}
+	return r
+}
+
+// extraRunOrder is the order in which subjects get their runs after the
+// first while the budget lasts: the comparisons the targets read first,
+// the naive Dockerfile's full rebuilds last.
+var extraRunOrder = []string{"strata", "expert", "expert-syntax", "strata-uv", "ejected", "host", "ko", "naive"}
+
+func extraRank(id string) int {
+	if i := slices.Index(extraRunOrder, id); i >= 0 {
+		return i
+	}
+	return len(extraRunOrder)
+}
+
+// runAll runs every app's subjects through the scenarios: a first run of
+// everything, app by app, then the further runs, subject by subject in
+// extraRunOrder across the apps, each only while it is expected to end
+// within the budget (its first run's time; zero: no budget). Subjects
+// interleave so a busy spell of the machine spreads over all of them. It
+// returns the runs left out.
+func runAll(ctx context.Context, e env, all []*appRun, runs int, budget time.Duration, began time.Time, verbose bool) (left []string) {
 	for i := 1; i <= runs; i++ {
-		for _, s := range subjects {
-			id := s.info().ID
-			if err := ctx.Err(); err != nil {
-				return ar, err
+		type job struct {
+			r *appRun
+			s subject
+		}
+		var jobs []job
+		for _, r := range all {
+			for _, s := range r.subjects {
+				jobs = append(jobs, job{r, s})
 			}
-			fmt.Fprintf(os.Stderr, "bench +%4.0fs: %s run %d/%d: %s\n", time.Since(began).Seconds(), a.name, i, runs, id)
-			err := runSequence(ctx, e, a, s, scen, i, verbose, func(sc string, m measure) {
-				got[id][sc] = append(got[id][sc], m)
-				fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  sent %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, fmtBytes(m.SentBytes))
-			}, func(sc, note string) {
-				notes[id][sc] = note
-			}, func(n int64) {
-				sizes[id] = n
-			}, func(sc string, n int64) {
-				pushedBytes[id][sc] = n
-			})
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "bench: %s run %d: %s: %v\n", a.name, i, id, err)
-				errs = append(errs, fmt.Errorf("%s run %d, %s: %s", a.name, i, id, firstLine(err.Error())))
+		}
+		if i > 1 {
+			slices.SortStableFunc(jobs, func(a, b job) int { return extraRank(a.s.info().ID) - extraRank(b.s.info().ID) })
+		}
+		for _, j := range jobs {
+			if ctx.Err() != nil {
+				return left
+			}
+			id := j.s.info().ID
+			if i > 1 && budget > 0 && time.Since(began)+j.r.took[id] > budget {
+				left = append(left, fmt.Sprintf("%s %s run %d", j.r.app.name, id, i))
+				fmt.Fprintf(os.Stderr, "bench +%4.0fs: %s run %d/%d: %s left out (its first run took %.0fs; the budget is %s)\n",
+					time.Since(began).Seconds(), j.r.app.name, i, runs, id, j.r.took[id].Seconds(), budget)
+				continue
+			}
+			start := time.Now()
+			j.r.runOnce(ctx, e, j.s, i, runs, began, verbose)
+			if i == 1 {
+				j.r.took[id] = time.Since(start)
 			}
 		}
 	}
-	for _, s := range subjects {
+	return left
+}
+
+// runOnce is one run of one subject of the app, its figures kept.
+func (r *appRun) runOnce(ctx context.Context, e env, s subject, i, runs int, began time.Time, verbose bool) {
+	id := s.info().ID
+	fmt.Fprintf(os.Stderr, "bench +%4.0fs: %s run %d/%d: %s\n", time.Since(began).Seconds(), r.app.name, i, runs, id)
+	err := runSequence(ctx, e, r.app, s, r.scen, i, verbose, func(sc string, m measure) {
+		r.got[id][sc] = append(r.got[id][sc], m)
+		fmt.Fprintf(os.Stderr, "bench +%4.0fs:   %-14s %-8s %7.2fs  steps %d/%d  sent %s\n", time.Since(began).Seconds(), sc, id, m.Wall.Seconds(), m.StepsRun, m.StepsCached, fmtBytes(m.SentBytes))
+	}, func(sc, note string) {
+		r.notes[id][sc] = note
+	}, func(n int64) {
+		r.sizes[id] = n
+	}, func(sc string, n int64) {
+		r.pushedBytes[id][sc] = n
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %s run %d: %s: %v\n", r.app.name, i, id, err)
+		r.errs = append(r.errs, fmt.Errorf("%s run %d, %s: %s", r.app.name, i, id, firstLine(err.Error())))
+	}
+}
+
+// result is the app's figures, cell by cell.
+func (r *appRun) result() (appResult, error) {
+	ar := appResult{App: r.app.name, Scenarios: r.scen}
+	for _, s := range r.subjects {
 		info := s.info()
-		info.ImageBytes = sizes[info.ID]
+		info.ImageBytes = r.sizes[info.ID]
 		ar.Subjects = append(ar.Subjects, info)
-		for _, sc := range scen {
-			c := summarise(info.ID, sc.ID, got[info.ID][sc.ID])
-			c.Note = notes[info.ID][sc.ID]
-			if n, ok := pushedBytes[info.ID][sc.ID]; ok {
+		for _, sc := range r.scen {
+			c := summarise(info.ID, sc.ID, r.got[info.ID][sc.ID])
+			c.Note = r.notes[info.ID][sc.ID]
+			if n, ok := r.pushedBytes[info.ID][sc.ID]; ok {
 				c.PushedBytes = n
 			}
 			ar.Cells = append(ar.Cells, c)
 		}
 	}
-	return ar, errors.Join(errs...)
+	return ar, errors.Join(r.errs...)
 }
 
 // pushRun is the run that pushes each scenario's image, untimed.

@@ -45,8 +45,8 @@ func markdown(r results) string {
 	if r.Provisional {
 		status = "**provisional** (measured while the machine was busy with other work; to be rerun on a quiet machine)"
 	}
-	fmt.Fprintf(&w, "Generated %s on %s; %s. Each cell: median of %d run(s)%s, wall time in seconds (min–max).\n",
-		r.Generated.UTC().Format("2006-01-02 15:04 MST"), r.Machine, status, r.Runs, quickNote(r.Quick))
+	fmt.Fprintf(&w, "Generated %s on %s; %s. Each cell: median of %s%s, wall time in seconds (min–max).\n",
+		r.Generated.UTC().Format("2006-01-02 15:04 MST"), r.Machine, status, runsNote(r), quickNote(r.Quick))
 	for i, a := range r.Apps {
 		fmt.Fprintf(&w, "\n### %s\n\n![%s: rebuild wall times](bench/%s)\n\n", a.App, a.App, svgName(i, a.App))
 		writeTimes(&w, a)
@@ -55,6 +55,12 @@ func markdown(r results) string {
 		writeSizes(&w, a)
 		writeSlower(&w, a)
 		writeNotes(&w, a)
+	}
+	if len(r.LeftOut) > 0 {
+		fmt.Fprintf(&w, "\nRuns the %s budget left out (each would have ended past it, judged by the subject's first run), so their cells have fewer runs:\n\n", r.Budget)
+		for _, s := range r.LeftOut {
+			fmt.Fprintf(&w, "- %s\n", s)
+		}
 	}
 	if len(r.NotMeasured) > 0 {
 		w.WriteString("\nNot yet measured:\n\n")
@@ -72,6 +78,15 @@ func svgName(i int, app string) string {
 		return "rebuilds.svg"
 	}
 	return "rebuilds-" + app + ".svg"
+}
+
+// runsNote says how many runs a cell had: all the same, or up to the
+// requested number where the budget left some out.
+func runsNote(r results) string {
+	if len(r.LeftOut) == 0 {
+		return fmt.Sprintf("%d run(s)", r.Runs)
+	}
+	return fmt.Sprintf("%d runs, or fewer where the %s budget left a run out (listed below)", r.Runs, r.Budget)
 }
 
 func quickNote(q bool) string {

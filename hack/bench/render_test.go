@@ -159,3 +159,21 @@ func TestSVGPlot(t *testing.T) {
 		t.Error("the legend does not escape subject names")
 	}
 }
+
+// A budget that left runs out says so in the header and lists them.
+func TestMarkdownLeftOut(t *testing.T) {
+	r := sample()
+	r.Budget, r.LeftOut = "30m0s", []string{"go-service naive run 2", "go-service ko run 3"}
+	md := markdown(r)
+	for _, want := range []string{
+		"median of 3 runs, or fewer where the 30m0s budget left a run out (listed below)",
+		"budget left out (each would have ended past it, judged by the subject's first run), so their cells have fewer runs:\n\n- go-service naive run 2\n- go-service ko run 3\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(markdown(sample()), "budget") {
+		t.Error("a run with nothing left out mentions the budget")
+	}
+}

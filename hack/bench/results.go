@@ -7,11 +7,15 @@ import (
 // results is one run of the benchmark, as docs/bench/results.json holds it
 // and the Markdown table and SVG plot show it.
 type results struct {
-	Generated   time.Time   `json:"generated"`
-	Machine     string      `json:"machine"`
-	Provisional bool        `json:"provisional"`
-	Quick       bool        `json:"quick"`
-	Runs        int         `json:"runs"` // runs per cell
+	Generated   time.Time `json:"generated"`
+	Machine     string    `json:"machine"`
+	Provisional bool      `json:"provisional"`
+	Quick       bool      `json:"quick"`
+	Runs        int       `json:"runs"` // runs per cell, at most
+	// Budget is the time the runs after the first had to fit in ("0s":
+	// none); LeftOut names the runs it left out ("go-service naive run 2").
+	Budget      string      `json:"budget,omitempty"`
+	LeftOut     []string    `json:"left_out,omitempty"`
 	Apps        []appResult `json:"apps"`
 	NotMeasured []string    `json:"not_measured"`
 }

@@ -114,6 +114,7 @@ func (s *bkSubject) build(ctx context.Context, rs *runState) (measure, error) {
 		m.Own, m.OwnAlloc, m.OwnRSS, m.OwnWait, m.OwnCalls = f.Took, f.Alloc, f.PeakRSS, f.Wait, f.Calls
 		if err == nil && rs.verbose {
 			fmt.Fprintf(os.Stderr, "    Strata in process: %dms, waiting on the daemon %dms: %s; peak RSS %s\n", f.Took.Milliseconds(), f.Wait.Milliseconds(), f.Calls, fmtBytes(f.PeakRSS))
+			fmt.Fprintf(os.Stderr, "    its calls: %s\n", f.Timeline)
 		}
 	}
 	return m, err
