@@ -16,8 +16,8 @@ RUN python -m venv /app/.venv
 # compile the bytecode of the virtualenv's pip
 RUN /app/.venv/bin/python -c 'import compileall, py_compile; compileall.compile_dir('\''/app/.venv/lib'\'', quiet=1, workers=0, force=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)'
 # pip install -r requirements.txt
-# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
+# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST: no default, so each reaches RUN only when --build-arg sets it.
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
 # A failure that prints located at /root/.cache/pip/wheels/ is a damaged cache: rm -rf /root/.cache/pip/wheels mends it, then the command runs once more.
 RUN --mount=type=bind,from=deps-files,target=/run/strata/requirements \

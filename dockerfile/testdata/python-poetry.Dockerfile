@@ -8,8 +8,8 @@ FROM python:3.13 AS poetry
 # python -m venv /opt/poetry
 RUN python -m venv /opt/poetry
 # pip install poetry==2.5.1
-# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
+# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST: no default, so each reaches RUN only when --build-arg sets it.
+ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST
 # A failure that prints located at /root/.cache/pip/wheels/ is a damaged cache: rm -rf /root/.cache/pip/wheels mends it, then the command runs once more.
 RUN --mount=type=cache,id=strata/python/pip,target=/root/.cache/pip \
     --mount=type=secret,id=pipconf,target=/etc/pip.conf \

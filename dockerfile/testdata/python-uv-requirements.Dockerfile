@@ -17,8 +17,8 @@ COPY --link --from=uv /uv /usr/local/bin/uv
 # uv venv /app/.venv
 RUN UV_PYTHON_DOWNLOADS=never uv venv /app/.venv
 # uv pip install -r requirements.txt
-# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
+# UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
+ARG UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
 RUN --mount=type=bind,from=deps-files,target=/run/strata/requirements \
     --mount=type=cache,id=strata/python/uv,target=/root/.cache/uv \

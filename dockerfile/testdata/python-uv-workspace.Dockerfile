@@ -15,8 +15,8 @@ FROM python:3.13 AS deps
 WORKDIR /app
 COPY --link --from=uv /uv /usr/local/bin/uv
 # uv sync --frozen --no-install-workspace --no-dev --package api
-# PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
-ARG PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
+# UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST: no default, so each reaches RUN only when --build-arg sets it.
+ARG UV_DEFAULT_INDEX UV_INDEX UV_INDEX_URL UV_EXTRA_INDEX_URL UV_INSECURE_HOST
 # A bind of the context cannot pick paths: deps-files holds the ones this step may see, so only they key its cache.
 RUN --mount=type=bind,from=deps-files,source=pyproject.toml,target=/app/pyproject.toml \
     --mount=type=bind,from=deps-files,source=uv.lock,target=/app/uv.lock \

@@ -341,18 +341,31 @@ func (j *job) warnUnusedArgs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range unusedArgWarnings(p, j.bc.BuildArgs, j.src.Filename) {
+		j.src.Warn(ctx, w, client.WarnOpts{})
+	}
+	return nil
+}
+
+// unusedArgWarnings are the warnings for the build args the plan does not
+// read, each with a hint: what to pass instead when the arg is another
+// tool's setting, else the nearest declared name or how to declare it.
+func unusedArgWarnings(p *plan.Plan, buildArgs map[string]string, file string) []string {
 	var declared []string
 	for _, a := range p.Args {
 		declared = append(declared, a.Name)
 	}
-	for _, name := range llb.UnusedArgs(p, j.bc.BuildArgs) {
+	var out []string
+	for _, name := range llb.UnusedArgs(p, buildArgs) {
 		hint := "declare it under `args:` to use it"
-		if near, ok := spec.Closest(name, declared); ok {
+		if why, ok := p.Unread[name]; ok {
+			hint = why
+		} else if near, ok := spec.Closest(name, declared); ok {
 			hint = fmt.Sprintf("did you mean `%s`?", near)
 		}
-		j.src.Warn(ctx, fmt.Sprintf("build arg %s is not used by %s (%s)", name, j.src.Filename, hint), client.WarnOpts{})
+		out = append(out, fmt.Sprintf("build arg %s is not used by %s (%s)", name, file, hint))
 	}
-	return nil
+	return out
 }
 
 // warnSecretArgs names every --build-arg that looks like a secret: BuildKit

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"testing"
 
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/errdefs"
 
+	"github.com/strata-build/strata/frontend/plan"
 	"github.com/strata-build/strata/frontend/spec"
 )
 
@@ -58,5 +60,23 @@ func TestWithSourceAttachesEveryLine(t *testing.T) {
 		if got := srcs[0].Ranges[i].Start.Line; got != line {
 			t.Errorf("range %d at line %d, want %d", i, got, line)
 		}
+	}
+}
+
+// A build arg the plan does not read is named with a hint: another tool's
+// setting says what to pass instead, a near miss the declared name.
+func TestUnusedArgWarnings(t *testing.T) {
+	p := &plan.Plan{
+		Args:   []plan.Arg{{Name: "VERSION"}, {Name: "UV_DEFAULT_INDEX", PassThrough: true}},
+		Unread: map[string]string{"PIP_INDEX_URL": "uv installs this app's dependencies and reads none of pip's settings: pass UV_DEFAULT_INDEX"},
+	}
+	got := unusedArgWarnings(p, map[string]string{"VERSOIN": "1", "PIP_INDEX_URL": "https://mirror.example/simple/", "VERSION": "1", "OTHER": "x"}, "Dockerfile")
+	want := []string{
+		"build arg OTHER is not used by Dockerfile (declare it under `args:` to use it)",
+		"build arg PIP_INDEX_URL is not used by Dockerfile (uv installs this app's dependencies and reads none of pip's settings: pass UV_DEFAULT_INDEX)",
+		"build arg VERSOIN is not used by Dockerfile (did you mean `VERSION`?)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings\n%q\nwant\n%q", got, want)
 	}
 }

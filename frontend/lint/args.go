@@ -34,10 +34,15 @@ func unusedArgs(_ context.Context, in *Input) ([]plan.Finding, error) {
 	}
 	var out []plan.Finding
 	for _, a := range in.Spec.Args {
-		if !used[a.Name] {
-			out = append(out, plan.Finding{Rule: UnusedArg.Name, Pos: a.Pos,
-				Message: "arg " + a.Name + " is declared but nothing in the build uses it (use it as ${" + a.Name + "} or remove it)"})
+		if used[a.Name] {
+			continue
 		}
+		hint := "use it as ${" + a.Name + "} or remove it"
+		if why, ok := in.Plan.Unread[a.Name]; ok {
+			hint = why // another tool's setting, which no step here reads
+		}
+		out = append(out, plan.Finding{Rule: UnusedArg.Name, Pos: a.Pos,
+			Message: "arg " + a.Name + " is declared but nothing in the build uses it (" + hint + ")"})
 	}
 	return out, nil
 }

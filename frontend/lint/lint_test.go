@@ -141,6 +141,27 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// An arg another installer reads, declared for an app whose installer
+// does not, says what to pass instead.
+func TestUnusedArgNamesWhatTheInstallerReads(t *testing.T) {
+	files := map[string]string{"requirements.txt": "flask==3.1\n", "main.py": "print(1)\n"}
+	for desc, want := range map[string]string{
+		"python: {installer: uv}\nargs:\n  PIP_INDEX_URL: https://mirror.example/simple/\n": "arg PIP_INDEX_URL is declared but nothing in the build uses it (uv installs this app's dependencies and reads none of pip's settings: pass UV_DEFAULT_INDEX)",
+		"app: python\nargs:\n  UV_INDEX_URL: https://mirror.example/simple/\n":              "arg UV_INDEX_URL is declared but nothing in the build uses it (UV_INDEX_URL is uv's setting, and this app installs with pip: pass PIP_INDEX_URL)",
+	} {
+		found, _ := check(t, desc, files)
+		var msgs []string
+		for _, f := range found {
+			if f.Rule == "UnusedArg" {
+				msgs = append(msgs, f.Message)
+			}
+		}
+		if !slices.Contains(msgs, want) {
+			t.Errorf("%q: UnusedArg findings %q, want %q", desc, msgs, want)
+		}
+	}
+}
+
 // Findings say what is wrong and how to fix it.
 func TestMessages(t *testing.T) {
 	found, _ := check(t, "args:\n  GITHUB_TOKEN: x\nrun:\n  base: myimage:latest\n", app(map[string]string{".git/HEAD": "x", "node_modules/a/b": "x"}))

@@ -19,6 +19,10 @@ type Plan struct {
 	// CA is PEM certificates every CA step trusts besides the system's
 	// and the client's secret (the organisation's bundle).
 	CA string `json:"ca,omitempty"`
+	// Unread are build args a user may pass expecting a tool to read them
+	// that no step of this plan reads (another installer's settings), each
+	// with what to pass instead: the unused-arg warning gives it.
+	Unread map[string]string `json:"unread,omitempty"`
 }
 
 // Setting is one resolved choice and where it came from, so users can see

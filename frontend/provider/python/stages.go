@@ -1,6 +1,7 @@
 package python
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -29,20 +30,67 @@ const (
 // other base image.
 const uvImage = "ghcr.io/astral-sh/uv:"
 
-// indexArgs pass through from --build-arg to the install steps only: no
+// pipIndexArgs and uvIndexArgs pass through from --build-arg to the
+// install steps of the tool that reads them, and only to those: no
 // default, so a step sees one only when --build-arg sets it, and no image
 // config or history entry names its value (index URLs may carry
-// credentials). UV_INDEX_URL and UV_EXTRA_INDEX_URL are uv's older names,
-// which uv still reads.
-var indexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST",
-	"UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INSECURE_HOST"}
+// credentials). pip installs the requirements, poetry and pdm; uv reads
+// neither pip's settings nor pip.conf. UV_INDEX_URL and UV_EXTRA_INDEX_URL
+// are uv's older names, which uv still reads.
+var (
+	pipIndexArgs = []string{"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST"}
+	uvIndexArgs  = []string{"UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INSECURE_HOST"}
+)
+
+// insteadForUV and insteadForPip are what the other tool reads in place of
+// each index arg, for the warning a build that passes the wrong family
+// gets (the arg would reach no step).
+var (
+	insteadForUV  = map[string]string{"PIP_INDEX_URL": "UV_DEFAULT_INDEX", "PIP_EXTRA_INDEX_URL": "UV_INDEX", "PIP_TRUSTED_HOST": "UV_INSECURE_HOST"}
+	insteadForPip = map[string]string{"UV_DEFAULT_INDEX": "PIP_INDEX_URL", "UV_INDEX_URL": "PIP_INDEX_URL",
+		"UV_INDEX": "PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL": "PIP_EXTRA_INDEX_URL", "UV_INSECURE_HOST": "PIP_TRUSTED_HOST"}
+)
+
+// usesUV says the app's dependencies install with uv, not pip.
+func (r *resolver) usesUV() bool { return r.installer == "uv" || r.installer == "uv pip" }
+
+// indexArgs are the index args this app's install steps read.
+func (r *resolver) indexArgs() []string {
+	if r.usesUV() {
+		return uvIndexArgs
+	}
+	return pipIndexArgs
+}
+
+// unreadIndexArgs are the other tool's index args, each with what to pass
+// instead.
+func (r *resolver) unreadIndexArgs() map[string]string {
+	out := map[string]string{}
+	if r.usesUV() {
+		for from, to := range insteadForUV {
+			out[from] = "uv installs this app's dependencies and reads none of pip's settings: pass " + to
+		}
+		return out
+	}
+	for from, to := range insteadForPip {
+		switch r.installer {
+		case "poetry":
+			out[from] = fmt.Sprintf("%s is uv's setting, and this app installs with poetry, which reads its sources from pyproject.toml (pass %s for the pip that installs poetry)", from, to)
+		case "pdm":
+			out[from] = fmt.Sprintf("%s is uv's setting, and this app installs with pdm: pass PDM_PYPI_URL (and %s for the pip that installs pdm)", from, to)
+		default:
+			out[from] = fmt.Sprintf("%s is uv's setting, and this app installs with pip: pass %s", from, to)
+		}
+	}
+	return out
+}
 
 // runtimePath puts the virtualenv first, as activating it would.
 const runtimePath = venv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 func (r *resolver) plan() *plan.Plan {
-	p := &plan.Plan{Provider: "python", Settings: r.Settings, Args: provider.Args(r.Spec)}
-	args := indexArgs
+	p := &plan.Plan{Provider: "python", Settings: r.Settings, Args: provider.Args(r.Spec), Unread: r.unreadIndexArgs()}
+	args := r.indexArgs()
 	switch r.installer {
 	case "poetry":
 		args = append(slices.Clone(args), poetryArgs...)
@@ -108,7 +156,7 @@ func (r *resolver) pipInto(env string, name string, args []string, mounts ...pla
 		// dying on EOF.
 		{Name: "PIP_NO_INPUT", Value: plan.Lit("1")},
 	}
-	vars = append(vars, provider.PassThroughEnv(indexArgs)...)
+	vars = append(vars, provider.PassThroughEnv(pipIndexArgs)...)
 	return plan.Step{
 		Name: name,
 		// A built wheel in the cache that no longer unzips fails every

@@ -111,7 +111,7 @@ func (r *resolver) uvRun(args []string, env []plan.Env, mounts ...plan.Mount) pl
 		plan.Env{Name: "UV_LINK_MODE", Value: plan.Lit("copy")},
 		plan.Env{Name: "UV_PYTHON_DOWNLOADS", Value: plan.Lit("never")},
 	)
-	env = append(env, provider.PassThroughEnv(indexArgs)...)
+	env = append(env, provider.PassThroughEnv(uvIndexArgs)...)
 	return plan.Step{
 		Name: strings.Join(args, " "),
 		Run: plan.TrustCA(&plan.Run{
