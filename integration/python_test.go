@@ -86,14 +86,20 @@ func TestPythonUVRequirements(t *testing.T) {
 		t.Errorf("uv's cache in a layer %v, pip in the virtualenv %v, starlette there %v", uvCache, pip, starlette)
 	}
 
+	// pip's index arg, which uv does not read, reaches no step (uv's stays
+	// cached) and is named with uv's own.
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	edit(t, filepath.Join(dir, "greet.py"), "hello from", "hi "+run+" from")
-	v, err := b.solve(t, c, build{dir: dir, attrs: withAttrs(attrs, "target", "test")})
+	v, err := b.solve(t, c, build{dir: dir, attrs: withAttrs(withAttrs(attrs, "target", "test"), "build-arg:PIP_INDEX_URL", "http://127.0.0.1:9/simple/")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !v.cached(t, "uv pip install -r requirements.txt") || v.cached(t, "python -m unittest discover") {
-		t.Error("a source edit re-ran uv, or did not re-run the tests")
+		t.Error("a source edit with PIP_INDEX_URL set re-ran uv, or did not re-run the tests")
+	}
+	const unread = "build arg PIP_INDEX_URL is not used by Dockerfile (uv installs this app's dependencies and reads none of pip's settings: pass UV_DEFAULT_INDEX)"
+	if !slices.Contains(v.warnings, unread) {
+		t.Errorf("warnings %q lack %q", v.warnings, unread)
 	}
 
 	appendFile(t, filepath.Join(dir, "requirements.txt"), "six==1.17.0\n")
